@@ -1,0 +1,3 @@
+from helmetscan.cli import app
+
+app()

