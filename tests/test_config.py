@@ -1,0 +1,37 @@
+import pytest
+
+from helmetscan.config import Settings, load_settings
+from helmetscan.errors import ConfigError
+
+
+def test_precedence_cli_over_file_over_default(tmp_path):
+    cfg = tmp_path / "helmetscan.toml"
+    cfg.write_text('[sampling]\nfps = 2.0\n[decision]\nmin_no_helmet_frames = 4\n')
+    s = load_settings(cfg, {"sampling": {"fps": 10.0}, "decision": {"min_no_helmet_frames": None}})
+    assert s.sampling.fps == 10.0  # CLI
+    assert s.decision.min_no_helmet_frames == 4  # file
+    assert s.plates.upscale_height_px == Settings().plates.upscale_height_px  # default
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("[sampling]\nfsp = 2\n", "sampling.fsp"), ("[sampling]\nfps = -1\n", "sampling.fps"), ("[sampling\n", "not valid TOML")],
+)
+def test_bad_config_names_the_key(tmp_path, text, message):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cfg)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_roles_of_a_four_class_model_come_from_config(tmp_path):
+    cfg = tmp_path / "four.toml"
+    cfg.write_text('[detector]\nmodel = "ours.pt"\n[detector.roles]\nrider = ["rider"]\nperson = []\n')
+    s = load_settings(cfg)
+    assert s.detector.roles.rider == ["rider"] and s.detector.roles.person == []
+    assert s.model_path("ours.pt") == s.weights_dir / "ours.pt"
