@@ -19,7 +19,7 @@ from rich.table import Table
 from helmetscan import __version__
 from helmetscan.errors import ConfigError, HelmetscanError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True)
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 out_console = Console()
 
@@ -41,8 +41,15 @@ def main(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _error(message: str, target: Console | None = None) -> None:
+    """One line on stderr, never wrapped (scripts grep for ``error:``); markup in ``message`` is not interpreted."""
+    from rich.markup import escape
+
+    (target or console).print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    _error(message)
     raise typer.Exit(code)
 
 
@@ -88,11 +95,12 @@ def analyze(
             found, ignored = find_videos([p])
         except VideoError as exc:
             failures.append(str(exc))
-            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            _error(str(exc))
             continue
         videos += found
         if ignored:
-            console.print(f"{p}: ignored {len(ignored)} file(s) without a video extension", highlight=False)
+            console.print(f"{p}: ignored {len(ignored)} file(s) without a video extension", highlight=False,
+                          markup=False, soft_wrap=True)
     if not videos:
         _fail("no video to analyse" + (f" ({len(failures)} input(s) failed)" if failures else ""), 1)
 
@@ -124,7 +132,7 @@ def analyze(
             results.append(result)
             if result.status == "failed":
                 failures.append(result.error or str(path))
-                progress.console.print(f"[red]error:[/red] {result.error}", highlight=False)
+                _error(result.error or str(path), progress.console)
             refresh_outputs(out)
     _summary(results, failures, time.perf_counter() - started, out)
     raise typer.Exit(1 if failures else 0)
@@ -133,7 +141,7 @@ def analyze(
 def _summary(results, failures: list[str], wall_s: float, out: Path) -> None:
     done = [r for r in results if r.status == "done"]
     table = Table(title="helmetscan summary")
-    for col in ("videos", "duration s", "frames sampled", "riders seen", "violations", "plates read", "failures", "wall s"):
+    for col in ("videos", "duration s", "frames", "riders", "violations", "plates read", "failed", "wall s"):
         table.add_column(col, justify="right")
     table.add_row(
         str(len(results)),

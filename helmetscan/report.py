@@ -81,7 +81,7 @@ def write_html(out: Path, videos: list[dict[str, Any]], records: list[dict[str, 
             "failed": sum(v.get("status") == "failed" for v in videos),
             "violations": len(records),
             "plates_read": sum(r.get("plate", {}).get("status") == "read" for r in records),
-            "duration_s": sum(v.get("info", {}).get("duration_s", 0.0) or 0.0 for v in videos),
+            "duration_s": sum((v.get("info") or {}).get("duration_s") or 0.0 for v in videos),
         },
     )
     path = out / HTML_NAME

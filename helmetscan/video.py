@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,11 +121,15 @@ def open_video(path: Path):
     Raises:
         VideoError: the file cannot be opened as a video, or declares no usable frame size.
     """
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # our one-line error replaces FFmpeg's own messages
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     import cv2
 
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
-        raise VideoError(f"{path}: cannot open as a video (not a video file, or corrupt)")
+        if path.suffix.lower() not in VIDEO_EXTENSIONS:
+            raise VideoError(f"{path}: cannot open as a video: not a video file (extension '{path.suffix}')")
+        raise VideoError(f"{path}: cannot open as a video: corrupt or unsupported (no readable video stream)")
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))

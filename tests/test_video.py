@@ -42,7 +42,7 @@ def test_sampling_a_generated_video_uses_stream_timestamps(tmp_path):
 def test_not_a_video_raises_one_line_error(tmp_path):
     bogus = tmp_path / "notes.mp4"
     bogus.write_text("this is not a video\n")
-    with pytest.raises(VideoError, match="notes.mp4: cannot open as a video"):
+    with pytest.raises(VideoError, match="notes.mp4: cannot open as a video: corrupt"):
         list(iter_sampled_frames(bogus, 5))
 
 

@@ -1,0 +1,124 @@
+"""`helmetscan analyze` end to end with the real weights on real footage (slow: loads all models per run)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import BIKES, FOOTAGE, needs_bikes, needs_footage, needs_weights
+
+pytestmark = [pytest.mark.integration, needs_weights]
+
+
+def analyze(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "helmetscan", "analyze", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=1200)
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+@needs_footage
+def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
+    out = tmp_path / "out"
+    proc = analyze(FOOTAGE, "--out", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    table = pd.read_csv(out / "violations.csv", keep_default_na=False)
+    assert len(table) >= 1
+    assert "TN05AT7024" in set(table["plate_text"]), table[["violation_id", "plate_text"]]
+    row = table[table["plate_text"] == "TN05AT7024"].iloc[0]
+    assert row["plate_status"] == "read" and row["plate_frames_agreeing"] >= 2
+    assert row["frames_without_helmet"] >= 2 and row["frames_without_helmet"] * 2 > row["frames_head_seen"]
+
+    folder = out / row["evidence_dir"]
+    record = json.loads((folder / "record.json").read_text())
+    assert record["source"]["sha256"] == __import__("hashlib").sha256(FOOTAGE.read_bytes()).hexdigest()
+    assert record["plate"]["votes"]["TN05AT7024"] > 0
+    assert set(record["models"]) == {"yolov8n-coco.onnx", "yolov12m-helmet.pt", "license_plate_detector.pt"}
+    for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"):
+        assert (folder / name).is_file(), name
+    import cv2
+
+    frame = cv2.imread(str(folder / "frame.png"))
+    assert frame.shape == (1280, 720, 3)
+    # uncompressed PNG (IMWRITE_PNG_COMPRESSION 0): about the raw size of the pixels
+    assert (folder / "frame.png").stat().st_size >= frame.size
+
+    video = json.loads((out / "rider_pillion_no_helmet" / "video.json").read_text())
+    assert video["counts"]["frames_decoded"] == 66  # the container declares 96; the stream holds 66
+    assert any("decoded 66 of 96" in w for w in video["warnings"])
+
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    # reports rebuild from the stored results alone
+    (out / "violations.csv").unlink()
+    (out / "report.html").unlink()
+    rebuilt = subprocess.run([sys.executable, "-m", "helmetscan", "report", str(out)], capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert pd.read_csv(out / "violations.csv", keep_default_na=False).equals(table)
+    assert "TN05AT7024" in (out / "report.html").read_text()
+
+
+@needs_bikes
+def test_bad_files_are_reported_and_the_good_one_is_still_analysed(tmp_path):
+    """bikes.mp4 has cyclists and a parked motorcycle but no rider: 0 violations. Next to it: a corrupt video and a
+    non-video; each gets one line, the batch goes on, exit code 1."""
+    inbox = tmp_path / "sdcard"
+    inbox.mkdir()
+    shutil.copy(BIKES, inbox / "bikes.mp4")
+    (inbox / "broken.mp4").write_bytes(BIKES.read_bytes()[:20000])  # truncated copy: no moov atom
+    (inbox / "notes.txt").write_text("not a video\n")
+    out = tmp_path / "out"
+    proc = analyze(inbox, inbox / "notes.txt", "--out", out)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    errors = error_lines(proc.stderr)
+    assert len(errors) == 2, proc.stderr
+    assert any("broken.mp4: cannot open as a video: corrupt" in e for e in errors)
+    assert any("notes.txt: cannot open as a video: not a video file" in e for e in errors)
+
+    bikes = json.loads((out / "bikes" / "video.json").read_text())
+    assert bikes["status"] == "done" and bikes["counts"]["frames_sampled"] == 50
+    assert bikes["counts"]["violations"] == 0
+    broken = json.loads((out / "broken" / "video.json").read_text())
+    assert broken["status"] == "failed" and "corrupt" in broken["error"]
+    assert len(pd.read_csv(out / "violations.csv")) == 0
+    html = (out / "report.html").read_text()
+    assert "No violation found" in html and "broken.mp4" in html
+
+
+@needs_bikes
+def test_bikes_sample_alone_exits_zero_with_no_violation(tmp_path):
+    out = tmp_path / "out"
+    proc = analyze(BIKES, "--out", out, "--fps", "5")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert list(pd.read_csv(out / "violations.csv").columns)[:3] == ["violation_id", "video", "video_sha256"]
+    assert len(pd.read_csv(out / "violations.csv")) == 0
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["sampling"]["fps"] == 5.0 and settings["decision"]["min_no_helmet_frames"] == 2
+
+
+def test_usage_errors_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sampling]\nfsp = 3\n")
+    proc = analyze(tmp_path, "--config", bad)
+    assert proc.returncode == 2
+    assert error_lines(proc.stderr) == [l for l in proc.stderr.splitlines() if l.strip()]
+    assert "sampling.fsp" in proc.stderr
+    assert analyze("--fps", "x", tmp_path).returncode == 2
+
+
+def test_missing_weight_file_names_the_file_and_the_fix(tmp_path):
+    (tmp_path / "v").mkdir()
+    shutil.copy(BIKES, tmp_path / "v" / "a.mp4") if BIKES.is_file() else None
+    proc = analyze(tmp_path / "v", "--out", tmp_path / "o", "--weights-dir", tmp_path / "empty")
+    assert proc.returncode == 1
+    assert "weight file missing" in proc.stderr and "make weights" in proc.stderr
+    assert "Traceback" not in proc.stderr

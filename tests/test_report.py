@@ -1,0 +1,94 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+
+from helmetscan.evidence import EvidenceImages, write_json, write_sha256sums, write_violation
+from helmetscan.report import rebuild
+
+HOSTILE_NAME = '<script>alert("x")</script>=HYPERLINK("http://evil").mp4'
+HOSTILE_OCR = "<img src=x onerror=alert(1)>"
+
+
+def _store(out, key, violation_id, path, plate_text):
+    folder = out / key
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    images = EvidenceImages(frame, frame.copy(), frame[:20, :20], frame[30:40, 10:50], frame[30:40, 10:50])
+    record = {
+        "violation_id": violation_id, "video_key": key, "evidence_dir": f"{key}/{violation_id}",
+        "source": {"path": path, "sha256": "ab" * 32}, "frame_index": 12, "timestamp_s": 0.4, "track_id": 1,
+        "stage1_confidence": 0.75, "stage2_confidence": 0.8,
+        "decision": {"frames_without_helmet": 4, "frames_head_seen": 5},
+        "plate": {"text": plate_text, "status": "unvalidated", "format": None, "confidence": 0.5,
+                  "frames_read": 3, "frames_agreeing": 2, "votes": {}},
+    }
+    hashes = write_violation(folder / violation_id, images, record, png_compression=0, jpeg_quality=90)
+    video = {"video_key": key, "source_path": path, "status": "done", "error": None,
+             "info": {"duration_s": 3.2}, "counts": {"frames_sampled": 16, "riders_tracked": 2, "violations": 1},
+             "warnings": [], "evidence_sha256": {f"{key}/{violation_id}/{n}": h for n, h in hashes.items()}}
+    write_json(folder / "video.json", video)
+    return frame, video
+
+
+def test_report_is_rebuilt_from_stored_records(tmp_path):
+    frame, v1 = _store(tmp_path, "clip_a", "clip_a_t0001", "/data/clip_a.mp4", "TN05AT7024")
+    _, v2 = _store(tmp_path, "clip_b", "clip_b_t0003", "/data/clip_b.mp4", "")
+    write_sha256sums(tmp_path, [v1, v2])
+    csv_path, html_path, n = rebuild(tmp_path, "test")
+    assert n == 2
+    table = pd.read_csv(csv_path, keep_default_na=False)
+    assert list(table["violation_id"]) == ["clip_a_t0001", "clip_b_t0003"]
+    assert list(table["plate_text"]) == ["TN05AT7024", ""]
+    assert list(table["frames_without_helmet"]) == [4, 4]
+    html = html_path.read_text()
+    assert 'src="clip_a/clip_a_t0001/annotated.jpg"' in html and "plate unread" in html
+    # the evidence frame is lossless: decoding the PNG gives the exact pixels back
+    import cv2
+
+    assert np.array_equal(cv2.imread(str(tmp_path / "clip_a/clip_a_t0001/frame.png")), frame)
+    record = json.loads((tmp_path / "clip_a/clip_a_t0001/record.json").read_text())
+    assert set(record["evidence_files"]) == {"frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"}
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == 2 * 6 + 2
+
+
+def test_hostile_file_name_and_ocr_text_are_escaped(tmp_path):
+    _store(tmp_path, "evil", "evil_t0001", HOSTILE_NAME, HOSTILE_OCR)
+    _, html_path, _ = rebuild(tmp_path, "test")
+    html = html_path.read_text()
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    table = pd.read_csv(tmp_path / "violations.csv", keep_default_na=False)
+    assert table["video"][0] == HOSTILE_NAME  # starts with "<", kept as is
+    assert table["plate_text"][0] == HOSTILE_OCR
+
+
+def test_report_command_needs_no_model(tmp_path):
+    _store(tmp_path, "clip_a", "clip_a_t0001", "=cmd|' /C calc'!A0", "TN05AT7024")
+    proc = subprocess.run([sys.executable, "-m", "helmetscan", "report", str(tmp_path)], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "1 violation(s)" in proc.stdout
+    table = pd.read_csv(tmp_path / "violations.csv", keep_default_na=False)
+    assert table["video"][0] == "'=cmd|' /C calc'!A0"  # spreadsheet formula neutralised
+
+
+def test_rebuild_imports_no_model_library(tmp_path):
+    _store(tmp_path, "clip_a", "clip_a_t0001", "/data/a.mp4", "TN05AT7024")
+    code = ("import sys; from helmetscan.report import rebuild; rebuild(__import__('pathlib').Path(sys.argv[1]), 't'); "
+            "print(sorted(m for m in ('torch', 'ultralytics', 'easyocr') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_report_on_a_non_results_folder_fails_with_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "helmetscan", "report", str(tmp_path / "nope")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and "not a results folder" in proc.stderr
+    assert "Traceback" not in proc.stderr
