@@ -14,7 +14,9 @@ OUT       ?= out/demo
 
 env: $(VENV)/.complete
 
-$(VENV)/.complete: requirements.txt
+# No file prerequisite on purpose: the folder name already carries the hash of requirements.txt, and a fresh clone's
+# timestamps would otherwise force a rebuild. A half-built environment (no .complete) is rebuilt from scratch.
+$(VENV)/.complete:
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip

@@ -169,6 +169,26 @@ def report(out: Annotated[Path, typer.Argument(help="Output folder of a previous
     out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)
 
 
+@app.command()
+def dataset(
+    out: Annotated[Path, typer.Argument(help="Folder to build the YOLO dataset in (replaced).")],
+    spec: Annotated[Optional[Path], typer.Option(help="TOML list of sources [default: helmetscan/dataset_sources.toml].")] = None,
+    val_share: Annotated[float, typer.Option(help="Share of images (by groups) in the val split.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the group shuffle; same seed, same split.")] = 0,
+) -> None:
+    """Build the 4-class dataset (rider, without helmet, with helmet, number plate): map, check, de-duplicate, split 8:2
+    by groups, write data.yaml, provenance.csv and problems.csv."""
+    from helmetscan.dataset import build, load_specs
+
+    package = Path(__file__).resolve().parent
+    try:
+        specs = load_specs(spec or package / "dataset_sources.toml", package.parent)
+        stats = build(specs, out, val_share=val_share, seed=seed)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(f"dataset: {exc}", 1)
+    out_console.print_json(data=stats)
+
+
 @app.command("fetch-weights")
 def fetch_weights(
     weights_dir: Annotated[Optional[Path], typer.Option(help="Where to put the weight files [default: weights/].")] = None,
