@@ -175,6 +175,8 @@ def dataset(
     spec: Annotated[Optional[Path], typer.Option(help="TOML list of sources [default: helmetscan/dataset_sources.toml].")] = None,
     val_share: Annotated[float, typer.Option(help="Share of images (by groups) in the val split.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the group shuffle; same seed, same split.")] = 0,
+    pseudo_labels: Annotated[bool, typer.Option(help="Fill missing classes with model pseudo-labels (slow).")] = True,
+    min_pseudo_conf: Annotated[float, typer.Option(help="Confidence floor of a pseudo-label box.")] = 0.5,
 ) -> None:
     """Build the 4-class dataset (rider, without helmet, with helmet, number plate): map, check, de-duplicate, split 8:2
     by groups, write data.yaml, provenance.csv and problems.csv."""
@@ -183,8 +185,22 @@ def dataset(
     package = Path(__file__).resolve().parent
     try:
         specs = load_specs(spec or package / "dataset_sources.toml", package.parent)
-        stats = build(specs, out, val_share=val_share, seed=seed)
-    except (OSError, ValueError, KeyError) as exc:
+        labeller = None
+        if pseudo_labels:
+            from helmetscan.config import Settings
+            from helmetscan.detection import YoloDetector
+            from helmetscan.pseudo_labels import ModelPseudoLabeller
+
+            s = Settings()
+            labeller = ModelPseudoLabeller(
+                YoloDetector(s.model_path(s.verification.model), s.verification.imgsz, min_pseudo_conf, 0.5,
+                             s.device, agnostic=True),
+                YoloDetector(s.model_path(s.detector.model), s.detector.imgsz, s.detector.conf, s.detector.iou,
+                             s.device),
+                {sp.name: sp.pseudo for sp in specs}, min_pseudo_conf,
+            )
+        stats = build(specs, out, pseudo_labeller=labeller, val_share=val_share, seed=seed)
+    except (OSError, ValueError, KeyError, HelmetscanError) as exc:
         _fail(f"dataset: {exc}", 1)
     out_console.print_json(data=stats)
 

@@ -58,6 +58,7 @@ class SourceSpec:
     mapping: dict[str, str | None]
     group: str = "image"
     class_names: list[str] = field(default_factory=list)  # YOLO sources: id → name, in order
+    pseudo: list[str] = field(default_factory=list)  # target classes this source lacks (filled by pseudo-labels)
 
 
 @dataclass
@@ -239,7 +240,8 @@ def load_specs(path: Path, root: Path) -> list[SourceSpec]:
             raw = yaml.safe_load((src / "data.yaml").read_text(encoding="utf-8"))["names"]
             names = [raw[k] for k in sorted(raw)] if isinstance(raw, dict) else list(raw)
         mapping = {k: (v or None) for k, v in entry["mapping"].items()}
-        specs.append(SourceSpec(entry["name"], src, mapping, entry.get("group", "image"), names))
+        specs.append(SourceSpec(entry["name"], src, mapping, entry.get("group", "image"), names,
+                                entry.get("pseudo", [])))
     return specs
 
 
@@ -249,7 +251,8 @@ PseudoLabeller = Callable[[Sample], list[LabelBox]]
 def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | None = None, val_share: float = 0.2,
           seed: int = 0) -> dict:
     """Build the dataset into ``out`` (replaced): ``images/{train,val}``, ``labels/{train,val}``, ``data.yaml``,
-    ``provenance.csv`` (image, source, original, group, split, boxes, pseudo boxes) and ``problems.csv``.
+    ``provenance.csv`` (image, source, original, group, split, boxes, pseudo boxes), ``problems.csv`` and, when
+    pseudo-labels were made, ``review_pseudo_labels.png`` (a contact sheet for a person to check them).
 
     ``pseudo_labeller(sample)`` may add boxes (flagged ``pseudo``) for classes a source lacks.
 
@@ -287,6 +290,10 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
     pd.DataFrame(rows).to_csv(out / "provenance.csv", index=False)
     pd.DataFrame([{"file": str(p.path), "line": p.line, "reason": p.reason} for p in problems],
                  columns=["file", "line", "reason"]).to_csv(out / "problems.csv", index=False)
+    if pseudo_labeller is not None:
+        from helmetscan.pseudo_labels import contact_sheet
+
+        contact_sheet(samples, out / "review_pseudo_labels.png")
     names = "".join(f"  {i}: {n}\n" for i, n in enumerate(TARGET_CLASSES))
     (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\nnames:\n{names}")
     per_class = defaultdict(int)

@@ -1,0 +1,118 @@
+"""Pseudo-labels for the classes a dataset source lacks, and a contact sheet to review them.
+
+Missing boxes teach a detector that the object is background, so the dataset build fills two gaps with models:
+
+* **bare heads** in sources without a "without helmet" class (``hcmute``): for each rider box with no head box in its
+  upper region, the stage-2 helmet model runs on the padded rider crop; the head that :func:`assign_head` gives that
+  rider is added when it is "without helmet" with confidence >= ``min_confidence``;
+* **riders** in head-only sources (``pavan``): the stage-1 COCO detector + the rider rule.
+
+Every box made here is flagged ``pseudo`` (``provenance.csv`` counts them per image).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.association import assign_head, head_region
+from helmetscan.config import ModelRoles, RiderRule, VerificationSettings
+from helmetscan.dataset import LabelBox, Sample
+from helmetscan.detection import Detection
+from helmetscan.geometry import centre, pad, shift
+from helmetscan.riders import find_riders
+
+
+def _to_px(box, w, h):
+    return (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
+
+
+def _to_norm(box, w, h):
+    return (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+
+
+class ModelPseudoLabeller:
+    """Callable ``(Sample) -> list[LabelBox]`` for :func:`helmetscan.dataset.build`.
+
+    Args:
+        head_detector: ``(image) -> list[Detection]`` with head labels (the stage-2 helmet model).
+        rider_detector: ``(image) -> list[Detection]`` with person/motorcycle labels (the COCO stage-1 model).
+        fill: source name → target classes to pseudo-label there (``"without helmet"``, ``"rider"``).
+        min_confidence: confidence floor of a pseudo box; higher gives fewer, cleaner boxes.
+    """
+
+    def __init__(self, head_detector, rider_detector, fill: dict[str, list[str]], min_confidence: float = 0.5,
+                 verification: VerificationSettings | None = None):
+        self.head_detector, self.rider_detector = head_detector, rider_detector
+        self.fill, self.min_confidence = fill, min_confidence
+        self.verification = verification or VerificationSettings()
+
+    def __call__(self, sample: Sample) -> list[LabelBox]:
+        wanted = self.fill.get(sample.source, [])
+        if not wanted:
+            return []
+        import cv2
+
+        image = cv2.imread(str(sample.image))
+        if image is None:
+            return []
+        h, w = image.shape[:2]
+        out: list[LabelBox] = []
+        if "without helmet" in wanted:
+            out += self._bare_heads(image, sample.boxes, w, h)
+        if "rider" in wanted and not any(b.class_name == "rider" for b in sample.boxes):
+            for rider in find_riders(self.rider_detector(image), ModelRoles(), RiderRule()):
+                if rider.confidence >= self.min_confidence:
+                    out.append(LabelBox("rider", _to_norm(rider.xyxy, w, h), True))
+        return out
+
+    def _bare_heads(self, image: np.ndarray, boxes: list[LabelBox], w: int, h: int) -> list[LabelBox]:
+        s = self.verification
+        heads = [b for b in boxes if b.class_name in ("with helmet", "without helmet")]
+        out = []
+        for rider in (b for b in boxes if b.class_name == "rider"):
+            rider_px = _to_px(rider.xyxy, w, h)
+            region = head_region(rider_px, s.head_region_fraction)
+            if any(region[0] <= centre(_to_px(hd.xyxy, w, h))[0] <= region[2]
+                   and region[1] <= centre(_to_px(hd.xyxy, w, h))[1] <= region[3] for hd in heads):
+                continue  # this rider's head is labelled already
+            x1, y1, x2, y2 = pad(rider_px, s.crop_padding, w, h)
+            found = [Detection(shift(d.xyxy, x1, y1), d.confidence, d.label)
+                     for d in self.head_detector(image[y1:y2, x1:x2])]
+            head = assign_head(rider_px, found, s.head_region_fraction, s.min_head_inside)
+            if head and head.label in {r.lower() for r in s.roles.head_without_helmet} \
+                    and head.confidence >= self.min_confidence:
+                out.append(LabelBox("without helmet", _to_norm(head.xyxy, w, h), True))
+        return out
+
+
+def contact_sheet(samples: list[Sample], path: Path, max_images: int = 48, tile_px: int = 256, columns: int = 8) -> int:
+    """Write a PNG grid of images that carry pseudo boxes, every box drawn (pseudo boxes thick magenta, human boxes thin
+    green) so a person can review them. Returns the number of tiles."""
+    import cv2
+
+    chosen = [s for s in samples if any(b.pseudo for b in s.boxes)][:max_images]
+    tiles = []
+    for s in chosen:
+        image = cv2.imread(str(s.image))
+        if image is None:
+            continue
+        h, w = image.shape[:2]
+        for b in s.boxes:
+            x1, y1, x2, y2 = (int(v) for v in _to_px(b.xyxy, w, h))
+            colour, thick = ((255, 0, 255), 3) if b.pseudo else ((0, 200, 0), 1)
+            cv2.rectangle(image, (x1, y1), (x2, y2), colour, thick)
+        scale = tile_px / max(h, w)
+        tile = np.zeros((tile_px, tile_px, 3), np.uint8)
+        small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))))
+        tile[: small.shape[0], : small.shape[1]] = small
+        cv2.putText(tile, s.original[:30], (3, tile_px - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1)
+        tiles.append(tile)
+    if not tiles:
+        return 0
+    while len(tiles) % columns:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)]
+    cv2.imwrite(str(path), np.vstack(rows))
+    return len(chosen)
