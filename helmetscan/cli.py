@@ -205,6 +205,29 @@ def dataset(
     out_console.print_json(data=stats)
 
 
+@app.command("train")
+def train_cmd(
+    data: Annotated[Path, typer.Argument(help="data.yaml of a dataset built by `helmetscan dataset`.")],
+    run_dir: Annotated[Path, typer.Option("--run", help="Run folder (resumes if it holds weights/last.pt).")] = Path("runs/stage1"),
+    start: Annotated[str, typer.Option(help="Checkpoint (.pt) to fine-tune or model yaml (yolov8n.yaml) for scratch.")] = "yolov8n.yaml",
+    preset_name: Annotated[str, typer.Option("--preset", help="default (epochs 100, imgsz 640, batch 16) or cpu.")] = "default",
+    epochs: Annotated[Optional[int], typer.Option(help="Override the preset's epochs.")] = None,
+    imgsz: Annotated[Optional[int], typer.Option(help="Override the preset's image size.")] = None,
+    batch: Annotated[Optional[int], typer.Option(help="Override the preset's batch size.")] = None,
+    device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, 0).")] = None,
+) -> None:
+    """Train (or resume) a detector with ultralytics; metrics are logged to the run folder's results.csv."""
+    from helmetscan.train import preset, train
+
+    try:
+        best = train(data, run_dir, start, preset(preset_name, epochs=epochs, imgsz=imgsz, batch=batch, device=device))
+    except KeyError:
+        _fail(f"unknown preset {preset_name!r} (default, cpu)", 2)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    out_console.print(f"best weights: {best}", highlight=False)
+
+
 @app.command("fetch-weights")
 def fetch_weights(
     weights_dir: Annotated[Optional[Path], typer.Option(help="Where to put the weight files [default: weights/].")] = None,

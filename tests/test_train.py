@@ -1,0 +1,46 @@
+"""A 1-epoch training smoke run on a handful of images (a real ultralytics training loop, tiny sizes)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from helmetscan.train import preset, train
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path):
+    import cv2
+
+    root = tmp_path / "ds"
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 6), ("val", 2)):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for i in range(n):
+            img = rng.integers(0, 80, (96, 96, 3), dtype=np.uint8)
+            cv2.rectangle(img, (20, 20), (60, 80), (230, 230, 230), -1)
+            cv2.imwrite(str(root / "images" / split / f"{i}.jpg"), img)
+            (root / "labels" / split / f"{i}.txt").write_text("0 0.4167 0.5208 0.4167 0.625\n3 0.7 0.2 0.1 0.05\n")
+    names = "".join(f"  {i}: {n}\n" for i, n in enumerate(["rider", "without helmet", "with helmet", "number plate"]))
+    (root / "data.yaml").write_text(f"path: {root}\ntrain: images/train\nval: images/val\nnames:\n{names}")
+    return root / "data.yaml"
+
+
+def test_one_epoch_smoke_run_writes_checkpoint_metrics_and_time(tmp_path, tiny_dataset):
+    run = tmp_path / "runs" / "smoke"
+    best = train(tiny_dataset, run, "yolov8n.yaml", preset("cpu", epochs=1, imgsz=64, batch=2, workers=0))
+    assert best.is_file() and best.name in {"best.pt", "last.pt"}
+    assert (run / "results.csv").is_file()
+    assert json.loads((run / "train_time.json").read_text())["total_s"] > 0
+    from ultralytics import YOLO
+
+    assert YOLO(str(best)).names == {0: "rider", 1: "without helmet", 2: "with helmet", 3: "number plate"}
+
+
+def test_presets():
+    assert (preset("default").epochs, preset("default").imgsz, preset("default").batch) == (100, 640, 16)
+    assert (preset("default").patience, preset("default").save_period) == (50, 10)
+    assert preset("cpu", epochs=3).epochs == 3
+    with pytest.raises(KeyError):
+        preset("gpu-farm")
