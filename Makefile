@@ -32,7 +32,6 @@ weights: install
 
 demo: weights
 	$(PY) -m helmetscan analyze sample_videos --out $(OUT)
-	@echo "Report: $(OUT)/report.html"
 
 test: weights
 	$(PY) -m pytest -q -rs

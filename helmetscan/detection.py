@@ -23,12 +23,6 @@ class Detection:
     label: str
 
 
-def labels_for(names: dict[int, str], wanted: list[str]) -> set[str]:
-    """Lower-cased class names of a model that are among ``wanted`` (case-insensitive)."""
-    wanted_lc = {w.lower() for w in wanted}
-    return {n.lower() for n in names.values() if n.lower() in wanted_lc}
-
-
 @dataclass
 class YoloDetector:
     """A YOLO model (``.pt`` or ``.onnx``) run by ultralytics on one image at a time.
