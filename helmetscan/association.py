@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helmetscan.detection import Detection
-from helmetscan.geometry import centre, inside_share
+from helmetscan.geometry import centre, contains, inside_share
 
 
 def head_region(rider_xyxy: Sequence[float], head_region_fraction: float) -> tuple[float, float, float, float]:
@@ -35,7 +35,7 @@ def assign_head(
     best: tuple[float, float, Detection] | None = None
     for head in heads:
         hx, hy = centre(head.xyxy)
-        if not (region[0] <= hx <= region[2] and region[1] <= hy <= region[3]):
+        if not contains(region, (hx, hy)):
             continue
         if inside_share(head.xyxy, rider_xyxy) < min_head_inside:
             continue
@@ -48,9 +48,5 @@ def assign_head(
 def pick_plate(plates: list[Detection], region_xyxy: Sequence[float]) -> Detection | None:
     """The plate of a rider's vehicle: among plate boxes whose centre lies in ``region_xyxy`` (the rider/motorcycle
     box extended downwards), the most confident; ``None`` if there is none."""
-    inside = [
-        p
-        for p in plates
-        if region_xyxy[0] <= centre(p.xyxy)[0] <= region_xyxy[2] and region_xyxy[1] <= centre(p.xyxy)[1] <= region_xyxy[3]
-    ]
+    inside = [p for p in plates if contains(region_xyxy, centre(p.xyxy))]
     return max(inside, key=lambda p: p.confidence, default=None)

@@ -115,6 +115,14 @@ def _check_box(x1, y1, x2, y2, path, line, problems) -> bool:
     return True
 
 
+def _label(target: str | None | bool, box, path: Path, line: int, problems: list[Problem]) -> LabelBox | None:
+    """The box (normalised xyxy, clipped to 0..1) as a target-class label; ``None`` when its class is unmapped
+    (``target`` False, reported by :func:`_map`), the box is bad (reported here), or the class is dropped (``None``)."""
+    if target is False or not _check_box(*box, path, line, problems) or target is None:
+        return None
+    return LabelBox(target, tuple(min(1.0, max(0.0, v)) for v in box))
+
+
 def read_yolo(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[LabelBox]:
     """Boxes of a YOLO label file (``class cx cy w h``, normalised), mapped to target classes; bad lines → problems."""
     boxes = []
@@ -134,9 +142,9 @@ def read_yolo(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[Lab
             continue
         target = _map(spec, spec.class_names[cls], path, n, problems)
         box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-        if target is False or not _check_box(*box, path, n, problems) or target is None:
-            continue
-        boxes.append(LabelBox(target, tuple(min(1.0, max(0.0, v)) for v in box)))
+        label = _label(target, box, path, n, problems)
+        if label is not None:
+            boxes.append(label)
     return boxes
 
 
@@ -157,9 +165,9 @@ def read_voc(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[Labe
             problems.append(Problem(path, n, "object without a numeric bndbox"))
             continue
         box = (x1 / width, y1 / height, x2 / width, y2 / height)
-        if target is False or not _check_box(*box, path, n, problems) or target is None:
-            continue
-        boxes.append(LabelBox(target, tuple(min(1.0, max(0.0, v)) for v in box)))
+        label = _label(target, box, path, n, problems)
+        if label is not None:
+            boxes.append(label)
     return boxes
 
 

@@ -35,6 +35,11 @@ def centre(box: Sequence[float]) -> tuple[float, float]:
     return (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
 
 
+def contains(box: Sequence[float], point: Sequence[float]) -> bool:
+    """True if ``point`` ``(x, y)`` lies inside ``box`` or on its edge."""
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
 def union_box(a: Sequence[float], b: Sequence[float]) -> Box:
     """Smallest box holding both."""
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))

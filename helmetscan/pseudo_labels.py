@@ -20,7 +20,7 @@ from helmetscan.association import assign_head, head_region
 from helmetscan.config import ModelRoles, RiderRule, VerificationSettings
 from helmetscan.dataset import LabelBox, Sample
 from helmetscan.detection import Detection
-from helmetscan.geometry import centre, pad, shift
+from helmetscan.geometry import centre, contains, pad, shift
 from helmetscan.riders import find_riders
 
 
@@ -69,13 +69,13 @@ class ModelPseudoLabeller:
 
     def _bare_heads(self, image: np.ndarray, boxes: list[LabelBox], w: int, h: int) -> list[LabelBox]:
         s = self.verification
-        heads = [b for b in boxes if b.class_name in ("with helmet", "without helmet")]
+        head_labels = ("with helmet", "without helmet")
+        head_centres = [centre(_to_px(b.xyxy, w, h)) for b in boxes if b.class_name in head_labels]
         out = []
         for rider in (b for b in boxes if b.class_name == "rider"):
             rider_px = _to_px(rider.xyxy, w, h)
             region = head_region(rider_px, s.head_region_fraction)
-            if any(region[0] <= centre(_to_px(hd.xyxy, w, h))[0] <= region[2]
-                   and region[1] <= centre(_to_px(hd.xyxy, w, h))[1] <= region[3] for hd in heads):
+            if any(contains(region, c) for c in head_centres):
                 continue  # this rider's head is labelled already
             x1, y1, x2, y2 = pad(rider_px, s.crop_padding, w, h)
             found = [Detection(shift(d.xyxy, x1, y1), d.confidence, d.label)
