@@ -4,7 +4,7 @@ Each source is a folder of images with YOLO ``.txt`` labels (Roboflow export lay
 ``<split>/labels``) or Pascal VOC ``.xml`` files as LabelImg writes them next to the images. A class-name mapping takes
 each source class to a target class or drops it. The build de-duplicates images (same original frame in two export
 splits, or identical bytes), checks every box (bad ones are reported with file and reason, never silently dropped),
-and splits 8:2 by *groups* (same source video or block of frame ids) so near-identical frames never straddle splits.
+and splits 8:2 (train+val : test) by *groups* (same source video or block of frame ids) so near-identical frames never straddle splits.
 """
 
 from __future__ import annotations
@@ -206,9 +206,17 @@ def deduplicate(samples: list[Sample]) -> tuple[list[Sample], int]:
     return kept, len(samples) - len(kept)
 
 
-def split_groups(samples: list[Sample], val_share: float = 0.2, seed: int = 0) -> dict[str, str]:
-    """Assign every group to ``train`` or ``val`` so that about ``val_share`` of the images are in val, per source.
-    Deterministic for a given ``seed``. Returns ``{group: split}``."""
+SPLITS = ("train", "val", "test")
+
+
+def split_groups(samples: list[Sample], test_share: float = 0.2, val_share: float = 0.1,
+                 seed: int = 0) -> dict[str, str]:
+    """Assign every group to ``train``, ``val`` or ``test``, per source, by whole groups.
+
+    ``test_share`` of the images (the 8:2 hold-out that ``evaluate`` reports on) go to test first, then ``val_share``
+    of them to val (what training monitors for early stopping and picking ``best.pt``), the rest to train.
+    Deterministic for a given ``seed``. Returns ``{group: split}``.
+    """
     by_source: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for s in samples:
         by_source[s.source][s.group] += 1
@@ -217,12 +225,18 @@ def split_groups(samples: list[Sample], val_share: float = 0.2, seed: int = 0) -
         groups = sorted(by_source[source])
         random.Random(f"{seed}:{source}").shuffle(groups)
         total = sum(by_source[source].values())
-        in_val = 0
+        filled = {"test": 0, "val": 0}
         for g in groups:
-            if in_val < val_share * total:
-                assignment[g], in_val = "val", in_val + by_source[source][g]
+            n = by_source[source][g]
+            if filled["test"] < test_share * total:
+                split = "test"
+            elif filled["val"] < val_share * total:
+                split = "val"
             else:
-                assignment[g] = "train"
+                split = "train"
+            assignment[g] = split
+            if split != "train":
+                filled[split] += n
     return assignment
 
 
@@ -256,9 +270,9 @@ def load_specs(path: Path, root: Path) -> list[SourceSpec]:
 PseudoLabeller = Callable[[Sample], list[LabelBox]]
 
 
-def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | None = None, val_share: float = 0.2,
-          seed: int = 0) -> dict:
-    """Build the dataset into ``out`` (replaced): ``images/{train,val}``, ``labels/{train,val}``, ``data.yaml``,
+def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | None = None, test_share: float = 0.2,
+          val_share: float = 0.1, seed: int = 0) -> dict:
+    """Build the dataset into ``out`` (replaced): ``images/{train,val,test}``, ``labels/{train,val,test}``, ``data.yaml``,
     ``provenance.csv`` (image, source, original, group, split, boxes, pseudo boxes), ``problems.csv`` and, when
     pseudo-labels were made, ``review_pseudo_labels.png`` (a contact sheet for a person to check them).
 
@@ -275,15 +289,16 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
     if pseudo_labeller is not None:
         for s in samples:
             s.boxes = s.boxes + [LabelBox(b.class_name, b.xyxy, True) for b in pseudo_labeller(s)]
-    assignment = split_groups(samples, val_share, seed)
+    assignment = split_groups(samples, test_share, val_share, seed)
     if out.exists():
         shutil.rmtree(out)
     rows = []
+    for split in SPLITS:
+        (out / "images" / split).mkdir(parents=True)
+        (out / "labels" / split).mkdir(parents=True)
     for s in samples:
         split = assignment[s.group]
         name = f"{s.source}__{s.image.stem}"
-        (out / "images" / split).mkdir(parents=True, exist_ok=True)
-        (out / "labels" / split).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(s.image, out / "images" / split / f"{name}{s.image.suffix.lower()}")
         lines = []
         for b in s.boxes:
@@ -303,7 +318,8 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
 
         contact_sheet(samples, out / "review_pseudo_labels.png")
     names = "".join(f"  {i}: {n}\n" for i, n in enumerate(TARGET_CLASSES))
-    (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\nnames:\n{names}")
+    (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\n"
+                                      f"test: images/test\nnames:\n{names}")
     per_class = defaultdict(int)
     for s in samples:
         for b in s.boxes:
@@ -311,5 +327,5 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
     return {
         "images": len(samples), "duplicates_dropped": duplicates, "problems": len(problems),
         "boxes": dict(per_class), "pseudo_boxes": sum(b.pseudo for s in samples for b in s.boxes),
-        "split": {k: sum(assignment[s.group] == k for s in samples) for k in ("train", "val")},
+        "split": {k: sum(assignment[s.group] == k for s in samples) for k in SPLITS},
     }

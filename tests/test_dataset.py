@@ -53,10 +53,13 @@ def test_build(tmp_path, sources):
     stats = build(sources, out, pseudo_labeller=pseudo)
     assert stats["images"] == 40 + 4 and stats["duplicates_dropped"] == 1
     prov = pd.read_csv(out / "provenance.csv")
-    # groups never straddle splits; CCTV blocks of 10 frames → 4 groups, 1 of them in val (8:2 by images)
+    # groups never straddle splits; CCTV blocks of 10 frames → 4 groups: 1 test (the 8:2 hold-out), 1 val, 2 train
     assert prov.groupby("group")["split"].nunique().max() == 1
     cctv = prov[prov.source == "cctv"]
-    assert cctv.group.nunique() == 4 and (cctv.split == "val").sum() == 10
+    assert cctv.group.nunique() == 4
+    assert cctv.split.value_counts().to_dict() == {"train": 20, "test": 10, "val": 10}
+    assert prov[prov.source == "voc"].split.value_counts().to_dict() == {"train": 2, "test": 1, "val": 1}
+    assert stats["split"] == {"train": 22, "val": 11, "test": 11}
     # pseudo-labels are flagged
     assert prov[prov.source == "voc"].pseudo_boxes.tolist() == [1, 1, 1, 1]
     assert stats["pseudo_boxes"] == 4

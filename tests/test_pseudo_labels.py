@@ -41,7 +41,7 @@ RIDER = LabelBox("rider", (0.25, 0.25, 0.5, 0.75))  # 100x200 px at (100, 100)
 )
 def test_bare_heads_are_filled_only_where_missing(image, boxes, conf, label, added, runs):
     detect = stage2(conf, label)
-    labeller = ModelPseudoLabeller(detect, lambda img: [], {"hcmute": ["without helmet"]}, min_confidence=0.5)
+    labeller = ModelPseudoLabeller(detect, lambda img: [], {"hcmute": ["without helmet"]}, min_head_confidence=0.5)
     out = labeller(Sample("hcmute", image, "frame", "g", list(boxes)))
     assert len(out) == added and len(detect.calls) == runs
     assert all(b.pseudo and b.class_name == "without helmet" for b in out)
