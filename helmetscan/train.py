@@ -1,7 +1,8 @@
 """Training wrapper around ultralytics: the original design's defaults, a CPU preset, resume after interruption.
 
 Defaults (original design): epochs 100, imgsz 640, batch 16, patience 50, save_period 10. The ``cpu`` preset fits a
-2-core machine: imgsz 416, batch 8, workers 2, epochs 30, no plots (ultralytics' plotting fetches fonts: offline hang,
+2-core machine: imgsz 416, batch 8, workers 2, epochs 30, images cached in RAM, 1 warm-up epoch
+(ultralytics' 3 would take most of a short CPU run), no plots (ultralytics' plotting fetches fonts: offline hang,
 ../shared/README.md). Logs, ``results.csv`` and checkpoints go to the run folder; ``train_time.json`` records the wall
 time of every session so ``evaluate`` can report training time.
 """
@@ -30,11 +31,14 @@ class TrainSettings:
     device: str = "cpu"
     seed: int = 0
     plots: bool = False
+    cache: bool | str = False
+    fraction: float = 1.0
+    warmup_epochs: float = 3.0
 
 
 PRESETS = {
     "default": TrainSettings(),
-    "cpu": TrainSettings(epochs=30, imgsz=416, batch=8, workers=2),
+    "cpu": TrainSettings(epochs=30, imgsz=416, batch=8, workers=2, cache="ram", warmup_epochs=1.0),
 }
 
 
