@@ -1,0 +1,195 @@
+"""Violation-level checks of a stage-1 choice: does the whole pipeline charge the right riders?
+
+Model metrics (``evaluate``) score boxes; what matters to an authority is whether a *reported rider* was really
+bare-headed. Two checks, both run with the full stage 1 → rider rule → stage 2 chain of a :class:`Settings`:
+
+* :func:`check_clip`: the whole pipeline (tracking, decision) on a clip with a YOLO label file per frame (the helmet9
+  CCTV clip in ``../shared/footage``). Each reported violation is looked up in the labels of its evidence frame: its
+  head box matched (IoU >= 0.2) to a labelled ``no_helmet`` head is *correct*, to a labelled ``helmet`` head *wrong*,
+  to no labelled head *unconfirmed*.
+* :func:`check_riders`: single-frame verdicts on the labelled riders of a dataset split. A labelled rider is positive
+  when a labelled "without helmet" head lies in its head region, negative with a "with helmet" head, and left out
+  otherwise. A "without helmet" verdict on a detected rider matched (IoU >= 0.5) to a positive is a true positive; on a
+  negative, or on a detection that matches no labelled rider, a false positive.
+
+Per-rider precision comes first: a false report is the worst outcome.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from helmetscan.association import head_region
+from helmetscan.config import Settings
+from helmetscan.geometry import centre, contains, iou
+from helmetscan.riders import find_riders
+from helmetscan.verification import HeadState
+
+#: class ids of the helmet9 CCTV clip labels (../shared/footage/helmet9_cctv_clip/data.yaml)
+CLIP_HELMET, CLIP_NO_HELMET = 1, 3
+#: minimum IoU between a reported head box and a labelled head for the label to decide (heads are small boxes)
+HEAD_MATCH_IOU = 0.2
+#: minimum IoU between a detected and a labelled rider box
+RIDER_MATCH_IOU = 0.5
+
+
+def read_yolo_boxes(path: Path, width: int, height: int) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """``(class id, xyxy pixels)`` of a YOLO label file; an absent file means no boxes."""
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 5:
+            k, cx, cy, w, h = int(parts[0]), *map(float, parts[1:])
+            out.append((k, ((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height)))
+    return out
+
+
+@dataclass
+class ClipScore:
+    """Outcome of :func:`check_clip`: counts of reported violations by what the labels say."""
+
+    violations: int
+    correct: int
+    wrong: int
+    unconfirmed: int
+    riders_tracked: int
+    wall_s: float
+
+    @property
+    def precision(self) -> float | None:
+        """Correct / (correct + wrong); unconfirmed reports are counted apart."""
+        judged = self.correct + self.wrong
+        return self.correct / judged if judged else None
+
+
+def judge_violation(record: dict, labels: list[tuple[int, tuple]]) -> str:
+    """``correct``, ``wrong`` or ``unconfirmed`` for one violation record (``head_xyxy`` in frame pixels) against the
+    labelled heads of its evidence frame."""
+    head = record.get("head_xyxy")
+    heads = [(k, box) for k, box in labels if k in (CLIP_HELMET, CLIP_NO_HELMET)]
+    if not head or not heads:
+        return "unconfirmed"
+    k, box = max(heads, key=lambda kb: iou(head, kb[1]))
+    if iou(head, box) < HEAD_MATCH_IOU:
+        return "unconfirmed"
+    return "correct" if k == CLIP_NO_HELMET else "wrong"
+
+
+def check_clip(settings: Settings, video: Path, labels_dir: Path, out: Path) -> ClipScore:
+    """Run the pipeline on ``video`` into ``out`` and judge every violation against ``labels_dir/frame_{N:06d}.txt``
+    (N = frame index + 1, as in the helmet9 clip)."""
+    import time
+
+    from helmetscan.pipeline import Analyzer
+
+    analyzer = Analyzer(settings)
+    t0 = time.perf_counter()
+    result = analyzer.analyze_video(video, out, video.stem)
+    wall = time.perf_counter() - t0
+    verdicts = []
+    for record in result.violations:
+        w, h = record["source"]["width"], record["source"]["height"]
+        labels = read_yolo_boxes(labels_dir / f"frame_{record['frame_index'] + 1:06d}.txt", w, h)
+        verdicts.append(judge_violation(record, labels))
+    return ClipScore(len(verdicts), verdicts.count("correct"), verdicts.count("wrong"), verdicts.count("unconfirmed"),
+                     result.counts.get("riders_tracked", 0), round(wall, 1))
+
+
+@dataclass
+class RiderScore:
+    """Outcome of :func:`check_riders` over ``images`` images."""
+
+    images: int
+    positives: int
+    negatives: int
+    true_positives: int
+    false_on_helmeted: int
+    false_on_unlabelled: int
+
+    @property
+    def precision(self) -> float | None:
+        reported = self.true_positives + self.false_on_helmeted + self.false_on_unlabelled
+        return self.true_positives / reported if reported else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.true_positives / self.positives if self.positives else None
+
+
+def labelled_riders(boxes: list[tuple[int, tuple]], head_fraction: float) -> list[tuple[tuple, bool | None]]:
+    """``(rider xyxy, bare-headed?)`` for the rider boxes of a 4-class label set (ids as ``TARGET_CLASSES``); ``None``
+    when no labelled head lies in the rider's head region."""
+    out = []
+    for k, rider in boxes:
+        if k != 0:
+            continue
+        region = head_region(rider, head_fraction)
+        states = {kh for kh, head in boxes if kh in (1, 2) and contains(region, centre(head))}
+        out.append((rider, None if not states else (1 in states)))
+    return out
+
+
+def check_riders(settings: Settings, images: list, sample: int | None = 150, seed: int = 0) -> RiderScore:
+    """Single-frame stage 1 + rider rule + stage 2 on (a seeded sample of) ``images``
+    (:class:`helmetscan.evaluate.LabelledImage`)."""
+    import cv2
+
+    from helmetscan.detection import YoloDetector
+    from helmetscan.verification import Verifier
+
+    s = settings
+    chosen = sorted(random.Random(seed).sample(images, sample), key=lambda i: i.path) if sample and sample < len(
+        images) else images
+    detector = YoloDetector(s.model_path(s.detector.model), s.detector.imgsz, s.detector.conf, s.detector.iou, s.device)
+    verifier = Verifier(YoloDetector(s.model_path(s.verification.model), s.verification.imgsz, s.verification.conf,
+                                     0.5, s.device, agnostic=True), s.verification)
+    score = RiderScore(len(chosen), 0, 0, 0, 0, 0)
+    for item in chosen:
+        frame = cv2.imread(str(item.path))
+        truth = labelled_riders([(int(k), tuple(b)) for k, b in zip(item.classes, item.boxes)],
+                                s.verification.head_region_fraction)
+        score.positives += sum(t is True for _, t in truth)
+        score.negatives += sum(t is False for _, t in truth)
+        for rider in find_riders(detector(frame), s.detector.roles, s.riders):
+            verdict = verifier.verify(frame, rider.xyxy, rider.confidence, 0, 0.0)
+            if verdict.state is not HeadState.WITHOUT_HELMET:
+                continue
+            overlaps = [(iou(rider.xyxy, box), bare) for box, bare in truth]
+            best = max(overlaps, default=(0.0, None))
+            if best[0] < RIDER_MATCH_IOU:
+                score.false_on_unlabelled += 1
+            elif best[1] is True:
+                score.true_positives += 1
+            elif best[1] is False:
+                score.false_on_helmeted += 1
+            # a matched rider whose head is not labelled cannot be judged: neither counted nor charged
+    return score
+
+
+def summary_rows(name: str, clip: ClipScore | None, riders: RiderScore | None) -> dict:
+    """One flat row for the comparison table."""
+    row: dict = {"stage 1": name}
+    if clip:
+        row.update({"clip riders tracked": clip.riders_tracked, "clip violations": clip.violations,
+                    "clip correct": clip.correct, "clip wrong": clip.wrong, "clip unconfirmed": clip.unconfirmed,
+                    "clip precision": None if clip.precision is None else round(clip.precision, 3),
+                    "clip wall s": clip.wall_s})
+    if riders:
+        row.update({"test images": riders.images, "test bare-headed riders": riders.positives,
+                    "test TP": riders.true_positives, "test FP on helmeted": riders.false_on_helmeted,
+                    "test FP unlabelled": riders.false_on_unlabelled,
+                    "test precision": None if riders.precision is None else round(riders.precision, 3),
+                    "test recall": None if riders.recall is None else round(riders.recall, 3)})
+    return row
+
+
+def rows_to_markdown(rows: list[dict]) -> str:
+    """A Markdown table, one column per key of the first row."""
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join("–" if r.get(k) is None else str(r.get(k)) for k in keys) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
