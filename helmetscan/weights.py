@@ -46,10 +46,41 @@ class PinnedFile:
     convert: str | None = None
 
 
-def read_manifest(path: Path = MANIFEST) -> dict[str, list[PinnedFile]]:
-    """Return ``{"file": [...weights...], "sample": [...media...]}`` from the TOML manifest."""
+@dataclass(frozen=True)
+class TrainedFile:
+    """A weight file we trained ourselves and keep in the repository (``weights/``), pinned by SHA-256; ``card`` is
+    its model card."""
+
+    name: str
+    role: str
+    sha256: str
+    licence: str
+    card: str
+
+
+def read_manifest(path: Path = MANIFEST) -> dict[str, list]:
+    """Return ``{"file": [...weights...], "sample": [...media...], "trained": [...our own weights...]}`` from the
+    TOML manifest (``file``/``sample``: :class:`PinnedFile`, ``trained``: :class:`TrainedFile`)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {section: [PinnedFile(**entry) for entry in data.get(section, [])] for section in ("file", "sample")}
+    out: dict[str, list] = {section: [PinnedFile(**e) for e in data.get(section, [])] for section in ("file", "sample")}
+    out["trained"] = [TrainedFile(**e) for e in data.get("trained", [])]
+    return out
+
+
+def verify_trained(entries: list[TrainedFile], weights_dir: Path) -> list[Path]:
+    """Check that every trained weight file in ``weights_dir`` has its pinned SHA-256.
+
+    Raises:
+        WeightsError: a file is missing or its hash differs from the manifest.
+    """
+    done = []
+    for entry in entries:
+        path = require(weights_dir / entry.name)
+        got = sha256_file(path)
+        if got != entry.sha256:
+            raise WeightsError(f"{path}: sha256 {got}, manifest pins {entry.sha256}")
+        done.append(path)
+    return done
 
 
 def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
