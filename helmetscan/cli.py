@@ -246,7 +246,7 @@ def evaluate_cmd(
     """Score models per class (precision, recall, mAP50, mAP50-95) with speed, size, peak memory and training time.
     Third-party models are scored on the classes their names map to (COCO: rider via the rider rule)."""
     from helmetscan.config import load_settings
-    from helmetscan.evaluate import evaluate_model, read_split, write_outputs
+    from helmetscan.evaluate import evaluate_model, model_label, read_split, write_outputs
 
     try:
         settings = load_settings(config, {})
@@ -254,8 +254,8 @@ def evaluate_cmd(
         results = {}
         for name in models:
             path = settings.model_path(name)
-            console.print(f"evaluating {path.name} on {len(images)} {split} images", highlight=False)
-            results[path.name] = evaluate_model(path, images, imgsz, settings.detector.roles, settings.riders,
+            console.print(f"evaluating {model_label(path)} on {len(images)} {split} images", highlight=False)
+            results[model_label(path)] = evaluate_model(path, images, imgsz, settings.detector.roles, settings.riders,
                                                 settings.device)
         csv, md, png = write_outputs(results, out, f"{split} split of {data}")
     except ConfigError as exc:

@@ -103,6 +103,13 @@ def to_targets(detections: list[Detection], mapping: dict[str, int], rule: Rider
     return out
 
 
+def model_label(path: Path) -> str:
+    """A model's name in tables: ``run/best.pt`` for a checkpoint inside an ultralytics run folder, else the file name."""
+    if path.parent.name == "weights" and (path.parent.parent / "args.yaml").is_file():
+        return f"{path.parent.parent.name}/{path.name}"
+    return path.name
+
+
 def checkpoint_imgsz(path: Path, default: int = 640) -> int:
     """The image size a ``.pt`` checkpoint was trained at (its ``train_args``), else ``default``."""
     if path.suffix != ".pt":
@@ -124,13 +131,19 @@ def training_time_h(path: Path) -> float | None:
 
 def peak_memory_mb(path: Path, imgsz: int, image: Path) -> float:
     """Peak resident memory (MiB) of a fresh process that loads the model and runs it 5 times on ``image``: what
-    stage 1 would cost a machine. Measured in a subprocess so the evaluating process's own memory does not count."""
-    code = ("import sys,resource,cv2; from pathlib import Path; from helmetscan.detection import YoloDetector;"
+    stage 1 would cost a machine (Python, torch and the model together). Read from ``VmHWM`` in ``/proc/self/status``,
+    which starts afresh at ``exec``; ``ru_maxrss`` would not, it keeps the forking parent's size (Linux getrusage(2)).
+
+    Raises:
+        subprocess.CalledProcessError: the measuring process failed.
+    """
+    code = ("import sys,cv2; from pathlib import Path; from helmetscan.detection import YoloDetector;"
             "d=YoloDetector(Path(sys.argv[1]),int(sys.argv[2])); im=cv2.imread(sys.argv[3]);"
-            "[d(im) for _ in range(5)]; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "[d(im) for _ in range(5)];"
+            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
     done = subprocess.run([sys.executable, "-c", code, str(path), str(imgsz), str(image)], capture_output=True,
                           text=True, check=True)
-    return round(int(done.stdout.split()[-1]) / 1024, 1)  # ru_maxrss is KiB on Linux
+    return round(int(done.stdout.split()[-1]) / 1024, 1)  # VmHWM is in kB
 
 
 def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = None,
@@ -183,7 +196,7 @@ def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = 
     pred_cls = np.concatenate([s[2] for s in stats])
     target_cls = np.concatenate([s[3] for s in stats])
     _, _, p, r, _, ap, classes, _, _, _, x, prec = ap_per_class(tp, conf, pred_cls, target_cls)
-    common = {"model": path.name, "images": len(images), "ms_per_frame": round(statistics.median(times), 1),
+    common = {"model": model_label(path), "images": len(images), "ms_per_frame": round(statistics.median(times), 1),
               "size_mb": round(path.stat().st_size / 2**20, 1),
               "peak_memory_mb": peak_memory_mb(path, imgsz, images[0].path), "training_time_h": training_time_h(path)}
     rows, curves = [], {}

@@ -69,5 +69,5 @@ def test_evaluate_writes_every_column_for_the_smoke_run(tmp_path, tiny_dataset, 
     assert row.images == 2 and row.instances == 4 and row.size_mb > 0 and row.peak_memory_mb > 100
     assert row.ms_per_frame > 0 and row.training_time_h >= 0  # read back from the run's train_time.json
     assert table[["precision", "recall", "mAP50", "mAP50-95"]].apply(lambda c: c.between(0, 1)).all().all()
-    assert md.read_text().count(f"| {best.name} |") == 3
+    assert md.read_text().count(f"| smoke/{best.name} |") == 3  # named by its run folder
     assert png.stat().st_size > 10_000
