@@ -159,7 +159,7 @@ def check_riders(settings: Settings, images: list, sample: int | None = 150, see
             if verdict.state is not HeadState.WITHOUT_HELMET:
                 continue
             overlaps = [(iou(rider.xyxy, box), bare) for box, bare in truth]
-            best = max(overlaps, default=(0.0, None))
+            best = max(overlaps, key=lambda o: o[0], default=(0.0, None))
             if best[0] < RIDER_MATCH_IOU:
                 score.false_on_unlabelled += 1
             elif best[1] is True:
