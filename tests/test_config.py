@@ -35,3 +35,16 @@ def test_roles_of_a_four_class_model_come_from_config(tmp_path):
     s = load_settings(cfg)
     assert s.detector.roles.rider == ["rider"] and s.detector.roles.person == []
     assert s.model_path("ours.pt") == s.weights_dir / "ours.pt"
+
+
+def test_bundled_stage1_configs_load_and_name_existing_weights():
+    from pathlib import Path
+
+    import helmetscan
+
+    configs = sorted((Path(helmetscan.__file__).parent / "configs").glob("*.toml"))
+    assert [c.stem for c in configs] == ["stage1-coco", "stage1-helmet4n"]
+    ours = load_settings(configs[1])
+    assert ours.detector.roles.rider == ["rider"] and ours.detector.imgsz == 416
+    assert ours.model_path(ours.detector.model).is_file()  # committed in weights/
+    assert load_settings(configs[0]).detector.model == Settings().detector.model  # the default stays COCO

@@ -1,0 +1,29 @@
+"""Our own trained weights live in the repository and are pinned by SHA-256 in the manifest."""
+
+import shutil
+
+import pytest
+
+from conftest import WEIGHTS
+from helmetscan.errors import WeightsError
+from helmetscan.weights import read_manifest, verify_trained
+
+
+def test_the_shipped_model_matches_its_pinned_hash_and_has_a_card():
+    trained = read_manifest()["trained"]
+    assert [t.name for t in trained] == ["helmet4n.pt"]
+    assert verify_trained(trained, WEIGHTS) == [WEIGHTS / "helmet4n.pt"]
+    card = (WEIGHTS / trained[0].card).read_text(encoding="utf-8")
+    assert trained[0].sha256 in card and "CC BY 4.0" in card
+
+
+def test_a_changed_or_missing_trained_file_is_one_clear_error(tmp_path):
+    trained = read_manifest()["trained"]
+    shutil.copyfile(WEIGHTS / "helmet4n.pt", tmp_path / "helmet4n.pt")
+    with open(tmp_path / "helmet4n.pt", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(WeightsError, match=r"helmet4n.pt: sha256 [0-9a-f]{64}, manifest pins"):
+        verify_trained(trained, tmp_path)
+    (tmp_path / "helmet4n.pt").unlink()
+    with pytest.raises(WeightsError, match="weight file missing"):
+        verify_trained(trained, tmp_path)
