@@ -33,22 +33,35 @@ COLUMNS = ["model", "class", "images", "instances", "precision", "recall", "mAP5
            "size_mb", "peak_memory_mb", "training_time_h"]
 
 
+def read_yolo_labels(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Class ids ((M,) int) and boxes ((M, 4) float xyxy, normalised 0..1) of a YOLO label file
+    (``class cx cy w h`` per line); an absent or empty file means no boxes."""
+    lines = path.read_text().splitlines() if path.is_file() else []
+    rows = np.array([line.split() for line in lines if len(line.split()) == 5], dtype=float).reshape(-1, 5)
+    cx, cy, w, h = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4]
+    return rows[:, 0].astype(int), np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+
+
 @dataclass
 class LabelledImage:
-    """One test image. ``boxes``: (M, 4) float xyxy pixels; ``classes``: (M,) int target class ids."""
+    """One test image. ``classes``: (M,) int target class ids; ``boxes_norm``: (M, 4) float xyxy normalised 0..1."""
 
     path: Path
-    boxes: np.ndarray
     classes: np.ndarray
+    boxes_norm: np.ndarray
+
+    def boxes_px(self, width: int, height: int) -> np.ndarray:
+        """The boxes in pixels of a ``width`` x ``height`` image: (M, 4) float xyxy."""
+        return self.boxes_norm * np.array([width, height, width, height], dtype=float)
 
 
 def read_split(data_yaml: Path, split: str = "test") -> list[LabelledImage]:
     """Images and labels of one split of a YOLO dataset (``data.yaml`` as :func:`helmetscan.dataset.build` writes it).
+    Images are not decoded here; callers decode each once, when they run a model on it.
 
     Raises:
         HelmetscanError: the yaml, the split or its images are missing, or its class names are not the 4 targets.
     """
-    import cv2
     import yaml
 
     if not data_yaml.is_file():
@@ -66,15 +79,8 @@ def read_split(data_yaml: Path, split: str = "test") -> list[LabelledImage]:
     images = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
         raise HelmetscanError(f"{folder}: no images in the {split!r} split")
-    out = []
-    for path in images:
-        h, w = cv2.imread(str(path)).shape[:2]
-        label = folder.parent.parent / "labels" / folder.name / f"{path.stem}.txt"
-        rows = np.loadtxt(label, ndmin=2) if label.is_file() and label.stat().st_size else np.zeros((0, 5))
-        cx, cy, bw, bh = rows[:, 1] * w, rows[:, 2] * h, rows[:, 3] * w, rows[:, 4] * h
-        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
-        out.append(LabelledImage(path, boxes, rows[:, 0].astype(int)))
-    return out
+    labels = folder.parent.parent / "labels" / folder.name
+    return [LabelledImage(path, *read_yolo_labels(labels / f"{path.stem}.txt")) for path in images]
 
 
 def target_classes_of(names: dict[int, str], roles: ModelRoles) -> dict[str, int]:
@@ -181,7 +187,7 @@ def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = 
         found = to_targets(detector(frame), mapping, rule, roles)
         times.append((time.perf_counter() - t0) * 1000)
         keep = np.isin(item.classes, covered)
-        true_cls, true_box = item.classes[keep], item.boxes[keep]
+        true_cls, true_box = item.classes[keep], item.boxes_px(frame.shape[1], frame.shape[0])[keep]
         found.sort(key=lambda f: -f[2])
         pred_cls = np.array([f[0] for f in found], dtype=int)
         conf = np.array([f[2] for f in found], dtype=float)

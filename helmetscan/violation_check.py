@@ -21,8 +21,11 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from helmetscan.association import head_region
 from helmetscan.config import Settings
+from helmetscan.evaluate import read_yolo_labels
 from helmetscan.geometry import centre, contains, iou
 from helmetscan.riders import find_riders
 from helmetscan.verification import HeadState
@@ -36,16 +39,11 @@ RIDER_MATCH_IOU = 0.5
 
 
 def read_yolo_boxes(path: Path, width: int, height: int) -> list[tuple[int, tuple[float, float, float, float]]]:
-    """``(class id, xyxy pixels)`` of a YOLO label file; an absent file means no boxes."""
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 5:
-            k, cx, cy, w, h = int(parts[0]), *map(float, parts[1:])
-            out.append((k, ((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height)))
-    return out
+    """``(class id, xyxy pixels)`` of a YOLO label file for a ``width`` x ``height`` frame; an absent file means no
+    boxes."""
+    classes, boxes = read_yolo_labels(path)
+    scale = np.array([width, height, width, height], dtype=float)
+    return [(int(k), tuple(map(float, b * scale))) for k, b in zip(classes, boxes)]
 
 
 @dataclass
@@ -150,7 +148,8 @@ def check_riders(settings: Settings, images: list, sample: int | None = 150, see
     score = RiderScore(len(chosen), 0, 0, 0, 0, 0)
     for item in chosen:
         frame = cv2.imread(str(item.path))
-        truth = labelled_riders([(int(k), tuple(b)) for k, b in zip(item.classes, item.boxes)],
+        boxes = item.boxes_px(frame.shape[1], frame.shape[0])
+        truth = labelled_riders([(int(k), tuple(map(float, b))) for k, b in zip(item.classes, boxes)],
                                 s.verification.head_region_fraction)
         score.positives += sum(t is True for _, t in truth)
         score.negatives += sum(t is False for _, t in truth)
