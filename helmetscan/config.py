@@ -6,50 +6,86 @@ are written to ``OUT/settings.json`` and into every evidence record, so a result
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from helmetscan.errors import ConfigError
-
-#: Where ``make weights`` puts the weight files: ``weights/`` at the top of the source tree.
-DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+from helmetscan.fielddoc import documented
+from helmetscan.models.registry import default_weights_dir
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: A documented setting (default, description, unit, constraints).
+setting = documented
+
+
 class SamplingSettings(_Section):
-    fps: float = Field(5.0, gt=0, le=120, description="Frames per second analysed, taken at the stream's timestamps.")
+    """Which frames are analysed."""
+
+    fps: float = setting(5.0, "Frames per second analysed, taken at the stream's timestamps.", "frames/s", gt=0, le=120)
 
 
-class ModelRoles(_Section):
-    """Which class names of a detector mean what. Names are matched case-insensitively.
+def _names(*names: str):
+    return lambda: list(names)
 
-    The default fits the COCO YOLOv8n (``person`` + ``motorcycle`` → rider by the rider rule). A 4-class model with
-    classes ``rider, without helmet, with helmet, number plate`` is used by setting ``rider``, ``head_without_helmet``,
-    ``head_with_helmet`` and ``plate`` instead; no code changes.
+
+class DetectorRoles(_Section):
+    """Which stage-1 class names mean what (matched case-insensitively).
+
+    The default fits the COCO YOLOv8n (``person`` + ``motorcycle`` joined by the rider rule). A model with a ``rider``
+    class (our 4-class ``helmet4n``) is used by setting ``rider = ["rider"]``; no code changes.
     """
 
-    rider: list[str] = Field(default_factory=list, description="Classes that are a rider already (with the motorcycle).")
-    person: list[str] = Field(default_factory=lambda: ["person"], description="Classes that are a person.")
-    motorcycle: list[str] = Field(default_factory=lambda: ["motorcycle"], description="Classes that are a motorcycle.")
-    head_with_helmet: list[str] = Field(default_factory=lambda: ["with helmet", "helmet"])
-    head_without_helmet: list[str] = Field(default_factory=lambda: ["without helmet", "no_helmet", "no helmet"])
-    plate: list[str] = Field(default_factory=lambda: ["number plate", "license_plate", "licenseplate", "lisc"])
+    rider: list[str] = setting(_names(), "Classes that are a rider already (rider and motorcycle in one box).",
+                               "class names")
+    person: list[str] = setting(_names("person"), "Classes that are a person (joined to a motorcycle by the rider rule).",
+                                "class names")
+    motorcycle: list[str] = setting(_names("motorcycle"), "Classes that are a motorcycle.", "class names")
 
 
-class DetectorSettings(_Section):
+class VerifierRoles(_Section):
+    """Which stage-2 class names are a head with and without a helmet (matched case-insensitively)."""
+
+    head_with_helmet: list[str] = setting(_names("with helmet", "helmet"), "Classes that are a helmeted head.",
+                                          "class names")
+    head_without_helmet: list[str] = setting(_names("without helmet", "no_helmet", "no helmet"),
+                                             "Classes that are a bare head.", "class names")
+
+
+class PlateRoles(_Section):
+    """Which plate-detector class names are a licence plate (matched case-insensitively)."""
+
+    plate: list[str] = setting(_names("number plate", "license_plate", "licenseplate", "lisc"),
+                               "Classes that are a licence plate.", "class names")
+
+
+class _ModelSection(_Section):
+    """A YOLO model run by one stage: its weight file and inference knobs (built by
+    :func:`helmetscan.models.yolo.build_detector`)."""
+
+    model: str = setting("", "Weight file; a bare name is looked up in the weights folder.", "file")
+    imgsz: int = setting(640, "Inference size; higher finds smaller objects, costs time quadratically.", "px", ge=32)
+    conf: float = setting(0.25, "Minimum box confidence; lower finds more, reports more noise.", "0..1", ge=0, le=1)
+    iou: float = setting(0.5, "NMS IoU threshold: boxes overlapping more than this are merged.", "0..1", gt=0, le=1)
+    agnostic_nms: bool = setting(False, "Class-agnostic NMS: one box per object even when two classes fire on it.")
+
+
+class DetectorSettings(_ModelSection):
     """Stage 1: the small detector run on every sampled frame."""
 
-    model: str = Field("yolov8n-coco.onnx", description="Weight file; a bare name is looked up in the weights dir.")
-    imgsz: int = Field(640, ge=32, description="Inference size in pixels (the COCO ONNX export is fixed at 640).")
-    conf: float = Field(0.2, ge=0, le=1, description="Minimum detection confidence; lower finds more, tracks more noise.")
-    iou: float = Field(0.6, gt=0, le=1, description="NMS IoU threshold.")
-    roles: ModelRoles = Field(default_factory=ModelRoles)
+    model: str = setting("yolov8n-coco.onnx", "Stage-1 weight file; a bare name is looked up in the weights folder.",
+                         "file")
+    imgsz: int = setting(640, "Inference size (the COCO ONNX export is fixed at 640).", "px", ge=32)
+    conf: float = setting(0.2, "Minimum detection confidence; lower finds more, tracks more noise.", "0..1", ge=0, le=1)
+    iou: float = setting(0.6, "NMS IoU threshold.", "0..1", gt=0, le=1)
+    roles: DetectorRoles = Field(default_factory=DetectorRoles)
 
 
 class RiderRule(_Section):
@@ -60,97 +96,114 @@ class RiderRule(_Section):
     person's top must be above the motorcycle's top (a rider sits on it; a pedestrian behind a parked motorcycle is not).
     """
 
-    min_motorcycle_conf: float = Field(0.35, ge=0, le=1, description="Motorcycle boxes below this are ignored.")
-    min_overlap_of_motorcycle: float = Field(
-        0.25, ge=0, le=1, description="Intersection / motorcycle box area; higher rejects passers-by, may drop riders."
+    min_motorcycle_conf: float = setting(0.35, "Motorcycle boxes below this confidence are ignored.", "0..1", ge=0, le=1)
+    min_overlap_of_motorcycle: float = setting(
+        0.25, "Intersection / motorcycle box area; higher rejects passers-by, may drop riders.", "0..1", ge=0, le=1
     )
-    centre_margin: float = Field(
-        0.1, ge=0, le=1, description="Share of the motorcycle width the person's centre may lie outside its box."
+    centre_margin: float = setting(
+        0.1, "Share of the motorcycle width the person's centre may lie outside its box.", "0..1", ge=0, le=1
     )
 
 
 class TrackingSettings(_Section):
     """ByteTrack (ultralytics' implementation) on rider boxes. Knobs as in ultralytics' ``bytetrack.yaml``."""
 
-    track_high_thresh: float = Field(0.25, ge=0, le=1, description="First-association confidence threshold.")
-    track_low_thresh: float = Field(0.1, ge=0, le=1, description="Second-association (low score) threshold.")
-    new_track_thresh: float = Field(0.25, ge=0, le=1, description="Unmatched detections above this start a track.")
-    lost_track_buffer_s: float = Field(
-        2.0, gt=0, description="Seconds a lost track is kept; converted to sampled frames (ultralytics counts frames)."
+    track_high_thresh: float = setting(0.25, "First-association confidence threshold.", "0..1", ge=0, le=1)
+    track_low_thresh: float = setting(0.1, "Second-association (low score) threshold.", "0..1", ge=0, le=1)
+    new_track_thresh: float = setting(0.25, "Unmatched detections above this start a track.", "0..1", ge=0, le=1)
+    lost_track_buffer_s: float = setting(
+        2.0, "How long a lost track is kept; converted to sampled frames (ultralytics counts frames).", "s", gt=0
     )
-    match_thresh: float = Field(0.8, gt=0, le=1, description="Association cost threshold (1 - IoU, fused with score).")
-    fuse_score: bool = Field(True, description="Fuse detection score into the matching cost.")
+    match_thresh: float = setting(0.8, "Association cost threshold (1 - IoU, fused with score).", "0..1", gt=0, le=1)
+    fuse_score: bool = setting(True, "Fuse detection score into the matching cost.")
 
 
-class VerificationSettings(_Section):
+class VerificationSettings(_ModelSection):
     """Stage 2: the larger helmet model re-examines the padded rider crop."""
 
-    model: str = Field("yolov12m-helmet.pt", description="Weight file of the head (with/without helmet) detector.")
-    imgsz: int = Field(480, ge=32, description="Inference size for the rider crop in pixels; higher is slower.")
-    conf: float = Field(0.35, ge=0, le=1, description="Minimum head-box confidence; higher means fewer, surer verdicts.")
-    crop_padding: float = Field(0.15, ge=0, le=1, description="Padding around the rider box, as a share of its size.")
-    head_region_fraction: float = Field(
-        0.4, gt=0, le=1, description="Top share of the rider box in which that rider's own head must lie."
+    model: str = setting("yolov12m-helmet.pt", "Weight file of the head (with/without helmet) detector.", "file")
+    imgsz: int = setting(480, "Inference size for the rider crop; higher is slower.", "px", ge=32)
+    conf: float = setting(0.35, "Minimum head-box confidence; higher means fewer, surer verdicts.", "0..1", ge=0, le=1)
+    iou: float = setting(0.5, "NMS IoU threshold.", "0..1", gt=0, le=1)
+    agnostic_nms: bool = setting(True, "Class-agnostic NMS: one head box even when both head classes fire on it.")
+    crop_padding: float = setting(0.15, "Padding around the rider box, as a share of its size.", "0..1", ge=0, le=1)
+    head_region_fraction: float = setting(
+        0.4, "Top share of the rider box in which that rider's own head must lie.", "0..1", gt=0, le=1
     )
-    min_head_inside: float = Field(
-        0.6, ge=0, le=1, description="Share of the head box that must lie inside the rider box."
+    min_head_inside: float = setting(0.6, "Share of the head box that must lie inside the rider box.", "0..1", ge=0,
+                                     le=1)
+    max_checks_per_track: int = setting(8, "Upper bound on stage-2 runs per track.", "frames", ge=1)
+    settle_margin: int = setting(
+        3, "A track's verdict is settled (no more checks) once one side leads by this many frames.", "frames", ge=1
     )
-    max_checks_per_track: int = Field(8, ge=1, description="Upper bound on stage-2 runs per track.")
-    settle_margin: int = Field(
-        3, ge=1, description="A track's verdict is settled (no more checks) once one side leads by this many frames."
-    )
-    roles: ModelRoles = Field(default_factory=ModelRoles)
+    roles: VerifierRoles = Field(default_factory=VerifierRoles)
 
 
 class DecisionSettings(_Section):
     """Per-track verdict: one rider track gives at most one violation."""
 
-    min_no_helmet_frames: int = Field(2, ge=1, description="Verified no-helmet frames a violation needs at least.")
-    min_no_helmet_share: float = Field(
-        0.5, ge=0, le=1, description="No-helmet frames must be MORE than this share of the frames the head was seen."
+    min_no_helmet_frames: int = setting(2, "Verified no-helmet frames a violation needs at least.", "frames", ge=1)
+    min_no_helmet_share: float = setting(
+        0.5, "No-helmet frames must be MORE than this share of the frames the head was seen.", "0..1", ge=0, le=1
     )
 
 
-class PlateSettings(_Section):
+class PlateSettings(_ModelSection):
     """Plate detection near the rider, OpenCV upscaling, EasyOCR recognition, fusion over the track's frames."""
 
-    model: str = Field("license_plate_detector.pt", description="Weight file of the plate detector.")
-    imgsz: int = Field(480, ge=32, description="Inference size for the rider/motorcycle region crop.")
-    conf: float = Field(0.25, ge=0, le=1, description="Minimum plate-box confidence.")
-    below_fraction: float = Field(
-        0.35, ge=0, le=2, description="How far below the rider/motorcycle box to search, as a share of its height."
+    model: str = setting("license_plate_detector.pt", "Weight file of the plate detector.", "file")
+    imgsz: int = setting(480, "Inference size for the rider/motorcycle region crop.", "px", ge=32)
+    conf: float = setting(0.25, "Minimum plate-box confidence.", "0..1", ge=0, le=1)
+    iou: float = setting(0.5, "NMS IoU threshold.", "0..1", gt=0, le=1)
+    roles: PlateRoles = Field(default_factory=PlateRoles)
+    below_fraction: float = setting(
+        0.35, "How far below the rider/motorcycle box to search, as a share of its height.", "0..2", ge=0, le=2
     )
-    max_frames_per_track: int = Field(
-        12, ge=1, description="Frames per violating track whose plate is read (largest rider boxes first)."
+    max_frames_per_track: int = setting(
+        12, "Frames per violating track whose plate is read (largest rider boxes first).", "frames", ge=1
     )
-    tighten: bool = Field(True, description="Trim the plate box to its text band before OCR (see plates.text_band).")
-    upscale_height_px: int = Field(
-        64, ge=16, description="Plate crops are resized to this height before OCR (EasyOCR recognises at 64 px)."
+    tighten: bool = setting(True, "Trim the plate box to its text band before OCR (see plate_image.text_band).")
+    upscale_height_px: int = setting(
+        64, "Plate crops are resized to this height before OCR (EasyOCR recognises at 64 px).", "px", ge=16
     )
-    interpolation: Literal["nearest", "linear", "cubic", "area", "lanczos"] = "cubic"
-    clahe: bool = Field(True, description="Apply CLAHE contrast equalisation to the upscaled crop.")
-    sharpen: bool = Field(False, description="Apply an unsharp mask to the upscaled crop.")
-    ocr_languages: list[str] = Field(default_factory=lambda: ["en"], description="EasyOCR language codes.")
-    allowlist: str = Field("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", description="Characters EasyOCR may output.")
-    min_ocr_conf: float = Field(0.2, ge=0, le=1, description="Reads below this confidence do not vote.")
-    two_row_max_aspect: float = Field(
-        2.2, gt=0, description="Crops with width/height below this are read as two rows (top and bottom half)."
+    interpolation: Literal["nearest", "linear", "cubic", "area", "lanczos"] = setting(
+        "cubic", "OpenCV interpolation used to upscale the plate crop."
     )
-    formats: list[Literal["kr", "kr_region", "in", "generic"]] = Field(
-        default_factory=lambda: ["kr", "kr_region", "in", "generic"], description="Plate formats accepted as valid."
+    clahe: bool = setting(True, "Apply CLAHE contrast equalisation to the upscaled crop.")
+    sharpen: bool = setting(False, "Apply an unsharp mask to the upscaled crop.")
+    ocr_languages: list[str] = setting(_names("en"), "EasyOCR language codes.", "codes")
+    allowlist: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "Characters EasyOCR may output.", "characters")
+    min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
+    two_row_max_aspect: float = setting(
+        2.2, "Crops with width/height below this are read as two rows (top and bottom half).", "ratio", gt=0
+    )
+    formats: list[Literal["kr", "kr_region", "in", "generic"]] = setting(
+        _names("kr", "kr_region", "in", "generic"), "Plate formats accepted as valid (see plate_text.PLATE_FORMATS).",
+        "names"
     )
 
 
 class EvidenceSettings(_Section):
-    png_compression: int = Field(0, ge=0, le=9, description="cv2.IMWRITE_PNG_COMPRESSION for evidence frames (0 = none).")
-    jpeg_quality: int = Field(92, ge=1, le=100, description="Quality of the annotated JPEG.")
+    """How evidence images are encoded."""
+
+    png_compression: int = setting(0, "cv2.IMWRITE_PNG_COMPRESSION for evidence frames (0 = none).", "0..9", ge=0,
+                                   le=9)
+    jpeg_quality: int = setting(92, "Quality of the annotated JPEG.", "1..100", ge=1, le=100)
+
+
+#: Torch device strings: ``cpu``, ``mps``, ``cuda``, ``cuda:N``, or ultralytics' GPU index form ``N`` / ``N,M``.
+_DEVICE = re.compile(r"^(cpu|mps|cuda(:\d+)?|\d+(,\d+)*)$")
 
 
 class Settings(_Section):
     """All knobs of one run. ``Settings()`` gives the defaults."""
 
-    weights_dir: Path = Field(DEFAULT_WEIGHTS_DIR, description="Folder holding the weight files.")
-    device: str = Field("cpu", description="Torch device for the models ('cpu', 'cuda:0').")
+    weights_dir: Path = setting(
+        default_weights_dir, "Folder holding the weight files (default: $HELMETSCAN_WEIGHTS, else the per-user cache "
+        "~/.cache/helmetscan/weights that `helmetscan fetch-weights` fills).", "folder",
+        shown_default="$HELMETSCAN_WEIGHTS or ~/.cache/helmetscan/weights",
+    )
+    device: str = setting("cpu", "Torch device for the models: cpu, cuda, cuda:N, mps.", "device")
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     riders: RiderRule = Field(default_factory=RiderRule)
@@ -159,6 +212,13 @@ class Settings(_Section):
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     plates: PlateSettings = Field(default_factory=PlateSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        if not _DEVICE.match(value):
+            raise ValueError(f"{value!r} is not a torch device (expected cpu, cuda, cuda:N or mps)")
+        return value
 
     def model_path(self, name: str) -> Path:
         """Resolve a weight file setting: an absolute path, or a path that exists from the current folder, is used as

@@ -6,23 +6,39 @@ from pathlib import Path
 
 import pytest
 
+from helmetscan.config import Settings
+from helmetscan.models.registry import default_weights_dir, read_manifest
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 FOOTAGE = SHARED / "footage" / "rider_pillion_no_helmet.mp4"
+CCTV_CLIP = SHARED / "footage" / "helmet9_cctv_clip"
+DATASETS = SHARED / "datasets"
 BIKES = ROOT / "sample_videos" / "bikes.mp4"
-WEIGHTS = ROOT / "weights"
-WEIGHT_FILES = ["yolov8n-coco.onnx", "yolov12m-helmet.pt", "license_plate_detector.pt", "easyocr/english_g2.pth"]
+#: The weights folder the code uses ($HELMETSCAN_WEIGHTS, else the per-user cache `make weights` fills).
+WEIGHTS = default_weights_dir()
+#: Every file the default pipeline loads: the three detectors and EasyOCR's pinned files.
+WEIGHT_FILES = [
+    *(getattr(Settings(), stage).model for stage in ("detector", "verification", "plates")),
+    *(e.name for e in read_manifest().weights if e.name.startswith("easyocr/")),
+]
 
 
-def _missing_weights() -> list[str]:
-    return [name for name in WEIGHT_FILES if not (WEIGHTS / name).is_file()]
+def _missing(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths if not p.exists())
 
 
-needs_weights = pytest.mark.skipif(
-    bool(_missing_weights()), reason=f"weights missing ({', '.join(_missing_weights())}); run `make weights`"
-)
-needs_footage = pytest.mark.skipif(not FOOTAGE.is_file(), reason=f"{FOOTAGE} absent (../shared not beside the repo)")
-needs_bikes = pytest.mark.skipif(not BIKES.is_file(), reason=f"{BIKES} absent; run `make weights`")
+def _skip_unless(paths: list[Path], hint: str):
+    missing = _missing(paths)
+    return pytest.mark.skipif(bool(missing), reason=f"{missing} absent; {hint}")
+
+
+needs_weights = _skip_unless([WEIGHTS / name for name in WEIGHT_FILES], "run `make weights`")
+needs_footage = _skip_unless([FOOTAGE], "../shared is not beside the repository")
+needs_cctv_clip = _skip_unless([CCTV_CLIP / "helmet9_cctv_india_15fps.mp4", CCTV_CLIP / "labels"],
+                               "../shared is not beside the repository")
+needs_datasets = _skip_unless([DATASETS], "../shared is not beside the repository")
+needs_bikes = _skip_unless([BIKES], "run `make weights` (it fetches the sample video)")
 
 
 def write_video(path: Path, n_frames: int, fps: float, size=(160, 120), fourcc="mp4v") -> Path:

@@ -1,10 +1,10 @@
 import pytest
 
-from helmetscan.association import assign_head, pick_plate
-from helmetscan.config import ModelRoles, RiderRule, VerificationSettings
-from helmetscan.detection import Detection
-from helmetscan.riders import find_riders
-from helmetscan.verification import HeadState, Verifier, classify_heads
+from helmetscan.pipeline.association import assign_head, pick_plate
+from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
+from helmetscan.models.base import Detection
+from helmetscan.pipeline.riders import find_riders
+from helmetscan.pipeline.verification import HeadState, Verifier, classify_heads
 
 RIDER = (100.0, 100.0, 300.0, 500.0)  # front rider: 200 px wide, 400 px tall
 OWN_HELMET = Detection((160, 90, 240, 170), 0.80, "with helmet")
@@ -79,13 +79,13 @@ def test_rider_rule(person, motorcycle, is_rider):
     moto_conf = motorcycle[4] if len(motorcycle) == 5 else 0.8
     dets = [Detection(tuple(map(float, person)), 0.9, "person"),
             Detection(tuple(map(float, motorcycle[:4])), moto_conf, "motorcycle")]
-    riders = find_riders(dets, ModelRoles(), RiderRule())
+    riders = find_riders(dets, DetectorRoles(), RiderRule())
     assert (len(riders) == 1) is is_rider
     if is_rider:
         assert riders[0].motorcycle_xyxy == tuple(map(float, motorcycle[:4]))
 
 
 def test_rider_class_needs_no_motorcycle():
-    roles = ModelRoles(rider=["rider"])
+    roles = DetectorRoles(rider=["rider"])
     riders = find_riders([Detection((0.0, 0.0, 10.0, 20.0), 0.7, "rider")], roles, RiderRule())
     assert [(r.xyxy, r.motorcycle_xyxy) for r in riders] == [((0.0, 0.0, 10.0, 20.0), None)]

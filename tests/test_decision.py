@@ -1,8 +1,8 @@
 import pytest
 
 from helmetscan.config import DecisionSettings, VerificationSettings
-from helmetscan.decision import decide
-from helmetscan.verification import FrameVerdict, HeadState, is_settled
+from helmetscan.pipeline.decision import decide
+from helmetscan.pipeline.verification import FrameVerdict, HeadState, is_settled
 
 W, H, N = HeadState.WITHOUT_HELMET, HeadState.WITH_HELMET, HeadState.NOT_SEEN
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BIKES, FOOTAGE, needs_bikes, needs_footage, needs_weights
 
-pytestmark = [pytest.mark.integration, needs_weights]
+pytestmark = pytest.mark.integration
 
 
 def analyze(*args, cwd=None):
@@ -24,6 +24,7 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
+@needs_weights
 @needs_footage
 def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     out = tmp_path / "out"
@@ -41,6 +42,8 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     record = json.loads((folder / "record.json").read_text())
     assert record["source"]["sha256"] == __import__("hashlib").sha256(FOOTAGE.read_bytes()).hexdigest()
     assert record["plate"]["votes"]["TN05AT7024"] > 0
+    assert record["schema_version"] == 1 and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
+                                                                                          "with_helmet", "not_seen"}
     assert set(record["models"]) == {"yolov8n-coco.onnx", "yolov12m-helmet.pt", "license_plate_detector.pt"}
     for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"):
         assert (folder / name).is_file(), name
@@ -66,6 +69,7 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     assert "TN05AT7024" in (out / "report.html").read_text()
 
 
+@needs_weights
 @needs_bikes
 def test_bad_files_are_reported_and_the_good_one_is_still_analysed(tmp_path):
     """bikes.mp4 has cyclists and a parked motorcycle but no rider: 0 violations. Next to it: a corrupt video and a
@@ -94,6 +98,7 @@ def test_bad_files_are_reported_and_the_good_one_is_still_analysed(tmp_path):
     assert "No violation found" in html and "broken.mp4" in html
 
 
+@needs_weights
 @needs_bikes
 def test_bikes_sample_alone_exits_zero_with_no_violation(tmp_path):
     out = tmp_path / "out"
@@ -115,10 +120,60 @@ def test_usage_errors_exit_2(tmp_path):
     assert analyze("--fps", "x", tmp_path).returncode == 2
 
 
+@needs_bikes
 def test_missing_weight_file_names_the_file_and_the_fix(tmp_path):
     (tmp_path / "v").mkdir()
-    shutil.copy(BIKES, tmp_path / "v" / "a.mp4") if BIKES.is_file() else None
+    shutil.copy(BIKES, tmp_path / "v" / "a.mp4")
     proc = analyze(tmp_path / "v", "--out", tmp_path / "o", "--weights-dir", tmp_path / "empty")
     assert proc.returncode == 1
     assert "weight file missing" in proc.stderr and "make weights" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@needs_bikes
+def test_an_unusable_out_folder_is_one_line_and_exit_2(tmp_path):
+    not_a_folder = tmp_path / "out.txt"
+    not_a_folder.write_text("a file\n")
+    proc = analyze(BIKES, "--out", not_a_folder)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert error_lines(proc.stderr) == [f"error: {not_a_folder}: --out exists and is not a folder"]
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    try:
+        if __import__("os").access(read_only, __import__("os").W_OK):
+            pytest.skip("running as a user who can write anywhere (permission bits are not enforced)")
+        proc = analyze(BIKES, "--out", read_only / "sub")
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(error_lines(proc.stderr)) == 1 and "--out cannot be created" in proc.stderr
+    finally:
+        read_only.chmod(0o700)
+
+
+@needs_weights
+@needs_bikes
+def test_a_model_whose_classes_do_not_fit_its_stage_fails_before_the_first_video(tmp_path):
+    """The plate detector as stage 1 has no person, motorcycle or rider class: a configuration error, exit 2."""
+    out = tmp_path / "out"
+    proc = analyze(BIKES, "--out", out, "--detector-model", "license_plate_detector.pt")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    [line] = error_lines(proc.stderr)
+    assert "license_plate_detector.pt: stage-1 model has classes ['license_plate']" in line
+    assert "detector.roles.person" in line
+    assert not (out / "bikes").exists()  # no video was started
+
+
+def test_a_bad_device_is_a_configuration_error(tmp_path):
+    proc = analyze(tmp_path, "--device", "gpu0")
+    assert proc.returncode == 2
+    assert error_lines(proc.stderr) == [l for l in proc.stderr.splitlines() if l.strip()]
+    assert "device" in proc.stderr and "not a torch device" in proc.stderr
+
+
+@needs_bikes
+def test_cuda_on_a_machine_without_it_fails_before_loading_models(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    proc = analyze(BIKES, "--out", tmp_path / "o", "--device", "cuda")
+    assert proc.returncode == 2 and "CUDA is not available" in proc.stderr and "Traceback" not in proc.stderr

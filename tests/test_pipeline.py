@@ -1,12 +1,18 @@
-"""The pipeline composed with fake models (through the injectable detector/OCR callables) on a generated video."""
+"""The pipeline composed with fake models (plain callables satisfying the model Protocols) on a generated video, run
+through the batch runner as the CLI runs it."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from helmetscan.config import Settings
-from helmetscan.detection import Detection
-from helmetscan.pipeline import Analyzer, refresh_outputs, video_key
+from helmetscan.models.base import Detection, TextRead
+from helmetscan.models.loader import Models
+from helmetscan.results.evidence import load_results
+from helmetscan.results.records import HeadState, PlateStatus, VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.runner.batch import BatchRunner, refresh_outputs
+from helmetscan.runner.discovery import video_key
 
 from conftest import write_video
 
@@ -36,7 +42,12 @@ def plates(region):
 
 def make_ocr(texts):
     calls = iter(texts)
-    return lambda image: (next(calls, "TN05AT7024"), 0.8)
+    return lambda image: TextRead(next(calls, "TN05AT7024"), 0.8)
+
+
+def runner(detector=stage1, verifier=None, plate_detector=plates, ocr=None, settings=None):
+    models = Models(detector, verifier or FakeStage2(), plate_detector, ocr or make_ocr([]), {"fake.pt": "ab" * 32})
+    return BatchRunner(settings or Settings(), models)
 
 
 @pytest.fixture
@@ -45,46 +56,114 @@ def clip(tmp_path):
 
 
 def test_one_rider_is_one_violation_with_a_fused_plate(tmp_path, clip):
-    ocr = make_ocr(["TN05AT7O24", "TN05AT7024", "TNO5AT7024", "TN05AT7024"])
-    analyzer = Analyzer(Settings(), detector=stage1, verifier_detector=FakeStage2(), plate_detector=plates, ocr=ocr)
+    batch = runner(ocr=make_ocr(["TN05AT7O24", "TN05AT7024", "TNO5AT7024", "TN05AT7024"]))
     seen = []
-    result = analyzer.analyze_video(clip, tmp_path / "out", "clip", progress=lambda d, n: seen.append((d, n)))
-    assert result.status == "done", result.error
-    assert result.counts["frames_sampled"] == 15 and seen[-1][0] == 15
-    assert result.counts["riders_tracked"] == 1 and result.counts["violations"] == 1
+    result = batch.run_video(clip, tmp_path / "out", "clip", on_frame=lambda d, n: seen.append((d, n)))
+    assert result.status is VideoStatus.DONE, result.error
+    assert result.counts.frames_sampled == 15 and seen[-1][0] == 15
+    assert result.counts.riders_tracked == 1 and result.counts.violations == 1
     # stage 2 stops once settled (3 agreeing frames by default), not on all 15 frames
-    assert result.counts["stage2_checks"] == 3
-    record = result.violations[0]
-    assert record["plate"]["text"] == "TN05AT7024" and record["plate"]["status"] == "read"
-    assert record["plate"]["frames_read"] == 12  # plates.max_frames_per_track
-    assert record["decision"]["frames_without_helmet"] == 3
-    refresh_outputs(tmp_path / "out")
-    stored = json.loads((tmp_path / "out" / "clip" / "clip_t0001" / "record.json").read_text())
-    assert stored["violation_id"] == "clip_t0001" and stored["track_id"] == 1
+    assert result.counts.stage2_checks == 3
+    assert set(result.timing_s) >= {"hash", "decode", "stage1", "tracking", "stage2", "plates"}
+    assert result.stage_fps["plates"] > 0 and result.stage_fps["decode"] > 0
+    _, [record] = load_results(tmp_path / "out")
+    assert record.plate.text == "TN05AT7024" and record.plate.status is PlateStatus.READ
+    assert record.plate.frames_read == 12  # plates.max_frames_per_track
+    assert record.decision.frames_without_helmet == 3
+    assert [v.state for v in record.decision.verdicts] == [HeadState.WITHOUT_HELMET] * 3
+    assert record.violation_id == "clip_t0001" and record.track_id == 1 and record.models == {"fake.pt": "ab" * 32}
+    assert set(record.evidence_files) == {"frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"}
+    assert result.violation_ids == ["clip_t0001"]
+    assert set(result.evidence_sha256) == {f"clip/clip_t0001/{n}" for n in [*record.evidence_files, "record.json"]}
+
+
+def test_records_round_trip_through_their_json_files(tmp_path, clip):
+    batch = runner()
+    batch.run_video(clip, tmp_path / "out", "clip")
+    folder = tmp_path / "out" / "clip"
+    for path, model in ((folder / "video.json", VideoRecord), (folder / "clip_t0001" / "record.json", ViolationRecord)):
+        text = path.read_text(encoding="utf-8")
+        record = model.model_validate_json(text)
+        assert json.loads(text)["schema_version"] == 1
+        # the object read back writes the same JSON again, field for field
+        assert record.model_dump(mode="json") == json.loads(text)
+        assert model.model_validate_json(record.model_dump_json()) == record
+
+
+def test_a_record_from_a_newer_helmetscan_is_refused_with_its_path(tmp_path, clip):
+    from helmetscan.errors import ResultsError
+
+    runner().run_video(clip, tmp_path / "out", "clip")
+    path = tmp_path / "out" / "clip" / "video.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "schema_version": 99}))
+    with pytest.raises(ResultsError, match=r"video.json: not a valid VideoRecord \(schema_version: .*newer"):
+        load_results(tmp_path / "out")
 
 
 def test_a_helmeted_rider_is_no_violation(tmp_path, clip):
     stage2 = FakeStage2()
     stage2.bare = False
-    analyzer = Analyzer(Settings(), detector=stage1, verifier_detector=stage2, plate_detector=plates, ocr=make_ocr([]))
-    result = analyzer.analyze_video(clip, tmp_path / "out", "clip")
-    assert result.counts["violations"] == 0 and result.violations == []
+    result = runner(verifier=stage2).run_video(clip, tmp_path / "out", "clip")
+    assert result.counts.violations == 0 and result.violation_ids == []
+
+
+def test_plates_of_another_class_are_not_read(tmp_path, clip):
+    """The plate stage uses only boxes whose label is in plates.roles.plate."""
+
+    def other(region):
+        return [Detection(d.xyxy, d.confidence, "headlight") for d in plates(region)]
+
+    runner(plate_detector=other).run_video(clip, tmp_path / "out", "clip")
+    _, [record] = load_results(tmp_path / "out")
+    assert record.plate.status is PlateStatus.UNREAD and record.plate.frames_read == 0
+    assert "plate.png" not in record.evidence_files
 
 
 def test_a_fault_inside_a_model_fails_the_video_not_the_batch(tmp_path, clip):
-    def broken(image):
-        raise RuntimeError("model exploded")
+    good = write_video(tmp_path / "good.avi", n_frames=10, fps=10, size=(320, 240), fourcc="MJPG")
+    calls = {"n": 0}
 
-    analyzer = Analyzer(Settings(), detector=broken, verifier_detector=FakeStage2(), plate_detector=plates,
-                        ocr=make_ocr([]))
-    result = analyzer.analyze_video(clip, tmp_path / "out", "clip")
-    assert result.status == "failed" and "model exploded" in result.error
-    assert json.loads((tmp_path / "out" / "clip" / "video.json").read_text())["status"] == "failed"
+    def breaks_on_first_video(image):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("model exploded")
+        return stage1(image)
+
+    result = runner(detector=breaks_on_first_video).run([clip, good], tmp_path / "out")
+    assert [r.status for r in result.videos] == [VideoStatus.FAILED, VideoStatus.DONE]
+    assert "model exploded" in result.failures[0] and len(result.failures) == 1
+    stored = json.loads((tmp_path / "out" / "clip" / "video.json").read_text())
+    assert stored["status"] == "failed" and stored["info"]["width"] == 320
+    assert (tmp_path / "out" / "settings.json").is_file() and (tmp_path / "out" / "report.html").is_file()
 
 
-def test_video_keys_are_unique_and_safe(tmp_path):
-    from pathlib import Path
+def test_progress_callback_sees_every_video(tmp_path, clip):
+    events = []
 
+    class Recorder:
+        def video_started(self, path, index, total):
+            events.append(("start", path.name, index, total))
+
+        def frame_done(self, done, expected):
+            events.append(("frame", done))
+
+        def video_finished(self, record):
+            events.append(("done", record.video_key, record.status.value))
+
+    runner().run([clip], tmp_path / "out", Recorder())
+    assert events[0] == ("start", "clip.avi", 0, 1) and events[-1] == ("done", "clip", "done")
+    assert [e[1] for e in events if e[0] == "frame"] == list(range(1, 16))
+
+
+def test_refresh_writes_reports_and_checksums(tmp_path, clip):
+    runner().run_video(clip, tmp_path / "out", "clip")
+    refresh_outputs(tmp_path / "out")
+    sums = (tmp_path / "out" / "SHA256SUMS").read_text()
+    assert "clip/clip_t0001/frame.png" in sums and "clip/video.json" in sums
+
+
+def test_video_keys_are_unique_and_safe():
     used = set()
     keys = [video_key(Path(p), used) for p in ["/a/0001.MP4", "/b/0001.mp4", "/c/../x y<>.mov", "/d/.mp4"]]
     assert keys == ["0001", "0001-2", "x_y", "mp4"]

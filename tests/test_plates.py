@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from helmetscan.config import PlateSettings
-from helmetscan.plates import PlateRead, fuse_reads, normalise, plate_format, text_band, upscale
+from helmetscan.pipeline.plate_image import text_band, upscale
+from helmetscan.pipeline.plate_text import PlateRead, fuse_reads, normalise, plate_format
 
 ALL = ["kr", "kr_region", "in", "generic"]
 

@@ -5,8 +5,11 @@ import sys
 import numpy as np
 import pandas as pd
 
-from helmetscan.evidence import EvidenceImages, write_json, write_sha256sums, write_violation
-from helmetscan.report import rebuild
+from helmetscan.results.evidence import EvidenceImages, write_record, write_sha256sums, write_violation
+from helmetscan.results.records import (
+    DecisionSummary, PlateRecord, SourceVideo, VideoCounts, VideoInfoRecord, VideoRecord, ViolationRecord,
+)
+from helmetscan.results.report import rebuild
 
 HOSTILE_NAME = '<script>alert("x")</script>=HYPERLINK("http://evil").mp4'
 HOSTILE_OCR = "<img src=x onerror=alert(1)>"
@@ -17,19 +20,27 @@ def _store(out, key, violation_id, path, plate_text):
     folder.mkdir(parents=True, exist_ok=True)
     frame = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
     images = EvidenceImages(frame, frame.copy(), frame[:20, :20], frame[30:40, 10:50], frame[30:40, 10:50])
-    record = {
-        "violation_id": violation_id, "video_key": key, "evidence_dir": f"{key}/{violation_id}",
-        "source": {"path": path, "sha256": "ab" * 32}, "frame_index": 12, "timestamp_s": 0.4, "track_id": 1,
-        "stage1_confidence": 0.75, "stage2_confidence": 0.8,
-        "decision": {"frames_without_helmet": 4, "frames_head_seen": 5},
-        "plate": {"text": plate_text, "status": "unvalidated", "format": None, "confidence": 0.5,
-                  "frames_read": 3, "frames_agreeing": 2, "votes": {}},
-    }
-    hashes = write_violation(folder / violation_id, images, record, png_compression=0, jpeg_quality=90)
-    video = {"video_key": key, "source_path": path, "status": "done", "error": None,
-             "info": {"duration_s": 3.2}, "counts": {"frames_sampled": 16, "riders_tracked": 2, "violations": 1},
-             "warnings": [], "evidence_sha256": {f"{key}/{violation_id}/{n}": h for n, h in hashes.items()}}
-    write_json(folder / "video.json", video)
+    record = ViolationRecord(
+        violation_id=violation_id, video_key=key, evidence_dir=f"{key}/{violation_id}",
+        source=SourceVideo(path=path, sha256="ab" * 32, fps=25.0, width=64, height=48), frame_index=12,
+        timestamp_s=0.4, track_id=1, rider_xyxy=(1.0, 2.0, 20.0, 30.0), head_xyxy=None, plate_xyxy=None,
+        stage1_confidence=0.75, stage2_confidence=0.8,
+        decision=DecisionSummary(frames_checked=5, frames_head_seen=5, frames_without_helmet=4, frames_with_helmet=1,
+                                 frames_tracked=9, verdicts=[]),
+        plate=PlateRecord(text=plate_text, status="unvalidated", format=None, confidence=0.5, frames_read=3,
+                          frames_agreeing=2, votes={}),
+        models={}, settings={}, helmetscan_version="test",
+    )
+    _, hashes = write_violation(folder / violation_id, images, record, png_compression=0, jpeg_quality=90)
+    video = VideoRecord(
+        video_key=key, source_path=path, status="done",
+        info=VideoInfoRecord(path=path, fps=25.0, frame_count=80, duration_s=3.2, width=64, height=48),
+        counts=VideoCounts(frames_decoded=80, frames_sampled=16, riders_tracked=2, stage2_checks=5, violations=1,
+                           plates_read=0),
+        violation_ids=[violation_id], evidence_sha256={f"{key}/{violation_id}/{n}": h for n, h in hashes.items()},
+        helmetscan_version="test",
+    )
+    write_record(folder / "video.json", video)
     return frame, video
 
 
@@ -79,7 +90,7 @@ def test_report_command_needs_no_model(tmp_path):
 
 def test_rebuild_imports_no_model_library(tmp_path):
     _store(tmp_path, "clip_a", "clip_a_t0001", "/data/a.mp4", "TN05AT7024")
-    code = ("import sys; from helmetscan.report import rebuild; rebuild(__import__('pathlib').Path(sys.argv[1]), 't'); "
+    code = ("import sys; from helmetscan.results.report import rebuild; rebuild(__import__('pathlib').Path(sys.argv[1]), 't'); "
             "print(sorted(m for m in ('torch', 'ultralytics', 'easyocr') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

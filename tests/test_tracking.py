@@ -1,6 +1,6 @@
 from helmetscan.config import TrackingSettings
-from helmetscan.riders import Rider
-from helmetscan.tracking import RiderTracker
+from helmetscan.pipeline.riders import Rider
+from helmetscan.pipeline.tracking import RiderTracker
 
 
 def moving(x, conf=0.8):

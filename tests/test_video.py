@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from helmetscan.errors import VideoError
-from helmetscan.video import DecodeStats, find_videos, iter_sampled_frames, open_video, sample_times
+from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames, open_video, sample_times
+from helmetscan.runner.discovery import find_videos
 
 from conftest import write_video
 

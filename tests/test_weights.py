@@ -4,22 +4,24 @@ import shutil
 
 import pytest
 
-from conftest import WEIGHTS
+from conftest import ROOT
 from helmetscan.errors import WeightsError
-from helmetscan.weights import read_manifest, verify_trained
+from helmetscan.models.registry import read_manifest, verify_trained
+
+REPO_WEIGHTS = ROOT / "weights"  # our own trained weights live in the repository
 
 
 def test_the_shipped_model_matches_its_pinned_hash_and_has_a_card():
-    trained = read_manifest()["trained"]
+    trained = read_manifest().trained
     assert [t.name for t in trained] == ["helmet4n.pt"]
-    assert verify_trained(trained, WEIGHTS) == [WEIGHTS / "helmet4n.pt"]
-    card = (WEIGHTS / trained[0].card).read_text(encoding="utf-8")
+    assert verify_trained(trained, REPO_WEIGHTS) == [REPO_WEIGHTS / "helmet4n.pt"]
+    card = (REPO_WEIGHTS / trained[0].card).read_text(encoding="utf-8")
     assert trained[0].sha256 in card and "CC BY 4.0" in card
 
 
 def test_a_changed_or_missing_trained_file_is_one_clear_error(tmp_path):
-    trained = read_manifest()["trained"]
-    shutil.copyfile(WEIGHTS / "helmet4n.pt", tmp_path / "helmet4n.pt")
+    trained = read_manifest().trained
+    shutil.copyfile(REPO_WEIGHTS / "helmet4n.pt", tmp_path / "helmet4n.pt")
     with open(tmp_path / "helmet4n.pt", "ab") as fh:
         fh.write(b"\0")
     with pytest.raises(WeightsError, match=r"helmet4n.pt: sha256 [0-9a-f]{64}, manifest pins"):

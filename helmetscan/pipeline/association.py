@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from helmetscan.detection import Detection
+from helmetscan.models.base import Detection
 from helmetscan.geometry import centre, contains, inside_share
 
 

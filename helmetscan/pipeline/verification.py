@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
-from helmetscan.association import assign_head
+from helmetscan.pipeline.association import assign_head
 from helmetscan.config import VerificationSettings
-from helmetscan.detection import Detection
+from helmetscan.models.base import Detection
 from helmetscan.geometry import pad, shift
 
 
-class HeadState(str, Enum):
+class HeadState(StrEnum):
     """What stage 2 saw of a rider's own head in one frame."""
 
     WITHOUT_HELMET = "without_helmet"

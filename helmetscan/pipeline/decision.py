@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helmetscan.config import DecisionSettings
-from helmetscan.verification import FrameVerdict, HeadState
+from helmetscan.pipeline.verification import FrameVerdict, HeadState
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Detections between stages, and the YOLO wrapper that produces them."""
+"""The YOLO adapter: any ultralytics detection model (``.pt`` or ``.onnx``) as a :class:`~helmetscan.models.base.Detector`,
+and the one factory that builds it from a stage's settings."""
 
 from __future__ import annotations
 
@@ -9,31 +10,29 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.errors import WeightsError
-from helmetscan.weights import require, set_offline
+from helmetscan.models.base import Detection
+from helmetscan.models.registry import require, set_offline
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Detection:
-    """One box. ``xyxy``: pixels in the image the detector saw; ``confidence``: 0..1; ``label``: class name, lower case."""
-
-    xyxy: tuple[float, float, float, float]
-    confidence: float
-    label: str
+#: Input size of the COCO ONNX export we ship: static 640x640 (../shared/README.md, section 1).
+ONNX_EXPORT_IMGSZ = 640
 
 
 @dataclass
 class YoloDetector:
-    """A YOLO model (``.pt`` or ``.onnx``) run by ultralytics on one image at a time.
+    """A YOLO model run by ultralytics on one image at a time.
 
     Args:
         path: weight file; must exist (no hub download is ever attempted).
         imgsz: inference size in pixels.
-        conf: minimum confidence kept.
-        iou: NMS IoU threshold.
+        conf: minimum confidence kept, 0..1.
+        iou: NMS IoU threshold, 0..1.
         device: torch device string.
         agnostic: class-agnostic NMS (one box per object even when two classes fire on it, e.g. with/without helmet).
+
+    Attributes:
+        names: class id → class name, as the model file declares them.
 
     Raises:
         WeightsError: the file is missing or ultralytics cannot load it.
@@ -58,7 +57,7 @@ class YoloDetector:
             raise WeightsError(f"{self.path}: cannot be loaded by ultralytics ({exc})") from exc
         self.names = {int(k): str(v) for k, v in self._model.names.items()}
         if self.path.suffix == ".onnx":
-            self.imgsz = 640  # the ONNX export is static 640x640 (../shared/README.md)
+            self.imgsz = ONNX_EXPORT_IMGSZ
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         """Detect objects in ``image`` ((H, W, 3) uint8 BGR). Boxes are in ``image`` pixels."""
@@ -76,3 +75,21 @@ class YoloDetector:
             Detection(xyxy=tuple(map(float, b)), confidence=float(c), label=self.names[k].lower())
             for b, c, k in zip(xyxy, confs, classes)
         ]
+
+
+def build_detector(section, settings, conf: float | None = None) -> YoloDetector:
+    """The detector of one stage, from its settings section.
+
+    Args:
+        section: a model section of the settings (``settings.detector``, ``settings.verification``,
+            ``settings.plates``): weight file, inference size, confidence, NMS IoU, agnostic NMS.
+        settings: the run's :class:`~helmetscan.config.Settings` (weights folder, device).
+        conf: a confidence floor other than the section's (evaluation and pseudo-labelling score low-confidence boxes).
+
+    Raises:
+        WeightsError: the weight file is missing or cannot be loaded.
+    """
+    return YoloDetector(
+        settings.model_path(section.model), section.imgsz, section.conf if conf is None else conf, section.iou,
+        settings.device, agnostic=section.agnostic_nms,
+    )

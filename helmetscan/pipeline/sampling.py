@@ -52,33 +52,6 @@ class DecodeStats:
     frames_sampled: int = 0
 
 
-def find_videos(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Expand files and folders (recursively) into a sorted, de-duplicated list of video files.
-
-    Files named explicitly are always returned (a non-video is reported when it fails to open); inside folders, only
-    files with a video extension are taken, the rest are returned as ``ignored``.
-
-    Returns:
-        (videos, ignored) — both lists of paths.
-
-    Raises:
-        VideoError: a named path does not exist.
-    """
-    videos: list[Path] = []
-    ignored: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                (videos if child.suffix.lower() in VIDEO_EXTENSIONS else ignored).append(child)
-        elif path.is_file():
-            videos.append(path)
-        else:
-            raise VideoError(f"{path}: no such file or folder")
-    seen: set[Path] = set()
-    unique = [v for v in videos if not (v.resolve() in seen or seen.add(v.resolve()))]
-    return unique, ignored
-
-
 class RateSampler:
     """Decides, frame by frame, which timestamps to keep so that kept frames are ``1 / fps`` seconds apart.
 

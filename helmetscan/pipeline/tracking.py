@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helmetscan.config import TrackingSettings
-from helmetscan.riders import Rider
+from helmetscan.pipeline.riders import Rider
 
 
 @dataclass(frozen=True)

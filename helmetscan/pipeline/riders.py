@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from helmetscan.config import ModelRoles, RiderRule
-from helmetscan.detection import Detection
+from helmetscan.config import DetectorRoles, RiderRule
+from helmetscan.models.base import Detection
 from helmetscan.geometry import centre, intersection, area
 
 
@@ -39,7 +39,7 @@ def is_riding(person: Detection, motorcycle: Detection, rule: RiderRule) -> floa
     return share
 
 
-def find_riders(detections: list[Detection], roles: ModelRoles, rule: RiderRule) -> list[Rider]:
+def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRule) -> list[Rider]:
     """Riders among one frame's stage-1 detections.
 
     Boxes of a ``rider`` role class are riders as they are. Otherwise every ``person`` box is matched to the motorcycle

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from helmetscan.errors import ResultsError
+from helmetscan.results.records import VideoRecord, ViolationRecord
 
 VIDEO_JSON = "video.json"
 RECORD_JSON = "record.json"
@@ -63,15 +65,20 @@ def write_json(path: Path, data: Any) -> bytes:
     return payload
 
 
+def write_record(path: Path, record: BaseModel) -> bytes:
+    """Write a record (:mod:`helmetscan.results.records`) as JSON with :func:`write_json`; return the bytes written."""
+    return write_json(path, record.model_dump(mode="json"))
+
+
 def write_violation(
-    folder: Path, images: EvidenceImages, record: dict[str, Any], png_compression: int, jpeg_quality: int
-) -> dict[str, str]:
+    folder: Path, images: EvidenceImages, record: ViolationRecord, png_compression: int, jpeg_quality: int
+) -> tuple[ViolationRecord, dict[str, str]]:
     """Write one violation's evidence into ``folder`` (created; emptied first if it exists).
 
-    ``record`` gets an ``evidence_files`` entry (file name → SHA-256) before it is written as ``record.json``.
+    The record is written as ``record.json`` with ``evidence_files`` (file name → SHA-256 of every other file).
 
     Returns:
-        ``{file name: sha256}`` for every file written, ``record.json`` included.
+        (the record as written, ``{file name: sha256}`` for every file written, ``record.json`` included).
     """
     import cv2
 
@@ -92,65 +99,53 @@ def write_violation(
     for name, data in files.items():
         (folder / name).write_bytes(data)
         hashes[name] = _sha256_bytes(data)
-    record = {**record, "evidence_files": dict(hashes)}
-    hashes[RECORD_JSON] = _sha256_bytes(write_json(folder / RECORD_JSON, record))
-    return hashes
+    record = record.model_copy(update={"evidence_files": dict(hashes)})
+    hashes[RECORD_JSON] = _sha256_bytes(write_record(folder / RECORD_JSON, record))
+    return record, hashes
 
 
-def load_results(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def load_results(out: Path) -> tuple[list[VideoRecord], list[ViolationRecord]]:
     """Read every ``video.json`` and ``record.json`` under ``out``.
 
     Returns:
         (videos, records), each sorted by video key (then violation id).
 
     Raises:
-        ResultsError: ``out`` is not a folder, or a JSON file cannot be parsed (the message names it).
+        ResultsError: ``out`` is not a folder, or a JSON file cannot be read as its record (the message names it).
     """
     if not out.is_dir():
         raise ResultsError(f"{out}: not a results folder")
-    videos, records = [], []
-    for path in sorted(out.glob(f"*/{VIDEO_JSON}")):
-        videos.append(_read_json(path))
-    for path in sorted(out.glob(f"*/*/{RECORD_JSON}")):
-        records.append(_read_json(path))
-    records.sort(key=lambda r: (r.get("video_key", ""), r.get("violation_id", "")))
+    videos = [read_record(path, VideoRecord) for path in sorted(out.glob(f"*/{VIDEO_JSON}"))]
+    records = [read_record(path, ViolationRecord) for path in sorted(out.glob(f"*/*/{RECORD_JSON}"))]
+    records.sort(key=lambda r: (r.video_key, r.violation_id))
     return videos, records
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_record(path: Path, model: type[VideoRecord] | type[ViolationRecord]):
+    """Read one stored record.
+
+    Raises:
+        ResultsError: the file cannot be read, is not JSON, or does not fit ``model`` (first problem named).
+    """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return model.model_validate_json(path.read_bytes())
+    except OSError as exc:
         raise ResultsError(f"{path}: unreadable results file ({exc})") from None
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ResultsError(f"{path}: not a valid {model.__name__} ({where}: {first['msg']})") from None
 
 
-def write_sha256sums(out: Path, videos: list[dict[str, Any]]) -> Path:
+def write_sha256sums(out: Path, videos: list[VideoRecord]) -> Path:
     """Write ``OUT/SHA256SUMS`` from the hashes stored in each ``video.json`` (``evidence_sha256``: path relative to
     ``OUT`` → hash) plus the ``video.json`` files themselves, in ``sha256sum`` format."""
     lines = []
     for video in videos:
-        lines += [f"{digest}  {rel}" for rel, digest in sorted(video.get("evidence_sha256", {}).items())]
-        vj = out / video["video_key"] / VIDEO_JSON
+        lines += [f"{digest}  {rel}" for rel, digest in sorted(video.evidence_sha256.items())]
+        vj = out / video.video_key / VIDEO_JSON
         if vj.is_file():
-            lines.append(f"{_sha256_bytes(vj.read_bytes())}  {video['video_key']}/{VIDEO_JSON}")
+            lines.append(f"{_sha256_bytes(vj.read_bytes())}  {video.video_key}/{VIDEO_JSON}")
     path = out / SHA256SUMS
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
-
-
-def annotate(frame: np.ndarray, rider_xyxy, head_xyxy, plate_xyxy, caption: str) -> np.ndarray:
-    """A copy of ``frame`` ((H, W, 3) uint8 BGR) with the rider (red), head (yellow) and plate (green) boxes and a
-    caption drawn by OpenCV (never ultralytics' plotter, which downloads fonts). ``frame`` is not modified."""
-    import cv2
-
-    out = frame.copy()
-    thickness = max(2, round(min(out.shape[:2]) / 300))
-    for box, colour in ((rider_xyxy, (0, 0, 255)), (head_xyxy, (0, 255, 255)), (plate_xyxy, (0, 200, 0))):
-        if box is not None:
-            x1, y1, x2, y2 = (int(round(v)) for v in box)
-            cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
-    scale = max(0.5, min(out.shape[:2]) / 900)
-    (tw, th), base = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    cv2.rectangle(out, (0, 0), (tw + 12, th + base + 12), (0, 0, 0), -1)
-    cv2.putText(out, caption, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness, cv2.LINE_AA)
-    return out

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from helmetscan.evidence import load_results
+from helmetscan.pipeline.plate_text import PlateStatus
+from helmetscan.results.evidence import load_results
+from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 
 CSV_NAME = "violations.csv"
 HTML_NAME = "report.html"
@@ -28,34 +30,33 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def csv_rows(records: list[ViolationRecord]) -> list[dict[str, Any]]:
     """One row per violation record, with the columns of :data:`CSV_COLUMNS`."""
-    rows = []
-    for r in records:
-        plate = r.get("plate", {})
-        rows.append({
-            "violation_id": r["violation_id"],
-            "video": r["source"]["path"],
-            "video_sha256": r["source"]["sha256"],
-            "frame_index": r["frame_index"],
-            "timestamp_s": r["timestamp_s"],
-            "track_id": r["track_id"],
-            "stage1_confidence": r["stage1_confidence"],
-            "stage2_confidence": r["stage2_confidence"],
-            "frames_without_helmet": r["decision"]["frames_without_helmet"],
-            "frames_head_seen": r["decision"]["frames_head_seen"],
-            "plate_text": plate.get("text", ""),
-            "plate_status": plate.get("status", "unread"),
-            "plate_format": plate.get("format") or "",
-            "plate_confidence": plate.get("confidence", 0.0),
-            "plate_frames_agreeing": plate.get("frames_agreeing", 0),
-            "plate_frames_read": plate.get("frames_read", 0),
-            "evidence_dir": r["evidence_dir"],
-        })
-    return rows
+    return [
+        {
+            "violation_id": r.violation_id,
+            "video": r.source.path,
+            "video_sha256": r.source.sha256,
+            "frame_index": r.frame_index,
+            "timestamp_s": r.timestamp_s,
+            "track_id": r.track_id,
+            "stage1_confidence": r.stage1_confidence,
+            "stage2_confidence": r.stage2_confidence,
+            "frames_without_helmet": r.decision.frames_without_helmet,
+            "frames_head_seen": r.decision.frames_head_seen,
+            "plate_text": r.plate.text,
+            "plate_status": r.plate.status.value,
+            "plate_format": r.plate.format or "",
+            "plate_confidence": r.plate.confidence,
+            "plate_frames_agreeing": r.plate.frames_agreeing,
+            "plate_frames_read": r.plate.frames_read,
+            "evidence_dir": r.evidence_dir,
+        }
+        for r in records
+    ]
 
 
-def write_csv(out: Path, records: list[dict[str, Any]]) -> Path:
+def write_csv(out: Path, records: list[ViolationRecord]) -> Path:
     """Write ``OUT/violations.csv`` (header only when there is no violation)."""
     import pandas as pd
 
@@ -66,22 +67,23 @@ def write_csv(out: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
-def write_html(out: Path, videos: list[dict[str, Any]], records: list[dict[str, Any]], version: str) -> Path:
+def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str) -> Path:
     """Write ``OUT/report.html``: summary, one card per violation (thumbnails link to the evidence files by relative
     path), and the list of videos with failures. Every text is HTML-escaped (Jinja2 autoescape)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("helmetscan", "templates"), autoescape=select_autoescape(default=True))
+    env = Environment(loader=PackageLoader("helmetscan.results", "templates"),
+                      autoescape=select_autoescape(default=True))
     html = env.get_template("report.html.j2").render(
         videos=videos,
         records=records,
         version=version,
         totals={
             "videos": len(videos),
-            "failed": sum(v.get("status") == "failed" for v in videos),
+            "failed": sum(v.status is VideoStatus.FAILED for v in videos),
             "violations": len(records),
-            "plates_read": sum(r.get("plate", {}).get("status") == "read" for r in records),
-            "duration_s": sum((v.get("info") or {}).get("duration_s") or 0.0 for v in videos),
+            "plates_read": sum(r.plate.status is PlateStatus.READ for r in records),
+            "duration_s": sum(v.info.duration_s for v in videos if v.info),
         },
     )
     path = out / HTML_NAME

@@ -1,0 +1,117 @@
+"""Build the configured models of a run, and fail before the first video when they cannot do their job.
+
+Checked here, once, before any video is opened: the device string names a device this machine has; every weight file
+exists and a pinned one has its pinned SHA-256; every model's class names cover the roles its stage uses (a stage-1
+model must yield riders, a verifier both head states, a plate detector plates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helmetscan.config import DetectorRoles, Settings
+from helmetscan.errors import ConfigError
+from helmetscan.models.base import Detector, TextRecognizer
+from helmetscan.models.registry import checked_sha256, read_manifest
+
+
+@dataclass(frozen=True)
+class Models:
+    """The models of one run and the SHA-256 of each weight file (file name → hex digest), for the records."""
+
+    detector: Detector
+    verifier: Detector
+    plate_detector: Detector
+    recognizer: TextRecognizer
+    sha256: dict[str, str]
+
+
+def check_device(device: str) -> None:
+    """Fail unless torch can use ``device`` on this machine.
+
+    Raises:
+        ConfigError: CUDA or MPS asked for but not available, or a GPU index this machine does not have.
+    """
+    import torch
+
+    name = f"cuda:{device.split(',')[0]}" if device[:1].isdigit() else device
+    kind, _, index = name.partition(":")
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r}: CUDA is not available on this machine (use --device cpu)")
+        if index and int(index) >= torch.cuda.device_count():
+            raise ConfigError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif kind == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {device!r}: MPS is not available on this machine (use --device cpu)")
+
+
+def _lower(names) -> set[str]:
+    return {n.lower() for n in names}
+
+
+def check_classes(stage: str, model: str, names: dict[int, str], needs: dict[str, list[str]]) -> None:
+    """Fail unless the model's class ``names`` hold at least one name of every role in ``needs``.
+
+    Args:
+        stage: the stage, for the message (``stage 1``).
+        model: the weight file, for the message.
+        names: class id → name, as the model declares them.
+        needs: role (setting key) → the class names configured for it.
+
+    Raises:
+        ConfigError: names the model, its classes and the role none of them fills.
+    """
+    have = _lower(names.values())
+    for role, wanted in needs.items():
+        if not have & _lower(wanted):
+            raise ConfigError(
+                f"{model}: {stage} model has classes {sorted(have)}, none of which is in {role} {wanted}; "
+                f"set {role} in the settings to this model's class names"
+            )
+
+
+def check_detector_roles(model: str, names: dict[int, str], roles: DetectorRoles) -> None:
+    """A stage-1 model yields riders: it has a ``rider`` class, or both a ``person`` and a ``motorcycle`` class.
+
+    Raises:
+        ConfigError: it has neither.
+    """
+    if _lower(names.values()) & _lower(roles.rider):
+        return
+    check_classes("stage-1", model, names, {"detector.roles.person": roles.person,
+                                            "detector.roles.motorcycle": roles.motorcycle})
+
+
+def load_models(settings: Settings) -> Models:
+    """Load the YOLO detectors and the EasyOCR recogniser the settings name, after checking device, weight hashes and
+    class roles.
+
+    Raises:
+        ConfigError: the device is not available here, or a model's classes do not fit its stage's roles (exit 2).
+        WeightsError: a weight file is missing, corrupt (hash), or cannot be loaded.
+    """
+    from helmetscan.models.easyocr_recognizer import EasyOcrRecognizer
+    from helmetscan.models.yolo import build_detector
+
+    s = settings
+    check_device(s.device)
+    manifest = read_manifest()
+    sha256 = {}
+    for section in (s.detector, s.verification, s.plates):
+        path = s.model_path(section.model)
+        sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+    detector = build_detector(s.detector, s)
+    check_detector_roles(s.detector.model, detector.names, s.detector.roles)
+    verifier = build_detector(s.verification, s)
+    check_classes("stage-2", s.verification.model, verifier.names,
+                  {"verification.roles.head_with_helmet": s.verification.roles.head_with_helmet,
+                   "verification.roles.head_without_helmet": s.verification.roles.head_without_helmet})
+    plate_detector = build_detector(s.plates, s)
+    check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
+    ocr_dir = s.weights_dir / "easyocr"
+    for entry in manifest.weights:  # EasyOCR picks its files itself: check those we pin that are there
+        if entry.name.startswith("easyocr/") and (s.weights_dir / entry.name).is_file():
+            checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
+    recognizer = EasyOcrRecognizer(ocr_dir, s.plates.ocr_languages, s.plates.allowlist, s.plates.two_row_max_aspect,
+                                   gpu=s.device.startswith("cuda"))
+    return Models(detector, verifier, plate_detector, recognizer, sha256)

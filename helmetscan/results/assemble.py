@@ -1,0 +1,120 @@
+"""Record assembly: what the analyzer found, turned into the typed records (:mod:`helmetscan.results.records`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from helmetscan import __version__
+from helmetscan.config import Settings
+from helmetscan.geometry import pad
+from helmetscan.pipeline.analyzer import Finding, VideoAnalysis
+from helmetscan.pipeline.plate_text import PlateStatus
+from helmetscan.pipeline.sampling import VideoInfo
+from helmetscan.results.drawing import annotate
+from helmetscan.results.evidence import EvidenceImages
+from helmetscan.results.records import (
+    DecisionSummary, PlateRecord, SourceVideo, Verdict, VideoCounts, VideoInfoRecord, VideoRecord, VideoStatus,
+    ViolationRecord,
+)
+
+#: Decimals kept in records: boxes to 0.1 px, times to 1 ms, confidences to 1e-4 (finer is noise).
+BOX_DECIMALS, TIME_DECIMALS, CONF_DECIMALS = 1, 3, 4
+
+
+def _box(box: Sequence[float] | None) -> tuple[float, float, float, float] | None:
+    return tuple(round(v, BOX_DECIMALS) for v in box) if box else None
+
+
+def violation_id(video_key: str, track_id: int) -> str:
+    """``<video key>_t<track ID, 4 digits>``."""
+    return f"{video_key}_t{track_id:04d}"
+
+
+def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_sha256: str, settings: Settings,
+                     model_sha256: dict[str, str | None]) -> ViolationRecord:
+    """The record of one violating track (``evidence_files`` is filled when the evidence is written)."""
+    decision, plate = finding.decision, finding.plate.plate
+    best = decision.best
+    vid = violation_id(video_key, decision.track_id)
+    return ViolationRecord(
+        violation_id=vid,
+        video_key=video_key,
+        evidence_dir=f"{video_key}/{vid}",
+        source=SourceVideo(path=str(info.path), sha256=source_sha256, fps=info.fps, width=info.width,
+                           height=info.height),
+        frame_index=best.frame_index,
+        timestamp_s=round(best.timestamp_s, TIME_DECIMALS),
+        track_id=decision.track_id,
+        rider_xyxy=_box(best.rider_xyxy),
+        head_xyxy=_box(best.head_xyxy),
+        plate_xyxy=_box(finding.plate.xyxy_in_evidence_frame),
+        stage1_confidence=round(best.rider_confidence, CONF_DECIMALS),
+        stage2_confidence=round(best.confidence, CONF_DECIMALS),
+        decision=DecisionSummary(
+            frames_checked=decision.frames_checked,
+            frames_head_seen=decision.frames_head_seen,
+            frames_without_helmet=decision.frames_without_helmet,
+            frames_with_helmet=decision.frames_with_helmet,
+            frames_tracked=finding.frames_tracked,
+            verdicts=[Verdict(frame_index=v.frame_index, timestamp_s=round(v.timestamp_s, TIME_DECIMALS),
+                              state=v.state, confidence=round(v.confidence, CONF_DECIMALS))
+                      for v in finding.verdicts],
+        ),
+        plate=PlateRecord(text=plate.text, status=plate.status, format=plate.format, confidence=plate.confidence,
+                          frames_read=plate.frames_read, frames_agreeing=plate.frames_agreeing, votes=plate.votes),
+        models=model_sha256,
+        settings=settings.model_dump(mode="json"),
+        helmetscan_version=__version__,
+    )
+
+
+def video_info_record(info: VideoInfo) -> VideoInfoRecord:
+    """Container metadata of a video that opened."""
+    return VideoInfoRecord(path=str(info.path), fps=info.fps, frame_count=info.frame_count,
+                           duration_s=round(info.duration_s, TIME_DECIMALS), width=info.width, height=info.height)
+
+
+def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, source_sha256: str,
+                 violations: list[ViolationRecord], timing_s: dict[str, float], stage_fps: dict[str, float],
+                 evidence_sha256: dict[str, str]) -> VideoRecord:
+    """The record of a video analysed to the end."""
+    decoded = analysis.decode.frames_decoded
+    info = video_info_record(analysis.info).model_copy(update={
+        "sha256": source_sha256, "frames_decoded": decoded,
+        "decoded_duration_s": round(decoded / analysis.info.fps, TIME_DECIMALS) if analysis.info.fps else None,
+    })
+    return VideoRecord(
+        video_key=video_key, source_path=source_path, status=VideoStatus.DONE, info=info,
+        counts=VideoCounts(
+            frames_decoded=decoded, frames_sampled=analysis.decode.frames_sampled,
+            riders_tracked=analysis.riders_tracked, stage2_checks=analysis.stage2_checks,
+            violations=len(violations), plates_read=sum(v.plate.status is PlateStatus.READ for v in violations),
+        ),
+        timing_s=timing_s, stage_fps=stage_fps, warnings=list(analysis.warnings),
+        violation_ids=[v.violation_id for v in violations], evidence_sha256=evidence_sha256,
+        helmetscan_version=__version__,
+    )
+
+
+def failed_video_record(video_key: str, source_path: str, error: str, info: VideoInfo | None = None,
+                        source_sha256: str | None = None, timing_s: dict[str, float] | None = None) -> VideoRecord:
+    """The record of a video that could not be analysed; ``error`` is the one-line reason."""
+    info_record = video_info_record(info).model_copy(update={"sha256": source_sha256}) if info else None
+    return VideoRecord(video_key=video_key, source_path=source_path, status=VideoStatus.FAILED, error=error,
+                       info=info_record, timing_s=timing_s or {}, helmetscan_version=__version__)
+
+
+def evidence_images(finding: Finding, record: ViolationRecord, crop_padding: float) -> EvidenceImages:
+    """The images of one violation: the untouched evidence frame, an annotated copy (rider, head, plate boxes and a
+    caption), the rider crop padded by ``crop_padding`` of its size, and the plate crop before and after upscaling."""
+    frame, best = finding.evidence_frame, finding.decision.best
+    fh, fw = frame.shape[:2]
+    rx1, ry1, rx2, ry2 = pad(best.rider_xyxy, crop_padding, fw, fh)
+    caption = f"NO HELMET  t={best.timestamp_s:.2f}s  track {record.track_id}  plate {record.plate.text or 'unread'}"
+    return EvidenceImages(
+        frame=frame,
+        annotated=annotate(frame, best.rider_xyxy, best.head_xyxy, finding.plate.xyxy_in_evidence_frame, caption),
+        rider=frame[ry1:ry2, rx1:rx2],
+        plate=finding.plate.crop,
+        plate_upscaled=finding.plate.upscaled,
+    )

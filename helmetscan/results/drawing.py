@@ -1,0 +1,23 @@
+"""Drawing on copies of evidence frames (OpenCV only: ultralytics' plotter downloads fonts, ../shared/README.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def annotate(frame: np.ndarray, rider_xyxy, head_xyxy, plate_xyxy, caption: str) -> np.ndarray:
+    """A copy of ``frame`` ((H, W, 3) uint8 BGR) with the rider (red), head (yellow) and plate (green) boxes and a
+    caption drawn by OpenCV (never ultralytics' plotter, which downloads fonts). ``frame`` is not modified."""
+    import cv2
+
+    out = frame.copy()
+    thickness = max(2, round(min(out.shape[:2]) / 300))
+    for box, colour in ((rider_xyxy, (0, 0, 255)), (head_xyxy, (0, 255, 255)), (plate_xyxy, (0, 200, 0))):
+        if box is not None:
+            x1, y1, x2, y2 = (int(round(v)) for v in box)
+            cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
+    scale = max(0.5, min(out.shape[:2]) / 900)
+    (tw, th), base = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    cv2.rectangle(out, (0, 0), (tw + 12, th + base + 12), (0, 0, 0), -1)
+    cv2.putText(out, caption, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    return out

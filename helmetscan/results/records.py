@@ -1,0 +1,161 @@
+"""The records: what a violation and a video are, on disk (``record.json``, ``video.json``) and for every reader of
+them (CSV, HTML, the checks, the authority that files them).
+
+Pydantic models with a ``schema_version``; statuses are enums; every field has a unit and a meaning, and the README's
+field tables are generated from these models (:mod:`helmetscan.readme`). ``Model.model_validate_json(text)`` reads a
+file back into the same object that wrote it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from helmetscan.fielddoc import documented
+from helmetscan.pipeline.plate_text import PlateStatus
+from helmetscan.pipeline.verification import HeadState
+
+#: Version of the record layout. Bump it when a field changes meaning or is removed; readers refuse newer records.
+SCHEMA_VERSION = 1
+
+Box = tuple[float, float, float, float]
+_BOX = "px (x1, y1, x2, y2)"
+
+__all__ = ["SCHEMA_VERSION", "HeadState", "PlateStatus", "VideoStatus", "ViolationRecord", "VideoRecord"]
+
+
+class VideoStatus(StrEnum):
+    """Outcome of one video."""
+
+    DONE = "done"  # analysed to the end; its violations (maybe none) are written
+    FAILED = "failed"  # not analysed (unreadable, or a fault mid-way); ``error`` says why
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Versioned(_Record):
+    schema_version: int = documented(SCHEMA_VERSION, "Version of this record layout (readers refuse newer ones).")
+
+    @field_validator("schema_version")
+    @classmethod
+    def _not_newer(cls, value: int) -> int:
+        if value > SCHEMA_VERSION:
+            raise ValueError(f"schema_version {value} is newer than this helmetscan reads ({SCHEMA_VERSION}); upgrade")
+        return value
+
+
+class SourceVideo(_Record):
+    """The video a violation was found in."""
+
+    path: str = documented(description="Path of the video as given to `analyze`.")
+    sha256: str = documented(description="SHA-256 of the video file (hex).")
+    fps: float = documented(description="Frame rate the container declares.", unit="frames/s")
+    width: int = documented(description="Frame width.", unit="px")
+    height: int = documented(description="Frame height.", unit="px")
+
+
+class Verdict(_Record):
+    """One stage-2 check of the track's rider."""
+
+    frame_index: int = documented(description="Frame checked, 0-based in decode order.", unit="frames")
+    timestamp_s: float = documented(description="Time of that frame from the start of the video.", unit="s")
+    state: HeadState = documented(description="What stage 2 saw of the rider's own head.")
+    confidence: float = documented(description="Stage-2 confidence of that head box (0 when not seen).", unit="0..1")
+
+
+class DecisionSummary(_Record):
+    """Why the track is a violation: the stage-2 verdicts over its frames."""
+
+    frames_checked: int = documented(description="Stage-2 checks run on this track.", unit="frames")
+    frames_head_seen: int = documented(description="Checks in which the rider's own head was found.", unit="frames")
+    frames_without_helmet: int = documented(description="Of those, checks with a bare head.", unit="frames")
+    frames_with_helmet: int = documented(description="Of those, checks with a helmet.", unit="frames")
+    frames_tracked: int = documented(description="Sampled frames in which the track was present.", unit="frames")
+    verdicts: list[Verdict] = documented(description="Every stage-2 check, in frame order.")
+
+
+class PlateRecord(_Record):
+    """The track's plate, fused over the frames where it was read."""
+
+    text: str = documented(description="Fused, normalised plate text; empty when unread.")
+    status: PlateStatus = documented(description="read: matches a plate format; unvalidated: text but no format; "
+                                                 "unread: nothing read.")
+    format: str | None = documented(description="Plate format the text matches (kr, kr_region, in, generic).")
+    confidence: float = documented(description="Weight of the reads agreeing with `text` over all voting reads.",
+                                   unit="0..1")
+    frames_read: int = documented(description="Reads that voted.", unit="frames")
+    frames_agreeing: int = documented(description="Reads equal to `text`.", unit="frames")
+    votes: dict[str, float] = documented(description="Summed recogniser confidence per distinct read.")
+
+
+class ViolationRecord(_Versioned):
+    """One violation: a rider track verified without a helmet (``OUT/<video key>/<violation id>/record.json``)."""
+
+    violation_id: str = documented(description="`<video key>_t<track ID, 4 digits>`; unique in an output folder.")
+    video_key: str = documented(description="Folder of the video's results in OUT.")
+    evidence_dir: str = documented(description="Folder of this violation's evidence, relative to OUT.")
+    source: SourceVideo = documented(description="The video the violation was found in.")
+    frame_index: int = documented(description="Evidence frame, 0-based in decode order.", unit="frames")
+    timestamp_s: float = documented(description="Time of the evidence frame from the start of the video.", unit="s")
+    track_id: int = documented(description="ByteTrack ID of the rider within the video.")
+    rider_xyxy: Box = documented(description="Rider box in the evidence frame.", unit=_BOX)
+    head_xyxy: Box | None = documented(description="The rider's bare head in the evidence frame.", unit=_BOX)
+    plate_xyxy: Box | None = documented(description="Plate box in the evidence frame, when found there.", unit=_BOX)
+    stage1_confidence: float = documented(description="Stage-1 confidence of the rider box.", unit="0..1")
+    stage2_confidence: float = documented(description="Stage-2 confidence of the bare head.", unit="0..1")
+    decision: DecisionSummary = documented(description="Why the track is a violation.")
+    plate: PlateRecord = documented(description="The track's plate.")
+    models: dict[str, str | None] = documented(description="Weight file name → SHA-256 of the models used.")
+    settings: dict[str, Any] = documented(description="The resolved settings of the run (as OUT/settings.json).")
+    helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")
+    evidence_files: dict[str, str] = documented(
+        dict, "Evidence file name → SHA-256, for the files of this folder other than record.json."
+    )
+
+
+class VideoInfoRecord(_Record):
+    """Container metadata and what was really decoded."""
+
+    path: str = documented(description="Path of the video as given to `analyze`.")
+    fps: float = documented(description="Frame rate the container declares.", unit="frames/s")
+    frame_count: int = documented(description="Frames the container declares.", unit="frames")
+    duration_s: float = documented(description="frame_count / fps.", unit="s")
+    width: int = documented(description="Frame width.", unit="px")
+    height: int = documented(description="Frame height.", unit="px")
+    sha256: str | None = documented(None, "SHA-256 of the video file (hex).")
+    frames_decoded: int | None = documented(None, "Frames that really decoded.", unit="frames")
+    decoded_duration_s: float | None = documented(None, "frames_decoded / fps.", unit="s")
+
+
+class VideoCounts(_Record):
+    """What one video gave."""
+
+    frames_decoded: int = documented(description="Frames decoded from the stream.", unit="frames")
+    frames_sampled: int = documented(description="Frames analysed (at the sampling rate).", unit="frames")
+    riders_tracked: int = documented(description="Distinct rider track IDs.")
+    stage2_checks: int = documented(description="Stage-2 runs on rider crops.")
+    violations: int = documented(description="Violations written.")
+    plates_read: int = documented(description="Violations whose plate status is `read`.")
+
+
+class VideoRecord(_Versioned):
+    """One analysed (or failed) video (``OUT/<video key>/video.json``)."""
+
+    video_key: str = documented(description="Folder of the video's results in OUT.")
+    source_path: str = documented(description="Path of the video as given to `analyze`.")
+    status: VideoStatus = documented(description="done or failed.")
+    error: str | None = documented(None, "One-line reason when failed.")
+    info: VideoInfoRecord | None = documented(None, "Container metadata (absent when the file could not be opened).")
+    counts: VideoCounts | None = documented(None, "What the video gave (absent when it failed).")
+    timing_s: dict[str, float] = documented(dict, "Wall time per stage (hash, decode, stage1, tracking, stage2, "
+                                                  "plates).", unit="s")
+    stage_fps: dict[str, float] = documented(dict, "Items per second per stage: frames (decode, stage1, tracking), "
+                                                   "rider crops (stage2), plate reads (plates).", unit="items/s")
+    warnings: list[str] = documented(list, "One-line notes (a container that declares more frames than it holds).")
+    violation_ids: list[str] = documented(list, "Violations written for this video.")
+    evidence_sha256: dict[str, str] = documented(dict, "Evidence file path relative to OUT → SHA-256.")
+    helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")

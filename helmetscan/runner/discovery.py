@@ -1,0 +1,47 @@
+"""Which files a batch analyses, and the folder name each one's results get."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from helmetscan.errors import VideoError
+from helmetscan.pipeline.sampling import VIDEO_EXTENSIONS
+
+
+def find_videos(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Expand files and folders (recursively) into a sorted, de-duplicated list of video files.
+
+    Files named explicitly are always returned (a non-video is reported when it fails to open); inside folders, only
+    files with a video extension are taken, the rest are returned as ``ignored``.
+
+    Returns:
+        (videos, ignored) — both lists of paths.
+
+    Raises:
+        VideoError: a named path does not exist.
+    """
+    videos: list[Path] = []
+    ignored: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                (videos if child.suffix.lower() in VIDEO_EXTENSIONS else ignored).append(child)
+        elif path.is_file():
+            videos.append(path)
+        else:
+            raise VideoError(f"{path}: no such file or folder")
+    seen: set[Path] = set()
+    unique = [v for v in videos if not (v.resolve() in seen or seen.add(v.resolve()))]
+    return unique, ignored
+
+
+def video_key(path: Path, used: set[str]) -> str:
+    """Folder name for a video's results: its stem with unsafe characters replaced; a numeric suffix when two inputs
+    share a stem (two SD cards both holding ``0001.mp4``). ``used`` collects the keys handed out so far."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._") or "video"
+    key, n = stem, 2
+    while key in used:
+        key, n = f"{stem}-{n}", n + 1
+    used.add(key)
+    return key
