@@ -1,9 +1,9 @@
 """helmetscan: finds motorcycle riders without a helmet in recorded dashcam footage and files evidence.
 
-The pipeline, one module per stage: ``video`` (frame sampling) → ``detection`` (stage 1) → ``riders`` (rider rule)
-→ ``tracking`` (ByteTrack) → ``verification`` (stage 2 on the rider crop) → ``decision`` (per-track verdict)
-→ ``plates`` (plate crop, upscale, OCR, fusion) → ``evidence`` → ``report``. ``pipeline`` composes them; ``cli``
-parses arguments and renders progress.
+The folders read like the data flow: ``pipeline`` (one video, stage by stage: sampling → stage 1 → riders → tracking →
+stage 2 → decision → plates), ``models`` (the Protocols the stages call, their YOLO/EasyOCR adapters, the weight
+registry), ``results`` (typed records, evidence, reports), ``runner`` (the batch over many videos); ``cli`` parses
+arguments and renders progress. ``modelling`` (datasets, training, evaluation) is tooling the runtime never imports.
 """
 
 from importlib.metadata import PackageNotFoundError, version

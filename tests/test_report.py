@@ -103,3 +103,16 @@ def test_report_on_a_non_results_folder_fails_with_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and "not a results folder" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_results_written_by_helmetscan_0_1_still_rebuild(tmp_path):
+    """0.1 wrote no schema_version and `counts: {}` for a failed video; its folders still give a report."""
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "video.json").write_text(json.dumps({
+        "video_key": "broken", "source_path": "/sd/broken.mp4", "status": "failed",
+        "error": "/sd/broken.mp4: cannot open as a video: corrupt or unsupported (no readable video stream)",
+        "info": None, "counts": {}, "timing_s": {}, "stage_fps": {}, "warnings": [], "violation_ids": [],
+        "evidence_sha256": {}, "helmetscan_version": "0.1.0",
+    }))
+    _, html_path, n = rebuild(tmp_path, "test")
+    assert n == 0 and "broken.mp4" in html_path.read_text()

@@ -54,8 +54,9 @@ class PlateRead:
 class FusedPlate:
     """A track's plate after fusing its reads.
 
-    ``text``: fused, normalised plate text ("" when unread); ``status``: see :class:`PlateStatus`; ``format``: the matching format; ``confidence``: weight of the
-    reads agreeing exactly with ``text`` over the weight of all voting reads; ``frames_read``: reads that voted;
+    ``text``: fused, normalised plate text ("" when unread); ``status``: see :class:`PlateStatus`; ``format``: the
+    matching format; ``confidence``: weight of the reads agreeing exactly with ``text`` over the weight of all voting
+    reads; ``frames_read``: reads that voted;
     ``frames_agreeing``: reads equal to ``text``; ``votes``: summed confidence per distinct read.
     """
 

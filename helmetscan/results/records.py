@@ -159,3 +159,8 @@ class VideoRecord(_Versioned):
     violation_ids: list[str] = documented(list, "Violations written for this video.")
     evidence_sha256: dict[str, str] = documented(dict, "Evidence file path relative to OUT → SHA-256.")
     helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")
+
+    @field_validator("counts", mode="before")
+    @classmethod
+    def _no_counts(cls, value: Any) -> Any:
+        return None if value == {} else value  # helmetscan 0.1 wrote {} for a failed video
