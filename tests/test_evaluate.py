@@ -5,17 +5,18 @@ import os
 import pandas as pd
 import pytest
 
-from conftest import SHARED, needs_footage, needs_weights
-from helmetscan.config import ModelRoles, Settings
-from helmetscan.dataset import build, load_specs
-from helmetscan.evaluate import COLUMNS, evaluate_model, read_split, target_classes_of, write_outputs
+from conftest import CCTV_CLIP as CLIP, needs_cctv_clip, needs_weights
+from helmetscan.config import Settings
 from helmetscan.errors import HelmetscanError
+from helmetscan.modelling.dataset import build, load_specs
+from helmetscan.modelling.evaluate import COLUMNS, evaluate_model, read_split, target_classes_of, write_outputs
+from helmetscan.modelling.labels import read_yolo_labels
 
-CLIP = SHARED / "footage" / "helmet9_cctv_clip"
+
 
 
 def test_class_names_map_by_role():
-    roles = ModelRoles()
+    roles = Settings()  # detector roles (person, motorcycle, rider), verification roles (heads), plate roles
     coco = {0: "person", 1: "bicycle", 3: "motorcycle"}
     assert target_classes_of(coco, roles) == {"rider (rule)": 0}  # person + motorcycle, joined by the rider rule
     assert target_classes_of({0: "With Helmet", 1: "Without Helmet"}, roles) == {"without helmet": 1, "with helmet": 2}
@@ -55,12 +56,12 @@ def clip_test(tmp_path_factory):
 
 
 @needs_weights
-@needs_footage
+@needs_cctv_clip
 def test_models_are_scored_on_the_classes_they_know(tmp_path, clip_test):
     images = read_split(clip_test, "test")
     assert len(images) == 12
     s = Settings()
-    results = {name: evaluate_model(s.model_path(name), images, None, s.detector.roles, s.riders)
+    results = {name: evaluate_model(s.model_path(name), images, s)
                for name in ("yolov8n-coco.onnx", "license_plate_detector.pt", "helmet4n.pt")}
     csv, md, png = write_outputs(results, tmp_path, "helmet9 sample")
     table = pd.read_csv(csv)
@@ -86,3 +87,12 @@ def test_split_errors_name_the_file(tmp_path):
     (tmp_path / "d.yaml").write_text("names: {0: cat}\ntest: images/test\n")
     with pytest.raises(HelmetscanError, match="are not"):
         read_split(tmp_path / "d.yaml")
+
+
+def test_label_reader_skips_malformed_lines_and_reads_an_absent_file_as_empty(tmp_path):
+    (tmp_path / "a.txt").write_text("1 0.5 0.5 0.2 0.4\nfoo\n\n2 0.1 0.1 0.1\n3 0.25 0.75 0.1 0.1\n")
+    classes, boxes = read_yolo_labels(tmp_path / "a.txt")
+    assert classes.tolist() == [1, 3]
+    assert boxes.ravel().tolist() == pytest.approx([0.4, 0.3, 0.6, 0.7, 0.2, 0.7, 0.3, 0.8])
+    classes, boxes = read_yolo_labels(tmp_path / "absent.txt")
+    assert classes.shape == (0,) and boxes.shape == (0, 4)

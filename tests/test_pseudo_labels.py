@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from helmetscan.dataset import LabelBox, Sample
-from helmetscan.detection import Detection
-from helmetscan.pseudo_labels import ModelPseudoLabeller, contact_sheet
+from helmetscan.modelling.dataset import LabelBox, Sample
+from helmetscan.models.base import Detection
+from helmetscan.modelling.pseudo_labels import ModelPseudoLabeller, contact_sheet
 
 
 @pytest.fixture

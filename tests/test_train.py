@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from helmetscan.train import preset, train
+from helmetscan.errors import ConfigError
+from helmetscan.modelling.train import preset, train
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +49,14 @@ def test_presets():
     assert (preset("default").epochs, preset("default").imgsz, preset("default").batch) == (100, 640, 16)
     assert (preset("default").patience, preset("default").save_period) == (50, 10)
     assert preset("cpu", epochs=3).epochs == 3
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match="'gpu-farm'.*default, cpu"):
         preset("gpu-farm")
 
 
 def test_evaluate_writes_every_column_for_the_smoke_run(tmp_path, tiny_dataset, smoke_run):
     import pandas as pd
 
-    from helmetscan.evaluate import COLUMNS, evaluate_model, read_split, write_outputs
+    from helmetscan.modelling.evaluate import COLUMNS, evaluate_model, read_split, write_outputs
 
     run, best = smoke_run
     images = read_split(tiny_dataset, "test")

@@ -19,9 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Class order of the original design (stage-1 model).
-TARGET_CLASSES = ["rider", "without helmet", "with helmet", "number plate"]
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp"}
+from tqdm import tqdm
+
+from helmetscan.modelling.labels import IMAGE_EXTENSIONS, TARGET_CLASSES, iter_yolo_file
+
+#: The sources of the shipped stage-1 dataset (``helmetscan dataset`` without ``--spec``), shipped beside this module.
+DEFAULT_SPEC = Path(__file__).with_name("dataset_sources.toml")
+#: Roboflow's export suffix: ``<original>_<ext>.rf.<hex hash>`` (the original extension folded into the stem).
 _ROBOFLOW_SUFFIX = re.compile(r"_(jpe?g|png)\.rf\.[0-9a-f]+$", re.IGNORECASE)
 
 
@@ -124,24 +128,24 @@ def _label(target: str | None | bool, box, path: Path, line: int, problems: list
 
 
 def read_yolo(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[LabelBox]:
-    """Boxes of a YOLO label file (``class cx cy w h``, normalised), mapped to target classes; bad lines → problems."""
+    """Boxes of a YOLO label file (``class cx cy w h``, normalised; parsed by
+    :func:`helmetscan.modelling.labels.iter_yolo_file`), mapped to target classes. Malformed lines, class ids outside
+    ``spec.class_names``, unmapped classes and bad boxes are appended to ``problems`` (file, line, reason), never
+    silently dropped.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
     boxes = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            cls, cx, cy, w, h = int(parts[0]), *map(float, parts[1:5])
-            if len(parts) != 5:
-                raise ValueError
-        except ValueError:
+    for n, line, parsed in iter_yolo_file(path):
+        if parsed is None:
             problems.append(Problem(path, n, f"not 'class cx cy w h': {line.strip()!r}"))
             continue
+        cls, box = parsed
         if not 0 <= cls < len(spec.class_names):
             problems.append(Problem(path, n, f"class id {cls} outside 0..{len(spec.class_names) - 1}"))
             continue
         target = _map(spec, spec.class_names[cls], path, n, problems)
-        box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
         label = _label(target, box, path, n, problems)
         if label is not None:
             boxes.append(label)
@@ -149,7 +153,8 @@ def read_yolo(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[Lab
 
 
 def read_voc(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[LabelBox]:
-    """Boxes of a Pascal VOC xml (LabelImg), pixel corners normalised by ``<size>``; bad objects → problems."""
+    """Boxes of a Pascal VOC xml (LabelImg), pixel corners normalised by ``<size>`` to 0..1; an unreadable file and
+    bad objects (unmapped class, no numeric box, box outside the image or empty) are appended to ``problems``."""
     try:
         root = ET.parse(path).getroot()
         width, height = float(root.findtext("size/width")), float(root.findtext("size/height"))
@@ -172,10 +177,16 @@ def read_voc(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[Labe
 
 
 def read_source(spec: SourceSpec, problems: list[Problem]) -> list[Sample]:
-    """Every labelled image under ``spec.root`` (recursively), with its boxes. An image without a label file is a
-    problem; a label file that exists but is empty is a background image."""
+    """Every labelled image under ``spec.root`` (recursively, :data:`IMAGE_EXTENSIONS`), with its boxes. An image
+    without a label file is a problem; a label file that exists but is empty is a background image. A progress bar
+    goes to stderr when it is a terminal.
+
+    Raises:
+        ValueError: the source's group rule does not fit an image name (:func:`group_key`).
+    """
     samples = []
-    for image in sorted(p for p in spec.root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS):
+    images = sorted(p for p in spec.root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    for image in tqdm(images, desc=f"reading {spec.name}", unit="image", disable=None, leave=False):
         voc = image.with_suffix(".xml")
         yolo = image.parent.parent / "labels" / (image.stem + ".txt")
         if voc.is_file():
@@ -192,7 +203,11 @@ def read_source(spec: SourceSpec, problems: list[Problem]) -> list[Sample]:
 
 def deduplicate(samples: list[Sample]) -> tuple[list[Sample], int]:
     """Drop repeats: the same original frame of a source (exported into two splits) or byte-identical images.
-    The first occurrence (sorted by path) is kept. Returns (kept, number dropped)."""
+    The first occurrence (sorted by path) is kept. Returns (kept, number dropped).
+
+    Raises:
+        OSError: an image cannot be read (it is hashed).
+    """
     seen_names: set[tuple[str, str]] = set()
     seen_bytes: set[str] = set()
     kept = []
@@ -206,6 +221,7 @@ def deduplicate(samples: list[Sample]) -> tuple[list[Sample], int]:
     return kept, len(samples) - len(kept)
 
 
+#: The splits every built dataset has (ultralytics' names; ``test`` is the hold-out ``evaluate`` reports on).
 SPLITS = ("train", "val", "test")
 
 
@@ -245,7 +261,9 @@ def load_specs(path: Path, root: Path) -> list[SourceSpec]:
     An empty string in a mapping drops that class. YOLO class names are read from the source's ``data.yaml``.
 
     Raises:
-        FileNotFoundError: a source root or its data.yaml is missing (message names it).
+        FileNotFoundError: a source root is missing (message names it).
+        KeyError: the file has no ``[[source]]`` list, or an entry lacks ``name``, ``root`` or ``mapping``.
+        tomllib.TOMLDecodeError: the file is not TOML (a ``ValueError``).
     """
     import tomllib
 
@@ -267,6 +285,8 @@ def load_specs(path: Path, root: Path) -> list[SourceSpec]:
     return specs
 
 
+#: ``(sample) -> extra boxes`` for the classes a source lacks
+#: (:class:`helmetscan.modelling.pseudo_labels.ModelPseudoLabeller`).
 PseudoLabeller = Callable[[Sample], list[LabelBox]]
 
 
@@ -280,6 +300,10 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
 
     Returns:
         Counts: images, duplicates dropped, problems, boxes per class, pseudo boxes, images per split.
+
+    Raises:
+        ValueError: a source's group rule does not fit an image name (:func:`group_key`).
+        OSError: a source file cannot be read or ``out`` cannot be written.
     """
     import pandas as pd
 
@@ -287,7 +311,7 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
     samples = [s for spec in specs for s in read_source(spec, problems)]
     samples, duplicates = deduplicate(samples)
     if pseudo_labeller is not None:
-        for s in samples:
+        for s in tqdm(samples, desc="pseudo-labelling", unit="image", disable=None, leave=False):
             s.boxes = s.boxes + [LabelBox(b.class_name, b.xyxy, True) for b in pseudo_labeller(s)]
     assignment = split_groups(samples, test_share, val_share, seed)
     if out.exists():
@@ -314,7 +338,7 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
     pd.DataFrame([{"file": str(p.path), "line": p.line, "reason": p.reason} for p in problems],
                  columns=["file", "line", "reason"]).to_csv(out / "problems.csv", index=False)
     if pseudo_labeller is not None:
-        from helmetscan.pseudo_labels import contact_sheet
+        from helmetscan.modelling.pseudo_labels import contact_sheet
 
         contact_sheet(samples, out / "review_pseudo_labels.png")
     names = "".join(f"  {i}: {n}\n" for i, n in enumerate(TARGET_CLASSES))

@@ -1,13 +1,13 @@
 """Compare detectors on a dataset split: accuracy per class, speed, size, memory, training time.
 
-Every model is run the same way, image by image through :class:`helmetscan.detection.YoloDetector` (confidence floor
-0.001, NMS IoU 0.7: ultralytics' own validation settings), and its class names are mapped onto the 4 target classes
-with :class:`helmetscan.config.ModelRoles`. So a third-party model is scored on the classes it knows: the COCO model
-on ``rider`` (person + motorcycle joined by the pipeline's rider rule, exactly as stage 1 does), the helmet model on
-the two head classes, the plate detector on ``number plate``. Matching predictions to labels and average precision
-come from ultralytics (``DetectionValidator.match_predictions``, ``ap_per_class``), so the figures mean what
-ultralytics' mAP50 and mAP50-95 mean. Precision and recall are taken at the confidence that maximises the mean F1
-(ultralytics' convention).
+Every model is run the same way, image by image through :class:`helmetscan.models.yolo.YoloDetector` (confidence
+floor 0.001, NMS IoU 0.7: ultralytics' own validation settings), and its class names are mapped onto the 4 target
+classes by the roles of the run's settings (``detector.roles``, ``verification.roles``, ``plates.roles``). So a
+third-party model is scored on the classes it knows: the COCO model on ``rider`` (person + motorcycle joined by the
+pipeline's rider rule, exactly as stage 1 does), the helmet model on the two head classes, the plate detector on
+``number plate``. Matching predictions to labels and average precision come from ultralytics
+(``DetectionValidator.match_predictions``, ``ap_per_class``), so the figures mean what ultralytics' mAP50 and mAP50-95
+mean. Precision and recall are taken at the confidence that maximises the mean F1 (ultralytics' convention).
 """
 
 from __future__ import annotations
@@ -21,25 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
-from helmetscan.config import ModelRoles, RiderRule
-from helmetscan.dataset import TARGET_CLASSES
-from helmetscan.detection import Detection, YoloDetector
+from helmetscan.config import Settings
 from helmetscan.errors import HelmetscanError
-from helmetscan.riders import find_riders
+from helmetscan.fielddoc import markdown_table
+from helmetscan.modelling.labels import IMAGE_EXTENSIONS, TARGET_CLASSES, read_yolo_labels
+from helmetscan.models.base import Detection
+from helmetscan.models.yolo import YoloDetector
+from helmetscan.pipeline.riders import find_riders
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+#: Ultralytics' validation settings (``DetectionValidator``: ``conf`` 0.001, ``iou`` 0.7): every model is scored so.
+VALIDATION_CONF, VALIDATION_IOU = 0.001, 0.7
+#: Columns of ``metrics.csv`` / ``metrics.md``, in order (one row per model and target class, plus ``all``).
 COLUMNS = ["model", "class", "images", "instances", "precision", "recall", "mAP50", "mAP50-95", "ms_per_frame",
            "size_mb", "peak_memory_mb", "training_time_h"]
-
-
-def read_yolo_labels(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Class ids ((M,) int) and boxes ((M, 4) float xyxy, normalised 0..1) of a YOLO label file
-    (``class cx cy w h`` per line); an absent or empty file means no boxes."""
-    lines = path.read_text().splitlines() if path.is_file() else []
-    rows = np.array([line.split() for line in lines if len(line.split()) == 5], dtype=float).reshape(-1, 5)
-    cx, cy, w, h = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4]
-    return rows[:, 0].astype(int), np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
 
 
 @dataclass
@@ -56,8 +52,9 @@ class LabelledImage:
 
 
 def read_split(data_yaml: Path, split: str = "test") -> list[LabelledImage]:
-    """Images and labels of one split of a YOLO dataset (``data.yaml`` as :func:`helmetscan.dataset.build` writes it).
-    Images are not decoded here; callers decode each once, when they run a model on it.
+    """Images and labels of one split of a YOLO dataset (``data.yaml`` as :func:`helmetscan.modelling.dataset.build`
+    writes it; images with :data:`~helmetscan.modelling.labels.IMAGE_EXTENSIONS`). Images are not decoded here; callers
+    decode each once, when they run a model on it.
 
     Raises:
         HelmetscanError: the yaml, the split or its images are missing, or its class names are not the 4 targets.
@@ -76,36 +73,41 @@ def read_split(data_yaml: Path, split: str = "test") -> list[LabelledImage]:
     root = Path(spec.get("path") or data_yaml.parent)
     root = root if root.is_absolute() else data_yaml.parent / root
     folder = root / spec[split]
-    images = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    images = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
     if not images:
         raise HelmetscanError(f"{folder}: no images in the {split!r} split")
     labels = folder.parent.parent / "labels" / folder.name
     return [LabelledImage(path, *read_yolo_labels(labels / f"{path.stem}.txt")) for path in images]
 
 
-def target_classes_of(names: dict[int, str], roles: ModelRoles) -> dict[str, int]:
-    """Map a model's class names (lower case) to target class ids: a target name maps to itself, other names by their
-    role; person + motorcycle together give ``rider``."""
+def target_classes_of(names: dict[int, str], settings: Settings) -> dict[str, int]:
+    """Map a model's class names (class id → name) to target class ids, keyed by lower-case name: a target name maps
+    to itself, other names by their role in ``settings`` (``detector.roles.rider``, ``verification.roles`` for the two
+    head classes, ``plates.roles.plate``); ``detector.roles`` person + motorcycle together give ``rider``, under the
+    key ``"rider (rule)"``."""
+    detector, verifier = settings.detector.roles, settings.verification.roles
     lower = {n.lower() for n in names.values()}
-    role = {"rider": [*roles.rider, "rider"], "without helmet": roles.head_without_helmet,
-            "with helmet": roles.head_with_helmet, "number plate": roles.plate}
+    role = {"rider": [*detector.rider, "rider"], "without helmet": verifier.head_without_helmet,
+            "with helmet": verifier.head_with_helmet, "number plate": settings.plates.roles.plate}
     mapping = {}
     for target, labels in role.items():
         for label in labels:
             if label.lower() in lower:
                 mapping[label.lower()] = TARGET_CLASSES.index(target)
-    if lower & {p.lower() for p in roles.person} and lower & {m.lower() for m in roles.motorcycle}:
+    if lower & {p.lower() for p in detector.person} and lower & {m.lower() for m in detector.motorcycle}:
         mapping["rider (rule)"] = TARGET_CLASSES.index("rider")
     return mapping
 
 
-def to_targets(detections: list[Detection], mapping: dict[str, int], rule: RiderRule,
-               roles: ModelRoles) -> list[tuple[int, tuple[float, float, float, float], float]]:
-    """``(target class id, xyxy pixels, confidence)`` for every detection the mapping covers; COCO person and
-    motorcycle boxes are turned into riders by :func:`helmetscan.riders.find_riders`, as stage 1 does."""
+def to_targets(detections: list[Detection], mapping: dict[str, int],
+               settings: Settings) -> list[tuple[int, tuple[float, float, float, float], float]]:
+    """``(target class id, xyxy pixels, confidence)`` for every detection the mapping (:func:`target_classes_of`)
+    covers; COCO person and motorcycle boxes are turned into riders by :func:`helmetscan.pipeline.riders.find_riders`
+    with the settings' ``detector.roles`` and ``riders`` rule, as stage 1 does."""
     out = [(mapping[d.label], d.xyxy, d.confidence) for d in detections if d.label in mapping]
     if "rider (rule)" in mapping:
-        out += [(mapping["rider (rule)"], r.xyxy, r.confidence) for r in find_riders(detections, roles, rule)]
+        riders = find_riders(detections, settings.detector.roles, settings.riders)
+        out += [(mapping["rider (rule)"], r.xyxy, r.confidence) for r in riders]
     return out
 
 
@@ -117,7 +119,11 @@ def model_label(path: Path) -> str:
 
 
 def checkpoint_imgsz(path: Path, default: int = 640) -> int:
-    """The image size a ``.pt`` checkpoint was trained at (its ``train_args``), else ``default``."""
+    """The image size (px) a ``.pt`` checkpoint was trained at (its ``train_args``), else ``default``.
+
+    Raises:
+        Exception: whatever torch raises for a file that is not a checkpoint.
+    """
     if path.suffix != ".pt":
         return default
     from ultralytics.nn.tasks import torch_safe_load  # handles checkpoints pickled by older ultralytics versions
@@ -143,7 +149,7 @@ def peak_memory_mb(path: Path, imgsz: int, image: Path) -> float:
     Raises:
         subprocess.CalledProcessError: the measuring process failed.
     """
-    code = ("import sys,cv2; from pathlib import Path; from helmetscan.detection import YoloDetector;"
+    code = ("import sys,cv2; from pathlib import Path; from helmetscan.models.yolo import YoloDetector;"
             "d=YoloDetector(Path(sys.argv[1]),int(sys.argv[2])); im=cv2.imread(sys.argv[3]);"
             "[d(im) for _ in range(5)];"
             "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
@@ -152,9 +158,16 @@ def peak_memory_mb(path: Path, imgsz: int, image: Path) -> float:
     return round(int(done.stdout.split()[-1]) / 1024, 1)  # VmHWM is in kB
 
 
-def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = None,
-                   roles: ModelRoles | None = None, rule: RiderRule | None = None, device: str = "cpu") -> dict:
+def evaluate_model(path: Path, images: list[LabelledImage], settings: Settings | None = None,
+                   imgsz: int | None = None) -> dict:
     """Run one model over ``images`` and score it.
+
+    Args:
+        path: the weight file (``.pt`` or ``.onnx``).
+        images: the labelled images (:func:`read_split`); at least one.
+        settings: the run's settings: class roles of all three stages, the rider rule and the torch device
+            (default :class:`Settings`).
+        imgsz: inference size in px (default: the checkpoint's training size, else 640).
 
     Returns:
         ``{"rows": [...], "curves": {class name: (recall (1000,), precision (1000,))}}``: one row per target class
@@ -162,15 +175,17 @@ def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = 
 
     Raises:
         HelmetscanError: the model knows none of the target classes.
+        WeightsError: the weight file is missing or cannot be loaded (a :class:`HelmetscanError`).
+        subprocess.CalledProcessError: the peak-memory measurement failed (:func:`peak_memory_mb`).
     """
     import torch
     from ultralytics.models.yolo.detect import DetectionValidator
     from ultralytics.utils.metrics import ap_per_class, box_iou
 
-    roles, rule = roles or ModelRoles(), rule or RiderRule()
+    settings = settings or Settings()
     imgsz = imgsz or checkpoint_imgsz(path)
-    detector = YoloDetector(path, imgsz, conf=0.001, iou=0.7, device=device)
-    mapping = target_classes_of(detector.names, roles)
+    detector = YoloDetector(path, imgsz, conf=VALIDATION_CONF, iou=VALIDATION_IOU, device=settings.device)
+    mapping = target_classes_of(detector.names, settings)
     covered = sorted(set(mapping.values()))
     if not covered:
         raise HelmetscanError(f"{path}: none of its classes {list(detector.names.values())} maps to {TARGET_CLASSES}")
@@ -181,10 +196,10 @@ def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = 
     for _ in range(2):
         detector(first)  # warm-up, not timed
     stats, times = [], []
-    for item in images:
+    for item in tqdm(images, desc=model_label(path), unit="image", disable=None, leave=False):
         frame = cv2.imread(str(item.path))
         t0 = time.perf_counter()
-        found = to_targets(detector(frame), mapping, rule, roles)
+        found = to_targets(detector(frame), mapping, settings)
         times.append((time.perf_counter() - t0) * 1000)
         keep = np.isin(item.classes, covered)
         true_cls, true_box = item.classes[keep], item.boxes_px(frame.shape[1], frame.shape[0])[keep]
@@ -221,8 +236,20 @@ def evaluate_model(path: Path, images: list[LabelledImage], imgsz: int | None = 
 
 
 def write_outputs(results: dict[str, dict], out: Path, title: str) -> tuple[Path, Path, Path]:
-    """Write ``metrics.csv``, ``metrics.md`` (a Markdown table) and ``pr_curves.png`` (one panel per class, one line
-    per model, IoU 0.5) into ``out``; return their paths."""
+    """Write ``metrics.csv``, ``metrics.md`` (``# title`` and a Markdown table, missing values as ``–``) and
+    ``pr_curves.png`` (one panel per class, one line per model, IoU 0.5) into ``out``.
+
+    Args:
+        results: table name of a model → what :func:`evaluate_model` returned for it.
+        out: the folder (created when missing).
+        title: heading of ``metrics.md``.
+
+    Returns:
+        The paths of ``metrics.csv``, ``metrics.md`` and ``pr_curves.png``.
+
+    Raises:
+        OSError: ``out`` cannot be written.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -230,13 +257,11 @@ def write_outputs(results: dict[str, dict], out: Path, title: str) -> tuple[Path
     import pandas as pd
 
     out.mkdir(parents=True, exist_ok=True)
-    table = pd.DataFrame([row for r in results.values() for row in r["rows"]], columns=COLUMNS)
+    rows = [row for r in results.values() for row in r["rows"]]
     csv, md, png = out / "metrics.csv", out / "metrics.md", out / "pr_curves.png"
-    table.to_csv(csv, index=False)
-    shown = table.astype(object).where(table.notna(), "–")
-    lines = [f"# {title}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(index=False)]
-    md.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(csv, index=False)
+    table = markdown_table(COLUMNS, [[row.get(c) for c in COLUMNS] for row in rows])
+    md.write_text(f"# {title}\n\n{table}", encoding="utf-8")
     fig, axes = plt.subplots(1, len(TARGET_CLASSES), figsize=(4 * len(TARGET_CLASSES), 4), sharey=True)
     for ax, name in zip(axes, TARGET_CLASSES):
         for model, r in results.items():

@@ -81,7 +81,8 @@ def fetch(entries: list[PinnedFile], target_dir: Path, cache_dir: Path | None = 
 
 def install_trained(entries: list[TrainedFile], source_dir: Path, target_dir: Path) -> tuple[list[Path], list[str]]:
     """Copy our own trained weight files from ``source_dir`` (the repository's ``weights/``) into ``target_dir``,
-    checking each pinned SHA-256 (a file already correct in ``target_dir`` is kept).
+    checking each pinned SHA-256 (a file already correct in ``target_dir`` is kept), with the files that travel with
+    each (``extras``: its training-time log).
 
     Returns:
         (files in place, one-line notes for files that could not be installed because ``source_dir`` lacks them:
@@ -92,6 +93,10 @@ def install_trained(entries: list[TrainedFile], source_dir: Path, target_dir: Pa
     """
     done, notes = [], []
     for entry in entries:
+        for extra in entry.extras:
+            if (source_dir / extra).is_file() and source_dir.resolve() != target_dir.resolve():
+                target_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source_dir / extra, target_dir / extra)
         out = target_dir / entry.name
         if out.is_file() and sha256_file(out) == entry.sha256:
             done.append(out)

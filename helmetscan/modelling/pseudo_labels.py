@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from helmetscan.association import assign_head, head_region
-from helmetscan.config import ModelRoles, RiderRule, VerificationSettings
-from helmetscan.dataset import LabelBox, Sample
-from helmetscan.detection import Detection
+from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
 from helmetscan.geometry import centre, contains, pad, shift
-from helmetscan.riders import find_riders
+from helmetscan.modelling.dataset import LabelBox, Sample
+from helmetscan.models.base import Detection
+from helmetscan.pipeline.association import assign_head, head_region
+from helmetscan.pipeline.riders import find_riders
 
 
 def _to_px(box, w, h):
@@ -37,25 +37,35 @@ def _to_norm(box, w, h):
 
 
 class ModelPseudoLabeller:
-    """Callable ``(Sample) -> list[LabelBox]`` for :func:`helmetscan.dataset.build`.
+    """Callable ``(Sample) -> list[LabelBox]`` for :func:`helmetscan.modelling.dataset.build`.
 
     Args:
         head_detector: ``(image) -> list[Detection]`` with head labels (the stage-2 helmet model).
         rider_detector: ``(image) -> list[Detection]`` with person/motorcycle labels (the COCO stage-1 model).
         fill: source name → target classes to pseudo-label there (``"without helmet"``, ``"rider"``).
-        min_head_confidence: confidence floor of a pseudo bare head.
-        min_rider_confidence: confidence floor of a pseudo rider.
+        min_head_confidence: confidence floor of a pseudo bare head, 0..1.
+        min_rider_confidence: confidence floor of a pseudo rider, 0..1.
+        verification: crop padding, head region and the head roles (``roles.head_without_helmet``) of stage 2;
+            default :class:`VerificationSettings`.
+        detector_roles: which ``rider_detector`` classes are person / motorcycle / rider; default
+            :class:`DetectorRoles` (the COCO names).
+        rider_rule: how a person and a motorcycle make a rider; default :class:`RiderRule`.
     """
 
     def __init__(self, head_detector, rider_detector, fill: dict[str, list[str]], min_head_confidence: float = 0.1,
                  min_rider_confidence: float = 0.5,
-                 verification: VerificationSettings | None = None):
+                 verification: VerificationSettings | None = None, detector_roles: DetectorRoles | None = None,
+                 rider_rule: RiderRule | None = None):
         self.head_detector, self.rider_detector = head_detector, rider_detector
         self.fill = fill
         self.min_head_confidence, self.min_rider_confidence = min_head_confidence, min_rider_confidence
         self.verification = verification or VerificationSettings()
+        self.detector_roles = detector_roles or DetectorRoles()
+        self.rider_rule = rider_rule or RiderRule()
 
     def __call__(self, sample: Sample) -> list[LabelBox]:
+        """Pseudo boxes (normalised 0..1 xyxy, ``pseudo`` set) for the classes ``fill`` names for ``sample.source``;
+        ``[]`` when there are none or the image cannot be decoded."""
         wanted = self.fill.get(sample.source, [])
         if not wanted:
             return []
@@ -69,7 +79,7 @@ class ModelPseudoLabeller:
         if "without helmet" in wanted:
             out += self._bare_heads(image, sample.boxes, w, h)
         if "rider" in wanted and not any(b.class_name == "rider" for b in sample.boxes):
-            for rider in find_riders(self.rider_detector(image), ModelRoles(), RiderRule()):
+            for rider in find_riders(self.rider_detector(image), self.detector_roles, self.rider_rule):
                 if rider.confidence >= self.min_rider_confidence:
                     out.append(LabelBox("rider", _to_norm(rider.xyxy, w, h), True))
         return out
@@ -96,7 +106,8 @@ class ModelPseudoLabeller:
 
 def contact_sheet(samples: list[Sample], path: Path, max_images: int = 48, tile_px: int = 256, columns: int = 8) -> int:
     """Write a PNG grid of images that carry pseudo boxes, every box drawn (pseudo boxes thick magenta, human boxes thin
-    green) so a person can review them. Returns the number of tiles."""
+    green) so a person can review them. Tiles are ``tile_px`` square, ``columns`` per row; at most ``max_images``.
+    Returns the number of tiles (0: nothing to review, no file written)."""
     import cv2
 
     chosen = [s for s in samples if any(b.pseudo for b in s.boxes)][:max_images]

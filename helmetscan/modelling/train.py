@@ -14,13 +14,16 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from helmetscan.errors import HelmetscanError
-from helmetscan.weights import set_offline
+from helmetscan.errors import ConfigError, HelmetscanError
+from helmetscan.models.registry import set_offline
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Hyper-parameters passed to ``ultralytics.YOLO.train`` (same names)."""
+    """Hyper-parameters passed to ``ultralytics.YOLO.train`` (same names and meanings): ``epochs``, ``patience`` and
+    ``save_period`` in epochs, ``imgsz`` in px, ``batch`` in images, ``workers`` data-loader processes, ``device`` a
+    torch device, ``cache`` ``False`` / ``"ram"`` / ``"disk"``, ``fraction`` 0..1 of the train split,
+    ``warmup_epochs`` in epochs."""
 
     epochs: int = 100
     imgsz: int = 640
@@ -36,6 +39,8 @@ class TrainSettings:
     warmup_epochs: float = 3.0
 
 
+#: Named hyper-parameter sets (``helmetscan train --preset``): the original design's defaults, and the 2-core CPU fit
+#: described in the module docstring.
 PRESETS = {
     "default": TrainSettings(),
     "cpu": TrainSettings(epochs=30, imgsz=416, batch=8, workers=2, cache="ram", warmup_epochs=1.0),
@@ -77,9 +82,12 @@ def train(data: Path, run_dir: Path, start: str, settings: TrainSettings) -> Pat
 
 
 def preset(name: str, **overrides) -> TrainSettings:
-    """A named preset with ``None``-free overrides applied.
+    """A named preset (:data:`PRESETS`) with the overrides that are not ``None`` applied (same names as
+    :class:`TrainSettings`).
 
     Raises:
-        KeyError: unknown preset name.
+        ConfigError: unknown preset name (the message names the valid ones).
     """
+    if name not in PRESETS:
+        raise ConfigError(f"unknown training preset {name!r} (expected one of: {', '.join(PRESETS)})")
     return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})

@@ -64,13 +64,14 @@ class PinnedFile:
 @dataclass(frozen=True)
 class TrainedFile:
     """A weight file we trained ourselves, kept in the repository's ``weights/`` and pinned by SHA-256; ``card`` is its
-    model card there."""
+    model card there; ``extras`` are files that travel with it (its training-time log, read by ``evaluate``)."""
 
     name: str
     role: str
     sha256: str
     licence: str
     card: str
+    extras: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def read_manifest() -> Manifest:
     return Manifest(
         weights=[PinnedFile(**e) for e in data.get("file", [])],
         samples=[PinnedFile(**e) for e in data.get("sample", [])],
-        trained=[TrainedFile(**e) for e in data.get("trained", [])],
+        trained=[TrainedFile(**{**e, "extras": tuple(e.get("extras", ()))}) for e in data.get("trained", [])],
     )
 
 
