@@ -72,15 +72,24 @@ def _settings(config: Path | None, overrides: dict[str, Any]) -> Settings:
 
 
 class _RichProgress:
-    """The batch runner's progress callback, drawn as one rich bar per video; failures are printed above the bars."""
+    """The batch runner's progress callback: one bar for the whole batch (footage seconds, with the ETA) and one per
+    video; failures are printed above the bars."""
 
     def __init__(self, progress):
         import time
 
         self._clock = time.perf_counter
         self.progress = progress
+        self.batch = None
         self.task = None
         self.t0 = 0.0
+        self.durations: dict[int, float] = {}
+
+    def batch_started(self, videos: int, footage_s: float, skipped: int) -> None:
+        if skipped:
+            self.progress.console.print(f"{skipped} video(s) already analysed with these settings and models: "
+                                        "skipped (--force redoes them)", highlight=False, markup=False)
+        self.batch = self.progress.add_task(f"batch: {videos} video(s)", total=max(footage_s, 1e-9), rate="")
 
     def video_started(self, path: Path, index: int, total: int) -> None:
         self.task = self.progress.add_task(path.name[:40], total=None, rate="")
@@ -92,8 +101,24 @@ class _RichProgress:
 
     def video_finished(self, record) -> None:
         self.progress.update(self.task, total=self.progress.tasks[self.task].completed or 1)
+        if self.batch is not None and record.info:
+            self.progress.advance(self.batch, record.info.duration_s)
         if record.error:
             _error(record.error, self.progress.console)
+
+
+def _local_datetime(text: str | None, tz_name: str, option: str):
+    """``--since``/``--until``: an ISO date or date-time, in the recording time zone unless it names an offset."""
+    if text is None:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} {text!r}: expected a date or date-time such as 2026-11-21 or 2026-11-21T18:00", 2)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz_name))
 
 
 @app.command()
@@ -117,8 +142,19 @@ def analyze(
                                                         show_default=_default("weights_dir"))] = None,
     device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, cuda, cuda:N, mps).",
                                                   show_default=_default("device"))] = None,
+    force: Annotated[bool, typer.Option("--force", help="Analyse again videos OUT already holds with these settings "
+                                                        "and models (their earlier folders are kept aside).")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Only videos recorded at or after this local date/time "
+                                                      "(2026-11-21, 2026-11-21T18:00).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only videos recorded before this local date/time.")] = None,
+    vehicle: Annotated[Optional[str], typer.Option(help="Vehicle name of every input.",
+                                                   show_default="each file's top folder below the input folder")
+                       ] = None,
+    time_zone: Annotated[Optional[str], typer.Option(help="IANA time zone of the dashcams' clocks.",
+                                                     show_default=_default("recording.time_zone"))] = None,
 ) -> None:
-    """Analyse videos: write evidence per violation, violations.csv and report.html into OUT."""
+    """Analyse videos: write evidence per violation, the results database, violations.csv and report.html into OUT.
+    Videos OUT already holds (same content, settings and models) are skipped, so an interrupted night resumes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from helmetscan.models.loader import load_models
@@ -132,7 +168,10 @@ def analyze(
         "verification": {"model": verifier_model},
         "plates": {"model": plate_model},
         "decision": {"min_no_helmet_frames": min_no_helmet_frames},
+        "recording": {"vehicle": vehicle, "time_zone": time_zone},
     })
+    window = {"since": _local_datetime(since, settings.recording.time_zone, "--since"),
+              "until": _local_datetime(until, settings.recording.time_zone, "--until")}
     found = discover(paths)
     for message in found.errors:
         _error(message)
@@ -152,7 +191,12 @@ def analyze(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(), console=console, transient=False,
     ) as progress:
-        result = runner.run(found.videos, out, _RichProgress(progress))
+        try:
+            result = runner.run(found.videos, out, _RichProgress(progress), roots=found.roots, force=force, **window)
+        except ConfigError as exc:
+            _fail(str(exc), 2)
+        except HelmetscanError as exc:
+            _fail(str(exc), 1)
     _summary(result, len(found.errors), out)
     raise typer.Exit(1 if found.errors or result.failures else 0)
 
@@ -160,29 +204,37 @@ def analyze(
 def _summary(result, input_errors: int, out: Path) -> None:
     done = [r for r in result.videos if r.counts is not None]
     table = Table(title="helmetscan summary")
-    for col in ("videos", "duration s", "frames", "riders", "violations", "plates read", "failed", "wall s"):
+    for col in ("videos", "skipped", "footage s", "frames", "riders", "violations", "plates read", "failed", "wall s",
+                "× real time"):
         table.add_column(col, justify="right")
     table.add_row(
         str(len(result.videos)),
-        f"{sum(r.info.duration_s for r in done if r.info):.1f}",
+        str(len(result.skipped)),
+        f"{result.footage_s:.1f}",
         str(sum(r.counts.frames_sampled for r in done)),
         str(sum(r.counts.riders_tracked for r in done)),
         str(sum(r.counts.violations for r in done)),
         str(sum(r.counts.plates_read for r in done)),
         str(len(result.failures) + input_errors),
         f"{result.wall_s:.1f}",
+        f"{result.footage_s / result.wall_s:.2f}" if result.videos and result.wall_s else "–",
     )
     out_console.print(table)
     out_console.print(f"Report: {out / 'report.html'}  CSV: {out / 'violations.csv'}", highlight=False)
 
 
 @app.command()
-def report(out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")]) -> None:
-    """Rebuild violations.csv and report.html from the stored results, without running any model."""
+def report(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    date: Annotated[Optional[str], typer.Option(help="Only violations of this local date (YYYY-MM-DD); written as "
+                                                     "report-<date>.html beside the full report.")] = None,
+    vehicle: Annotated[Optional[str], typer.Option(help="Only this vehicle's violations.")] = None,
+) -> None:
+    """Rebuild violations.csv and report.html from the results database, without running any model."""
     from helmetscan.results.report import rebuild
 
     try:
-        csv_path, html_path, n = rebuild(out, __version__)
+        csv_path, html_path, n = rebuild(out, __version__, date, vehicle)
     except HelmetscanError as exc:
         _fail(str(exc), 1)
     out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)

@@ -183,6 +183,28 @@ class PlateSettings(_ModelSection):
     )
 
 
+class RecordingSettings(_Section):
+    """Where and when footage was recorded: the dashcam's clock, the vehicle, the GPS track."""
+
+    time_zone: str = setting("Asia/Seoul", "IANA time zone of the dashcams' clocks (file names are local time) and of "
+                                           "every reported time.", "zone")
+    vehicle: str = setting("", "Vehicle name of every input; empty: the top folder of each file below the folder "
+                               "given to `analyze` (one folder per SD card).", "name")
+    gps_max_gap_s: float = setting(10.0, "A violation further than this from every GPS fix has no place (a "
+                                         "motorcycle at 50 km/h moves ~140 m in 10 s).", "s", gt=0)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Seoul, UTC)") from None
+        return value
+
+
 class EvidenceSettings(_Section):
     """How evidence images are encoded."""
 
@@ -212,6 +234,7 @@ class Settings(_Section):
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     plates: PlateSettings = Field(default_factory=PlateSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
 
     @field_validator("device")
     @classmethod

@@ -58,7 +58,8 @@ def test_analyze_runs_from_any_folder_with_the_weights_from_the_environment(inst
                env={"HELMETSCAN_WEIGHTS": str(WEIGHTS)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "night" / "report.html").is_file()
-    video = json.loads((tmp_path / "night" / "bikes" / "video.json").read_text())
+    [video_json] = (tmp_path / "night").glob("bikes-*/video.json")
+    video = json.loads(video_json.read_text())
     assert video["status"] == "done" and video["counts"]["frames_sampled"] == 50
     missing = run(installed, "analyze", "bikes.mp4", "--out", "n2", cwd=tmp_path,
                   env={"HELMETSCAN_WEIGHTS": str(tmp_path / "empty")})

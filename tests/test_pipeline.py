@@ -10,7 +10,7 @@ from helmetscan.config import Settings
 from helmetscan.models.base import Detection, TextRead
 from helmetscan.models.loader import Models
 from helmetscan.results.evidence import load_results
-from helmetscan.results.records import HeadState, PlateStatus, VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.records import SCHEMA_VERSION, HeadState, PlateStatus, VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.runner.batch import BatchRunner, refresh_outputs
 from helmetscan.runner.discovery import video_key
 
@@ -84,7 +84,7 @@ def test_records_round_trip_through_their_json_files(tmp_path, clip):
     for path, model in ((folder / "video.json", VideoRecord), (folder / "clip_t0001" / "record.json", ViolationRecord)):
         text = path.read_text(encoding="utf-8")
         record = model.model_validate_json(text)
-        assert json.loads(text)["schema_version"] == 1
+        assert json.loads(text)["schema_version"] == SCHEMA_VERSION
         # the object read back writes the same JSON again, field for field
         assert record.model_dump(mode="json") == json.loads(text)
         assert model.model_validate_json(record.model_dump_json()) == record
@@ -133,7 +133,7 @@ def test_a_fault_inside_a_model_fails_the_video_not_the_batch(tmp_path, clip):
     result = runner(detector=breaks_on_first_video).run([clip, good], tmp_path / "out")
     assert [r.status for r in result.videos] == [VideoStatus.FAILED, VideoStatus.DONE]
     assert "model exploded" in result.failures[0] and len(result.failures) == 1
-    stored = json.loads((tmp_path / "out" / "clip" / "video.json").read_text())
+    stored = json.loads((tmp_path / "out" / result.videos[0].video_key / "video.json").read_text())
     assert stored["status"] == "failed" and stored["info"]["width"] == 320
     assert (tmp_path / "out" / "settings.json").is_file() and (tmp_path / "out" / "report.html").is_file()
 
@@ -142,6 +142,10 @@ def test_progress_callback_sees_every_video(tmp_path, clip):
     events = []
 
     class Recorder:
+        def batch_started(self, videos, footage_s, skipped):
+            events.append(("batch", videos, skipped))
+            assert footage_s == pytest.approx(3.0)
+
         def video_started(self, path, index, total):
             events.append(("start", path.name, index, total))
 
@@ -152,7 +156,8 @@ def test_progress_callback_sees_every_video(tmp_path, clip):
             events.append(("done", record.video_key, record.status.value))
 
     runner().run([clip], tmp_path / "out", Recorder())
-    assert events[0] == ("start", "clip.avi", 0, 1) and events[-1] == ("done", "clip", "done")
+    assert events[0] == ("batch", 1, 0) and events[1] == ("start", "clip.avi", 0, 1)
+    assert events[-1][0] == "done" and events[-1][1].startswith("clip-") and events[-1][2] == "done"
     assert [e[1] for e in events if e[0] == "frame"] == list(range(1, 16))
 
 
@@ -163,7 +168,14 @@ def test_refresh_writes_reports_and_checksums(tmp_path, clip):
     assert "clip/clip_t0001/frame.png" in sums and "clip/video.json" in sums
 
 
-def test_video_keys_are_unique_and_safe():
-    used = set()
-    keys = [video_key(Path(p), used) for p in ["/a/0001.MP4", "/b/0001.mp4", "/c/../x y<>.mov", "/d/.mp4"]]
-    assert keys == ["0001", "0001-2", "x_y", "mp4"]
+@pytest.mark.parametrize(
+    ("path", "sha256", "key"),
+    [
+        ("/a/0001.MP4", "3fa2b9c01d" + "0" * 54, "0001-3fa2b9c01d"),
+        ("/b/0001.mp4", "aa" * 32, "0001-aaaaaaaaaa"),  # same name, other content: another folder
+        ("/c/../x y<>.mov", "bb" * 32, "x_y-bbbbbbbbbb"),
+        ("/d/.mp4", "cc" * 32, "mp4-cccccccccc"),
+    ],
+)
+def test_video_keys_are_safe_and_carry_the_content_hash(path, sha256, key):
+    assert video_key(Path(path), sha256) == key

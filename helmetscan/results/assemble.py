@@ -13,7 +13,7 @@ from helmetscan.pipeline.sampling import VideoInfo
 from helmetscan.results.drawing import annotate
 from helmetscan.results.evidence import EvidenceImages
 from helmetscan.results.records import (
-    DecisionSummary, PlateRecord, SourceVideo, Verdict, VideoCounts, VideoInfoRecord, VideoRecord, VideoStatus,
+    DecisionSummary, PlateRecord, RecordingInfo, SourceVideo, Verdict, VideoCounts, VideoInfoRecord, VideoRecord, VideoStatus,
     ViolationRecord,
 )
 
@@ -66,6 +66,15 @@ def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_s
         settings=settings.model_dump(mode="json"),
         helmetscan_version=__version__,
     )
+
+
+def recording_info(recording, tz) -> RecordingInfo:
+    """The record of a :class:`~helmetscan.runner.dashcam.Recording` (start as ISO 8601 in ``tz``, a ``ZoneInfo``)."""
+    start = recording.start
+    if start is not None:
+        start = (start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)).isoformat()
+    return RecordingInfo(start=start, time_source=str(recording.time_source), channel=recording.channel,
+                         event=recording.event, vehicle=recording.vehicle)
 
 
 def video_info_record(info: VideoInfo) -> VideoInfoRecord:

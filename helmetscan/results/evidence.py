@@ -1,13 +1,7 @@
 """Evidence: what is written per violation, per video, and the SHA256SUMS over all of it.
 
-Layout of an output folder ``OUT``::
-
-    OUT/settings.json                      resolved settings of the last run
-    OUT/<video key>/video.json             video metadata, status, counts, timing, hashes of its evidence files
-    OUT/<video key>/<violation id>/        frame.png (lossless, untouched), annotated.jpg, rider.png,
-                                           plate.png, plate_upscaled.png, record.json
-    OUT/SHA256SUMS                         `sha256sum -c SHA256SUMS` verifies every evidence file and record
-    OUT/violations.csv, OUT/report.html    rebuilt by `helmetscan report OUT` from the JSON files
+What goes into one violation's folder, the SHA256SUMS over an output folder, and reading stored records back. The
+whole layout of an output folder is in the README ("Output folder").
 """
 
 from __future__ import annotations
@@ -147,5 +141,7 @@ def write_sha256sums(out: Path, videos: list[VideoRecord]) -> Path:
         if vj.is_file():
             lines.append(f"{_sha256_bytes(vj.read_bytes())}  {video.video_key}/{VIDEO_JSON}")
     path = out / SHA256SUMS
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tmp = path.with_name(f".{SHA256SUMS}.tmp")  # renamed over the old file: it verifies at every moment
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tmp.replace(path)
     return path

@@ -17,8 +17,9 @@ from helmetscan.fielddoc import documented
 from helmetscan.pipeline.plate_text import PlateStatus
 from helmetscan.pipeline.verification import HeadState
 
-#: Version of the record layout. Bump it when a field changes meaning or is removed; readers refuse newer records.
-SCHEMA_VERSION = 1
+#: Version of the record layout. Bump it when a field is added, changes meaning or is removed; readers refuse newer
+#: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place.
+SCHEMA_VERSION = 2
 
 Box = tuple[float, float, float, float]
 _BOX = "px (x1, y1, x2, y2)"
@@ -92,15 +93,40 @@ class PlateRecord(_Record):
     votes: dict[str, float] = documented(description="Summed recogniser confidence per distinct read.")
 
 
+class RecordingInfo(_Record):
+    """When and by which camera a video was recorded (from the dashcam's file name, else the container)."""
+
+    start: str | None = documented(None, "Recording start, ISO 8601 local time with its UTC offset; empty when "
+                                         "unknown.")
+    time_source: str = documented("unknown", "Where the start came from: filename, container or unknown.")
+    channel: str | None = documented(None, "Camera channel: front, rear, interior; empty when the name does not say.")
+    event: str | None = documented(None, "Dashcam recording mode (BlackVue): normal, event, parking, manual.")
+    vehicle: str | None = documented(None, "Vehicle: the `recording.vehicle` setting, else the dump's top folder.")
+
+
+class Place(_Record):
+    """Where the vehicle was at a moment, interpolated from the file's GPS track."""
+
+    latitude: float = documented(description="Latitude, + north.", unit="degrees")
+    longitude: float = documented(description="Longitude, + east.", unit="degrees")
+    speed_kmh: float | None = documented(None, "Vehicle speed over ground.", unit="km/h")
+    source: str = documented(description="GPS source: sidecar:<file>, exiftool.")
+
+
 class ViolationRecord(_Versioned):
     """One violation: a rider track verified without a helmet (``OUT/<video key>/<violation id>/record.json``)."""
 
-    violation_id: str = documented(description="`<video key>_t<track ID, 4 digits>`; unique in an output folder.")
-    video_key: str = documented(description="Folder of the video's results in OUT.")
+    violation_id: str = documented(description="`<video key>_t<track ID, 4 digits>`; unique across nights and "
+                                               "vehicles (the video key holds the video's SHA-256).")
+    video_key: str = documented(description="Folder of the video's results in OUT: `<file stem>-<SHA-256, 10 hex>`.")
     evidence_dir: str = documented(description="Folder of this violation's evidence, relative to OUT.")
     source: SourceVideo = documented(description="The video the violation was found in.")
     frame_index: int = documented(description="Evidence frame, 0-based in decode order.", unit="frames")
     timestamp_s: float = documented(description="Time of the evidence frame from the start of the video.", unit="s")
+    local_time: str | None = documented(None, "Absolute time of the evidence frame (recording start + timestamp_s), "
+                                              "ISO 8601 with UTC offset; empty when the start is unknown.")
+    recording: RecordingInfo | None = documented(None, "When and by which camera the video was recorded.")
+    place: Place | None = documented(None, "Where, from the file's GPS; empty when unknown.")
     track_id: int = documented(description="ByteTrack ID of the rider within the video.")
     rider_xyxy: Box = documented(description="Rider box in the evidence frame.", unit=_BOX)
     head_xyxy: Box | None = documented(description="The rider's bare head in the evidence frame.", unit=_BOX)
@@ -145,8 +171,12 @@ class VideoCounts(_Record):
 class VideoRecord(_Versioned):
     """One analysed (or failed) video (``OUT/<video key>/video.json``)."""
 
-    video_key: str = documented(description="Folder of the video's results in OUT.")
+    video_key: str = documented(description="Folder of the video's results in OUT: `<file stem>-<SHA-256, 10 hex>`.")
     source_path: str = documented(description="Path of the video as given to `analyze`.")
+    size_bytes: int | None = documented(None, "Size of the video file.", unit="bytes")
+    recording: RecordingInfo | None = documented(None, "When and by which camera the video was recorded.")
+    gps_source: str | None = documented(None, "Where the GPS track came from (sidecar:<file>, exiftool); empty: none.")
+    wall_s: float | None = documented(None, "Processing time of this video, hashing included.", unit="s")
     status: VideoStatus = documented(description="done or failed.")
     error: str | None = documented(None, "One-line reason when failed.")
     info: VideoInfoRecord | None = documented(None, "Container metadata (absent when the file could not be opened).")

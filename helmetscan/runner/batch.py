@@ -1,16 +1,29 @@
-"""The batch runner: find the videos, key them, analyse each with models loaded once, isolate failures, write each
-video's records and evidence as soon as it is done, refresh SHA256SUMS and the reports, and report progress through
-a callback. The CLI, the benchmark and the violation checks all run videos through it."""
+"""The batch runner: a night of SD-card dumps, analysed unattended, resumable and loss-free.
+
+A video is identified by its SHA-256, never by its name: its results folder is ``OUT/<stem>-<SHA-256, 10 hex>`` and its
+violation IDs derive from that, so two nights whose cards both hold ``FILE0001.MP4`` keep both. The recording start,
+channel and vehicle of each file come from its dashcam name or container (:mod:`helmetscan.runner.dashcam`); files
+run in recording order. Videos the results database already holds as done with the same settings and models are
+skipped (``force`` redoes them). Each video's results are written under ``OUT/.partial/<key>`` and renamed into place
+when complete; its database rows are committed after that, then SHA256SUMS and the reports are rewritten atomically.
+So a run killed at any moment and started again ends with the records of an uninterrupted run, and ``sha256sum -c
+SHA256SUMS`` holds whenever no run is in progress. A folder an earlier analysis wrote is moved to ``OUT/.superseded``,
+never deleted. The CLI, the benchmark and the violation checks all run videos through :class:`BatchRunner`.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from helmetscan import __version__
 from helmetscan.config import Settings
@@ -20,22 +33,33 @@ from helmetscan.models.registry import sha256_file
 from helmetscan.pipeline.analyzer import Analyzer, VideoAnalysis
 from helmetscan.pipeline.sampling import VideoInfo, open_video
 from helmetscan.pipeline.timing import StageTimer
-from helmetscan.results.assemble import evidence_images, failed_video_record, video_record, violation_record
+from helmetscan.results.assemble import (
+    evidence_images, failed_video_record, recording_info, video_record, violation_record,
+)
+from helmetscan.results.database import ResultsDB
 from helmetscan.results.evidence import (
     VIDEO_JSON, load_results, write_json, write_record, write_sha256sums, write_violation,
 )
-from helmetscan.results.records import VideoRecord, VideoStatus
+from helmetscan.results.records import Place, VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.report import write_csv, write_html
+from helmetscan.runner.dashcam import Recording, local_time, recording_of
 from helmetscan.runner.discovery import find_videos, video_key
+from helmetscan.runner.gps import find_gps_track, position_at
 
 log = logging.getLogger(__name__)
 
 SETTINGS_JSON = "settings.json"
+#: Where a video's results are assembled before they are renamed into place (leftovers of a killed run are removed).
+PARTIAL = ".partial"
+#: Where an earlier analysis's folder goes when a video is analysed again (``--force``): moved, never deleted.
+SUPERSEDED = ".superseded"
 
 
 class BatchProgress(Protocol):
-    """What a batch reports while it runs (the CLI binds it to a rich progress bar). Every method is optional to
-    act on; :class:`NoProgress` ignores them all."""
+    """What a batch reports while it runs (the CLI binds it to rich progress bars). :class:`NoProgress` ignores all."""
+
+    def batch_started(self, videos: int, footage_s: float, skipped: int) -> None:
+        """``videos`` will be analysed (``footage_s`` seconds of footage in all); ``skipped`` are done already."""
 
     def video_started(self, path: Path, index: int, total: int) -> None:
         """Video ``index`` (0-based) of ``total`` starts."""
@@ -50,6 +74,9 @@ class BatchProgress(Protocol):
 class NoProgress:
     """A :class:`BatchProgress` that reports nothing."""
 
+    def batch_started(self, videos: int, footage_s: float, skipped: int) -> None:
+        pass
+
     def video_started(self, path: Path, index: int, total: int) -> None:
         pass
 
@@ -62,10 +89,11 @@ class NoProgress:
 
 @dataclass
 class Discovery:
-    """The inputs of a batch: ``videos`` to analyse, ``ignored`` non-video files found in folders, and one-line
-    ``errors`` for inputs that do not exist."""
+    """The inputs of a batch: ``videos`` to analyse, the input folder each was found under (``roots``; absent for files
+    named directly), ``ignored`` non-video files found in folders, and one-line ``errors`` for missing inputs."""
 
     videos: list[Path] = field(default_factory=list)
+    roots: dict[Path, Path] = field(default_factory=dict)
     ignored: dict[Path, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -79,7 +107,11 @@ def discover(paths: list[Path]) -> Discovery:
         except VideoError as exc:
             found.errors.append(str(exc))
             continue
-        found.videos += [v for v in videos if v not in found.videos]
+        for v in videos:
+            if v not in found.videos:
+                found.videos.append(v)
+                if p.is_dir():
+                    found.roots[v] = p
         if ignored:
             found.ignored[p] = len(ignored)
     return found
@@ -101,11 +133,28 @@ def check_out_dir(out: Path) -> None:
         raise ConfigError(f"{out}: --out is not writable")
 
 
+@dataclass(frozen=True)
+class Job:
+    """One video of a batch: its file, identity (SHA-256, the seconds hashing took: 0 when the database knew it), its
+    results folder ``key``, recording start/channel/vehicle and the footage length the container declares (s)."""
+
+    path: Path
+    sha256: str
+    size_bytes: int
+    mtime_ns: int
+    key: str
+    recording: Recording
+    duration_s: float
+    hash_s: float = 0.0
+
+
 @dataclass
 class BatchResult:
-    """What a batch did: one record per video (in input order) and the wall time in seconds."""
+    """What a batch did: one record per analysed video (in processing order), the jobs skipped because their results
+    were already there, and the wall time in seconds."""
 
     videos: list[VideoRecord]
+    skipped: list[Job]
     wall_s: float
 
     @property
@@ -113,13 +162,35 @@ class BatchResult:
         """One-line reasons of the videos that failed."""
         return [v.error or v.source_path for v in self.videos if v.status is VideoStatus.FAILED]
 
+    @property
+    def footage_s(self) -> float:
+        """Seconds of footage analysed."""
+        return sum(v.info.duration_s for v in self.videos if v.info)
 
-def refresh_outputs(out: Path) -> None:
-    """Rewrite SHA256SUMS and both reports from everything stored in ``out`` (called after every video)."""
-    videos, records = load_results(out)
+
+def config_hash(settings: Settings, model_sha256: dict[str, str]) -> str:
+    """SHA-256 of everything that decides a video's results: the settings (but where the weights live) and the model
+    files' hashes. A video done under another hash is analysed again."""
+    data = settings.model_dump(mode="json", exclude={"weights_dir"})
+    return hashlib.sha256(json.dumps([data, model_sha256], sort_keys=True).encode()).hexdigest()
+
+
+def refresh_outputs(out: Path, db: ResultsDB | None = None) -> None:
+    """Rewrite SHA256SUMS and both reports from the results stored in ``out`` (its database when there is one)."""
+    videos, records = db.load() if db is not None else load_results(out)
     write_sha256sums(out, videos)
     write_csv(out, records)
     write_html(out, videos, records, __version__)
+
+
+def _publish(partial: Path, final: Path) -> None:
+    """Rename a completed results folder into place; an existing one is moved to ``.superseded`` first."""
+    if final.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        aside = final.parent / SUPERSEDED / f"{final.name}-{stamp}"
+        aside.parent.mkdir(exist_ok=True)
+        final.rename(aside)
+    partial.rename(final)
 
 
 class BatchRunner:
@@ -133,70 +204,155 @@ class BatchRunner:
     def __init__(self, settings: Settings, models: Models):
         self.settings = settings
         self.models = models
+        self.tz = ZoneInfo(settings.recording.time_zone)
         self.analyzer = Analyzer(settings, models.detector, models.verifier, models.plate_detector, models.recognizer)
 
-    def run(self, videos: list[Path], out: Path, progress: BatchProgress | None = None) -> BatchResult:
-        """Analyse ``videos`` into ``out`` one after another; a failed video is recorded and the batch goes on.
+    # ---- planning --------------------------------------------------------------------------------------------------
 
-        ``OUT/settings.json`` gets the resolved settings; SHA256SUMS and the reports are refreshed after every video,
-        so a crash later in the batch loses nothing already written.
+    def job(self, path: Path, root: Path | None = None, db: ResultsDB | None = None) -> Job:
+        """Identify one input: hash it (or take the hash the database holds for this path, size and mtime), read its
+        recording start, channel and vehicle, and its declared length."""
+        stat = path.stat()
+        t0 = time.perf_counter()
+        sha = db.sha256_of(path, stat.st_size, stat.st_mtime_ns) if db else None
+        hash_s = 0.0
+        if sha is None:
+            sha = sha256_file(path)
+            hash_s = time.perf_counter() - t0
+        vehicle = self.settings.recording.vehicle or None
+        recording = recording_of(path, root, self.tz, vehicle)
+        try:
+            cap, info = open_video(path)
+            cap.release()
+            duration = info.duration_s
+        except VideoError:
+            duration = 0.0
+        return Job(path, sha, stat.st_size, stat.st_mtime_ns, video_key(path, sha), recording, duration, hash_s)
+
+    def plan(self, videos: list[Path], roots: dict[Path, Path], db: ResultsDB | None = None,
+             since: datetime | None = None, until: datetime | None = None) -> list[Job]:
+        """The jobs of a batch in recording order (unknown starts last, by path), one per distinct content, within
+        ``since``/``until`` (aware datetimes; videos of unknown start are left out when either is given)."""
+        jobs: dict[str, Job] = {}
+        for path in videos:
+            job = self.job(path, roots.get(path), db)
+            jobs.setdefault(job.sha256, job)
+        selected = []
+        for job in jobs.values():
+            start = local_time(job.recording, 0.0, self.tz)
+            if since or until:
+                if start is None or (since and start < since) or (until and start >= until):
+                    continue
+            selected.append((start is None, start or datetime.min.replace(tzinfo=UTC), str(job.path), job))
+        return [job for *_, job in sorted(selected, key=lambda s: s[:3])]
+
+    # ---- running ---------------------------------------------------------------------------------------------------
+
+    def run(self, videos: list[Path], out: Path, progress: BatchProgress | None = None, *, roots=None,
+            force: bool = False, since: datetime | None = None, until: datetime | None = None) -> BatchResult:
+        """Analyse ``videos`` into ``out``, resuming: videos done with the same settings and models are skipped unless
+        ``force``. A failed video is recorded with its reason and the batch goes on.
 
         Raises:
             ConfigError: ``out`` cannot be used as an output folder (:func:`check_out_dir`).
+            ResultsError: ``out`` holds a database helmetscan cannot read.
         """
         check_out_dir(out)
         progress = progress or NoProgress()
         started = time.perf_counter()
-        write_json(out / SETTINGS_JSON, {"helmetscan_version": __version__, **self.settings.model_dump(mode="json")})
-        used: set[str] = set()
-        records = []
-        for index, path in enumerate(videos):
-            progress.video_started(path, index, len(videos))
-            record = self.run_video(path, out, video_key(path, used), progress.frame_done)
-            records.append(record)
-            refresh_outputs(out)
-            progress.video_finished(record)
-        return BatchResult(records, time.perf_counter() - started)
-
-    def run_video(self, path: Path, out: Path, key: str, on_frame=None) -> VideoRecord:
-        """Analyse one video and write its results under ``out / key`` (replaced when it exists).
-
-        Expected faults (unreadable video, a model fault mid-way) never raise: the video's record says ``failed`` with
-        a one-line ``error``, and its ``video.json`` is still written.
-        """
-        folder = out / key
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
-        timer = StageTimer()
-        info: VideoInfo | None = None
-        source_sha256: str | None = None
+        db = ResultsDB(out)
         try:
-            cap, info = open_video(path)
-            cap.release()
-            with timer.stage("hash", calls=None):
-                source_sha256 = sha256_file(path)
-            analysis = self.analyzer.analyze(path, on_frame, timer, info=info)
-            record = self._write_results(folder, key, path, source_sha256, analysis, timer)
-        except HelmetscanError as exc:
-            record = failed_video_record(key, str(path), str(exc), info, source_sha256, timer.rounded_seconds())
-        except Exception as exc:  # an unexpected decoder/model fault must not stop the batch
-            log.exception("%s: unexpected error", path)
-            record = failed_video_record(key, str(path), f"{path}: unexpected error: {type(exc).__name__}: {exc}",
-                                         info, source_sha256, timer.rounded_seconds())
-        write_record(folder / VIDEO_JSON, record)
-        return record
+            shutil.rmtree(out / PARTIAL, ignore_errors=True)  # a killed run's unfinished folders: never published
+            config = config_hash(self.settings, self.models.sha256)
+            jobs = self.plan(videos, roots or {}, db, since, until)
+            todo, skipped = [], []
+            for job in jobs:
+                known = db.known(job.sha256)
+                done = known is not None and known.status is VideoStatus.DONE and known.config_hash == config
+                (skipped if done and not force and (out / known.video_key).is_dir() else todo).append(job)
+            settings = self.settings.model_dump(mode="json")
+            write_json(out / SETTINGS_JSON, {"helmetscan_version": __version__, **settings})
+            run_id = db.start_run(__version__, config, settings, self.models.sha256)
+            progress.batch_started(len(todo), sum(j.duration_s for j in todo), len(skipped))
+            records = []
+            for index, job in enumerate(todo):
+                progress.video_started(job.path, index, len(todo))
+                record, violations = self._analyse(job, out, progress.frame_done)
+                db.save_video(record, violations, sha256=job.sha256, mtime_ns=job.mtime_ns, config_hash=config,
+                              run_id=run_id)
+                records.append(record)
+                refresh_outputs(out, db)
+                progress.video_finished(record)
+            if not todo:
+                refresh_outputs(out, db)
+            db.finish_run(run_id, len(records), len(skipped), sum(r.status is VideoStatus.FAILED for r in records))
+        finally:
+            db.close()
+        return BatchResult(records, skipped, time.perf_counter() - started)
 
-    def _write_results(self, folder: Path, key: str, path: Path, source_sha256: str, analysis: VideoAnalysis,
-                       timer: StageTimer) -> VideoRecord:
+    def run_video(self, path: Path, out: Path, key: str | None = None, on_frame=None) -> VideoRecord:
+        """Analyse one video into ``out / key`` (default: its content key), without the database: for the checks and
+        the benchmark. Expected faults never raise: the record says ``failed`` with a one-line ``error``."""
+        job = self.job(path)
+        if key is not None:
+            job = replace(job, key=key)
+        return self._analyse(job, out, on_frame)[0]
+
+    def _analyse(self, job: Job, out: Path, on_frame) -> tuple[VideoRecord, list[ViolationRecord]]:
+        """Analyse one job into ``OUT/.partial/<key>``, then rename it into place."""
+        started = time.perf_counter() - job.hash_s
+        partial = out / PARTIAL / job.key
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        timer = StageTimer()
+        if job.hash_s:
+            timer.seconds["hash"] = job.hash_s
+        info: VideoInfo | None = None
+        violations: list[ViolationRecord] = []
+        recording = recording_info(job.recording, self.tz)
+        try:
+            cap, info = open_video(job.path)
+            cap.release()
+            analysis = self.analyzer.analyze(job.path, on_frame, timer, info=info)
+            record, violations = self._write_results(partial, job, analysis, timer)
+        except HelmetscanError as exc:
+            record = failed_video_record(job.key, str(job.path), str(exc), info, job.sha256, timer.rounded_seconds())
+        except Exception as exc:  # an unexpected decoder/model fault must not stop the batch
+            log.exception("%s: unexpected error", job.path)
+            record = failed_video_record(job.key, str(job.path),
+                                         f"{job.path}: unexpected error: {type(exc).__name__}: {exc}", info,
+                                         job.sha256, timer.rounded_seconds())
+        record = record.model_copy(update={"size_bytes": job.size_bytes, "recording": recording,
+                                           "wall_s": round(time.perf_counter() - started, 3)})
+        write_record(partial / VIDEO_JSON, record)
+        _publish(partial, out / job.key)
+        return record, violations
+
+    def _place(self, job: Job, fixes, gps_source: str, timestamp_s: float) -> tuple[str | None, Place | None]:
+        when = local_time(job.recording, timestamp_s, self.tz)
+        if when is None:
+            return None, None
+        position = position_at(fixes, when.astimezone(UTC), self.settings.recording.gps_max_gap_s) if fixes else None
+        place = Place(latitude=round(position.latitude, 6), longitude=round(position.longitude, 6),
+                      speed_kmh=None if position.speed_kmh is None else round(position.speed_kmh, 1),
+                      source=gps_source) if position else None
+        return when.isoformat(timespec="milliseconds"), place
+
+    def _write_results(self, folder: Path, job: Job, analysis: VideoAnalysis, timer: StageTimer
+                       ) -> tuple[VideoRecord, list[ViolationRecord]]:
         s = self.settings
+        fixes, gps_source = find_gps_track(job.path)
+        recording = recording_info(job.recording, self.tz)
         violations, evidence_sha256 = [], {}
         for finding in analysis.findings:
-            record = violation_record(finding, key, analysis.info, source_sha256, s, self.models.sha256)
+            when, place = self._place(job, fixes, gps_source, finding.decision.best.timestamp_s)
+            record = violation_record(finding, job.key, analysis.info, job.sha256, s, self.models.sha256)
+            record = record.model_copy(update={"local_time": when, "recording": recording, "place": place})
             images = evidence_images(finding, record, s.verification.crop_padding)
             record, hashes = write_violation(folder / record.violation_id, images, record, s.evidence.png_compression,
                                              s.evidence.jpeg_quality)
             evidence_sha256.update({f"{record.evidence_dir}/{name}": digest for name, digest in hashes.items()})
             violations.append(record)
-        return video_record(key, str(path), analysis, source_sha256, violations, timer.rounded_seconds(),
-                            timer.rates(), evidence_sha256)
+        video = video_record(job.key, str(job.path), analysis, job.sha256, violations, timer.rounded_seconds(),
+                             timer.rates(), evidence_sha256)
+        return video.model_copy(update={"gps_source": None if gps_source == "none" else gps_source}), violations

@@ -36,12 +36,8 @@ def find_videos(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return unique, ignored
 
 
-def video_key(path: Path, used: set[str]) -> str:
-    """Folder name for a video's results: its stem with unsafe characters replaced; a numeric suffix when two inputs
-    share a stem (two SD cards both holding ``0001.mp4``). ``used`` collects the keys handed out so far."""
+def video_key(path: Path, sha256: str) -> str:
+    """Folder name of a video's results: its stem with unsafe characters replaced, then the first 10 hex digits of its
+    SHA-256 (``FILE0001-3fa2b9c01d``): readable, and distinct for two cards that both hold ``FILE0001.MP4``."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._") or "video"
-    key, n = stem, 2
-    while key in used:
-        key, n = f"{stem}-{n}", n + 1
-    used.add(key)
-    return key
+    return f"{stem}-{sha256[:10]}"

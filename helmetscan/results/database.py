@@ -1,0 +1,228 @@
+"""The results database: ``OUT/helmetscan.db`` (SQLite, through sqlite-utils), the source of truth of an output folder.
+
+Tables (created and upgraded by sqlite-utils migrations, named ``m001_…``; the database records which are applied):
+
+* ``runs`` — one row per ``analyze``: start/end, version, settings, model hashes, the configuration hash;
+* ``videos`` — one row per video, keyed by its SHA-256: path, size, modification time, recording time, duration,
+  status (pending / done / failed with reason), timings, and the whole ``video.json`` record;
+* ``violations`` — one row per violation: the columns a report filters on (local time, vehicle, plate) and the whole
+  ``record.json`` record.
+
+Rows of a video are committed only after its evidence folder is complete on disk, in one transaction, so the database
+never names a file that does not exist. CSV and HTML are views of it (:mod:`helmetscan.results.report`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from helmetscan.errors import ResultsError
+from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
+
+DB_NAME = "helmetscan.db"
+#: How long a connection waits for another one's write lock (a report opened while a night runs): our choice.
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _m001_tables(db) -> None:
+    db["runs"].create({
+        "id": int, "started_at": str, "finished_at": str, "helmetscan_version": str, "config_hash": str,
+        "settings": str, "models": str, "videos_analysed": int, "videos_skipped": int, "videos_failed": int,
+    }, pk="id")
+    db["videos"].create({
+        "sha256": str, "video_key": str, "path": str, "size_bytes": int, "mtime_ns": int, "status": str, "error": str,
+        "recorded_at": str, "time_source": str, "channel": str, "vehicle": str, "duration_s": float, "wall_s": float,
+        "config_hash": str, "run_id": int, "record": str,
+    }, pk="sha256", foreign_keys=[("run_id", "runs", "id")])
+    db["videos"].create_index(["path", "size_bytes", "mtime_ns"])
+    db["violations"].create({
+        "violation_id": str, "video_sha256": str, "run_id": int, "local_time": str, "vehicle": str, "channel": str,
+        "plate_text": str, "plate_status": str, "latitude": float, "longitude": float, "record": str,
+    }, pk="violation_id", foreign_keys=[("video_sha256", "videos", "sha256"), ("run_id", "runs", "id")])
+    db["violations"].create_index(["video_sha256"])
+
+
+#: The results database's migrations, in order. Append new ones; never edit one that has been applied.
+MIGRATIONS = [("m001_tables", _m001_tables)]
+
+
+def migrations():
+    """The migration set (sqlite-utils ``Migrations``) built from :data:`MIGRATIONS`."""
+    from sqlite_utils import Migrations
+
+    steps = Migrations("helmetscan")
+    for name, step in MIGRATIONS:
+        steps(name=name)(step)
+    return steps
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class KnownVideo:
+    """What the database knows of a video: its SHA-256, status and the configuration it was analysed with."""
+
+    sha256: str
+    video_key: str
+    status: VideoStatus
+    config_hash: str | None
+
+
+class ResultsDB:
+    """The results database of one output folder.
+
+    Args:
+        out: the output folder; the database is ``out / DB_NAME``.
+        create: create the database when missing (``analyze``); ``report`` opens existing ones only.
+
+    Raises:
+        ResultsError: no database and ``create`` is false, or the file is not a helmetscan database.
+    """
+
+    def __init__(self, out: Path, create: bool = True):
+        import sqlite3
+
+        import sqlite_utils
+
+        self.path = out / DB_NAME
+        if not create and not self.path.is_file():
+            raise ResultsError(f"{out}: not a results folder (no {DB_NAME})")
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.execute("PRAGMA journal_mode=WAL")  # readers (report) never block the writer
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ResultsError(f"{self.path}: not a helmetscan results database ({exc})") from None
+
+    def _migrate(self) -> None:
+        steps = migrations()
+        known = {name for name, _ in MIGRATIONS}
+        newer = [m.name for m in steps.applied(self.db) if m.name not in known]
+        if newer:
+            raise ResultsError(f"{self.path}: written by a newer helmetscan (migration {newer[0]}); upgrade")
+        if steps.pending(self.db):  # a reader of an up-to-date database writes nothing
+            steps.apply(self.db)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    # ---- runs ------------------------------------------------------------------------------------------------------
+
+    def start_run(self, version: str, config_hash: str, settings: dict[str, Any], models: dict[str, str]) -> int:
+        """Record the start of an ``analyze`` run; returns its id."""
+        with self.db.conn:
+            return self.db["runs"].insert({
+                "started_at": _now(), "helmetscan_version": version, "config_hash": config_hash,
+                "settings": json.dumps(settings, sort_keys=True), "models": json.dumps(models, sort_keys=True),
+            }).last_pk
+
+    def finish_run(self, run_id: int, analysed: int, skipped: int, failed: int) -> None:
+        """Record the end of a run and its counts."""
+        with self.db.conn:
+            self.db["runs"].update(run_id, {"finished_at": _now(), "videos_analysed": analysed,
+                                            "videos_skipped": skipped, "videos_failed": failed})
+
+    # ---- videos ----------------------------------------------------------------------------------------------------
+
+    def sha256_of(self, path: Path, size_bytes: int, mtime_ns: int) -> str | None:
+        """The SHA-256 recorded for this exact file (same path, size and modification time), so a re-run need not read
+        it again; ``None`` when unknown."""
+        rows = self.db.query("select sha256 from videos where path = ? and size_bytes = ? and mtime_ns = ?",
+                             [str(path), size_bytes, mtime_ns])
+        row = next(rows, None)
+        return row["sha256"] if row else None
+
+    def known(self, sha256: str) -> KnownVideo | None:
+        """The database's row for a video, or ``None``."""
+        row = next(self.db.query("select sha256, video_key, status, config_hash from videos where sha256 = ?",
+                                 [sha256]), None)
+        return KnownVideo(row["sha256"], row["video_key"], VideoStatus(row["status"]), row["config_hash"]) if row \
+            else None
+
+    def save_video(self, record: VideoRecord, violations: list[ViolationRecord], *, sha256: str, mtime_ns: int,
+                   config_hash: str, run_id: int) -> None:
+        """Store a finished (done or failed) video and its violations in one transaction, replacing what an earlier
+        analysis of the same video stored. Call it after the evidence files are on disk."""
+        rec = record.recording
+        row = {
+            "sha256": sha256, "video_key": record.video_key, "path": record.source_path,
+            "size_bytes": record.size_bytes, "mtime_ns": mtime_ns, "status": record.status.value,
+            "error": record.error, "recorded_at": rec.start if rec else None,
+            "time_source": rec.time_source if rec else None, "channel": rec.channel if rec else None,
+            "vehicle": rec.vehicle if rec else None,
+            "duration_s": record.info.duration_s if record.info else None, "wall_s": record.wall_s,
+            "config_hash": config_hash, "run_id": run_id, "record": record.model_dump_json(),
+        }
+        with self.db.conn:
+            self.db.execute("delete from violations where video_sha256 = ?", [sha256])
+            self.db["videos"].upsert(row, pk="sha256")
+            self.db["violations"].insert_all(
+                ({"violation_id": v.violation_id, "video_sha256": sha256, "run_id": run_id,
+                  "local_time": v.local_time, "vehicle": v.recording.vehicle if v.recording else None,
+                  "channel": v.recording.channel if v.recording else None, "plate_text": v.plate.text,
+                  "plate_status": v.plate.status.value,
+                  "latitude": v.place.latitude if v.place else None,
+                  "longitude": v.place.longitude if v.place else None, "record": v.model_dump_json()}
+                 for v in violations),
+                pk="violation_id", replace=True,
+            )
+
+    # ---- reading ---------------------------------------------------------------------------------------------------
+
+    def load(self, date: str | None = None, vehicle: str | None = None
+             ) -> tuple[list[VideoRecord], list[ViolationRecord]]:
+        """The stored videos and violations, ordered by recording time (unknown last) then key.
+
+        Args:
+            date: only violations (and videos) of this local date, ``YYYY-MM-DD``.
+            vehicle: only this vehicle's.
+
+        Raises:
+            ResultsError: a stored record does not fit the record model.
+        """
+        video_where, video_args = self._filters("recorded_at", date, vehicle)
+        viol_where, viol_args = self._filters("violations.local_time", date, vehicle, table="violations.")
+        videos = self._records(
+            f"select record from videos{video_where} order by recorded_at is null, recorded_at, video_key",
+            video_args, VideoRecord)
+        violations = self._records(
+            f"select violations.record from violations join videos on videos.sha256 = violations.video_sha256"
+            f"{viol_where} order by videos.video_key, violations.violation_id", viol_args, ViolationRecord)
+        return videos, violations
+
+    @staticmethod
+    def _filters(time_column: str, date: str | None, vehicle: str | None, table: str = "") -> tuple[str, list]:
+        clauses, args = [], []
+        if date:
+            clauses.append(f"substr({time_column}, 1, 10) = ?")
+            args.append(date)
+        if vehicle:
+            clauses.append(f"{table}vehicle = ?")
+            args.append(vehicle)
+        return (" where " + " and ".join(clauses) if clauses else ""), args
+
+    def _records(self, sql: str, args: list, model) -> list:
+        from pydantic import ValidationError
+
+        out = []
+        for row in self.db.query(sql, args):
+            try:
+                out.append(model.model_validate_json(next(iter(row.values()))))
+            except ValidationError as exc:
+                raise ResultsError(f"{self.path}: a stored {model.__name__} is unreadable ({exc.errors()[0]['msg']})") \
+                    from None
+        return out
+
+    def all_video_keys(self) -> Iterable[str]:
+        """Keys of every stored video."""
+        return [row["video_key"] for row in self.db.query("select video_key from videos")]
