@@ -217,7 +217,7 @@ def _summary(result, input_errors: int, out: Path) -> None:
         str(sum(r.counts.plates_read for r in done)),
         str(len(result.failures) + input_errors),
         f"{result.wall_s:.1f}",
-        f"{result.footage_s / result.wall_s:.2f}" if result.videos and result.wall_s else "–",
+        f"{result.footage_s / result.wall_s:.2f}" if result.footage_s and result.wall_s else "–",
     )
     out_console.print(table)
     out_console.print(f"Report: {out / 'report.html'}  CSV: {out / 'violations.csv'}", highlight=False)
