@@ -40,7 +40,7 @@ from helmetscan.results.database import ResultsDB
 from helmetscan.results.evidence import (
     VIDEO_JSON, load_results, write_json, write_record, write_sha256sums, write_violation,
 )
-from helmetscan.results.records import Place, VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.records import Place, RecordingInfo, VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.report import write_csv, write_html
 from helmetscan.runner.dashcam import Recording, local_time, recording_of
 from helmetscan.runner.discovery import find_videos, video_key
@@ -136,7 +136,8 @@ def check_out_dir(out: Path) -> None:
 @dataclass(frozen=True)
 class Job:
     """One video of a batch: its file, identity (SHA-256, the seconds hashing took: 0 when the database knew it), its
-    results folder ``key``, recording start/channel/vehicle and the footage length the container declares (s)."""
+    results folder ``key``, recording start/channel/vehicle, and its container metadata (``None`` when it does not
+    open as a video: the analysis then fails it with the reason)."""
 
     path: Path
     sha256: str
@@ -144,8 +145,13 @@ class Job:
     mtime_ns: int
     key: str
     recording: Recording
-    duration_s: float
+    info: VideoInfo | None
     hash_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        """Footage length the container declares, seconds (0 when unknown)."""
+        return self.info.duration_s if self.info else 0.0
 
 
 @dataclass
@@ -224,10 +230,9 @@ class BatchRunner:
         try:
             cap, info = open_video(path)
             cap.release()
-            duration = info.duration_s
         except VideoError:
-            duration = 0.0
-        return Job(path, sha, stat.st_size, stat.st_mtime_ns, video_key(path, sha), recording, duration, hash_s)
+            info = None
+        return Job(path, sha, stat.st_size, stat.st_mtime_ns, video_key(path, sha), recording, info, hash_s)
 
     def plan(self, videos: list[Path], roots: dict[Path, Path], db: ResultsDB | None = None,
              since: datetime | None = None, until: datetime | None = None) -> list[Job]:
@@ -307,14 +312,15 @@ class BatchRunner:
         timer = StageTimer()
         if job.hash_s:
             timer.seconds["hash"] = job.hash_s
-        info: VideoInfo | None = None
+        info = job.info
         violations: list[ViolationRecord] = []
         recording = recording_info(job.recording, self.tz)
         try:
-            cap, info = open_video(job.path)
-            cap.release()
+            if info is None:
+                cap, info = open_video(job.path)  # raises the one-line reason it does not open
+                cap.release()
             analysis = self.analyzer.analyze(job.path, on_frame, timer, info=info)
-            record, violations = self._write_results(partial, job, analysis, timer)
+            record, violations = self._write_results(partial, job, analysis, timer, recording)
         except HelmetscanError as exc:
             record = failed_video_record(job.key, str(job.path), str(exc), info, job.sha256, timer.rounded_seconds())
         except Exception as exc:  # an unexpected decoder/model fault must not stop the batch
@@ -338,11 +344,10 @@ class BatchRunner:
                       source=gps_source) if position else None
         return when.isoformat(timespec="milliseconds"), place
 
-    def _write_results(self, folder: Path, job: Job, analysis: VideoAnalysis, timer: StageTimer
-                       ) -> tuple[VideoRecord, list[ViolationRecord]]:
+    def _write_results(self, folder: Path, job: Job, analysis: VideoAnalysis, timer: StageTimer,
+                       recording: RecordingInfo) -> tuple[VideoRecord, list[ViolationRecord]]:
         s = self.settings
         fixes, gps_source = find_gps_track(job.path)
-        recording = recording_info(job.recording, self.tz)
         violations, evidence_sha256 = [], {}
         for finding in analysis.findings:
             when, place = self._place(job, fixes, gps_source, finding.decision.best.timestamp_s)
