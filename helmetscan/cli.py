@@ -100,7 +100,8 @@ class _RichProgress:
         self.progress.update(self.task, completed=done, total=expected, rate=f"{rate:.1f} frames/s")
 
     def video_finished(self, record) -> None:
-        self.progress.update(self.task, total=self.progress.tasks[self.task].completed or 1)
+        if self.task is not None:  # (a remote executor reports no frames: its bars stay empty)
+            self.progress.update(self.task, total=self.progress.tasks[self.task].completed or 1)
         if self.batch is not None and record.info:
             self.progress.advance(self.batch, record.info.duration_s)
         if record.error:
@@ -152,6 +153,13 @@ def analyze(
                        ] = None,
     time_zone: Annotated[Optional[str], typer.Option(help="IANA time zone of the dashcams' clocks.",
                                                      show_default=_default("recording.time_zone"))] = None,
+    executor: Annotated[str, typer.Option(help="Where videos are analysed: local (this process, one after another) "
+                                               "or ray (actors on a Ray cluster; pip install 'helmetscan[ray]').")
+                        ] = "local",
+    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (ray start --head prints it; auto).",
+                                                       show_default="a local cluster started for the run")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Ray actors (each loads the models once).",
+                                                   show_default="one per CPU of the cluster")] = None,
 ) -> None:
     """Analyse videos: write evidence per violation, the results database, violations.csv and report.html into OUT.
     Videos OUT already holds (same content, settings and models) are skipped, so an interrupted night resumes."""
@@ -172,6 +180,16 @@ def analyze(
     })
     window = {"since": _local_datetime(since, settings.recording.time_zone, "--since"),
               "until": _local_datetime(until, settings.recording.time_zone, "--until")}
+    if executor not in ("local", "ray"):
+        _fail(f"--executor {executor!r}: expected local or ray", 2)
+    runs_on = None
+    if executor == "ray":
+        from helmetscan.runner.ray_executor import RayExecutor
+
+        try:
+            runs_on = RayExecutor(ray_address, workers)
+        except ConfigError as exc:
+            _fail(str(exc), 2)
     found = discover(paths)
     for message in found.errors:
         _error(message)
@@ -192,7 +210,8 @@ def analyze(
         TimeRemainingColumn(), console=console, transient=False,
     ) as progress:
         try:
-            result = runner.run(found.videos, out, _RichProgress(progress), roots=found.roots, force=force, **window)
+            result = runner.run(found.videos, out, _RichProgress(progress), roots=found.roots, force=force,
+                                executor=runs_on, **window)
         except ConfigError as exc:
             _fail(str(exc), 2)
         except HelmetscanError as exc:

@@ -179,3 +179,8 @@ def test_refresh_writes_reports_and_checksums(tmp_path, clip):
 )
 def test_video_keys_are_safe_and_carry_the_content_hash(path, sha256, key):
     assert video_key(Path(path), sha256) == key
+
+
+def fake_models(settings):
+    """The fake models as a factory (what a Ray actor calls once to load its models)."""
+    return Models(stage1, FakeStage2(), plates, make_ocr([]), {"fake.pt": "ab" * 32})

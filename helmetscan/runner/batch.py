@@ -19,6 +19,8 @@ import logging
 import os
 import shutil
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +201,25 @@ def _publish(partial: Path, final: Path) -> None:
     partial.rename(final)
 
 
+class Executor(Protocol):
+    """Runs the analyses of a batch and hands back each video's results as they complete (in any order)."""
+
+    def results(self, runner: BatchRunner, jobs: list[Job], out: Path, progress: BatchProgress
+                ) -> Iterator[tuple[Job, VideoRecord, list[ViolationRecord]]]:
+        """Analyse every job into ``out`` (:meth:`BatchRunner.analyse`, or a worker's copy of it); yield each with its
+        video record and violation records. Calls ``progress.video_started`` (and ``frame_done`` where it can)."""
+
+
+class LocalExecutor:
+    """The default :class:`Executor`: one video after another, in this process, with frame-level progress."""
+
+    def results(self, runner: BatchRunner, jobs: list[Job], out: Path, progress: BatchProgress
+                ) -> Iterator[tuple[Job, VideoRecord, list[ViolationRecord]]]:
+        for index, job in enumerate(jobs):
+            progress.video_started(job.path, index, len(jobs))
+            yield job, *runner.analyse(job, out, progress.frame_done)
+
+
 class BatchRunner:
     """Runs videos through one :class:`Analyzer` whose models are loaded once.
 
@@ -254,9 +275,12 @@ class BatchRunner:
     # ---- running ---------------------------------------------------------------------------------------------------
 
     def run(self, videos: list[Path], out: Path, progress: BatchProgress | None = None, *, roots=None,
-            force: bool = False, since: datetime | None = None, until: datetime | None = None) -> BatchResult:
+            force: bool = False, since: datetime | None = None, until: datetime | None = None,
+            executor: Executor | None = None) -> BatchResult:
         """Analyse ``videos`` into ``out``, resuming: videos done with the same settings and models are skipped unless
-        ``force``. A failed video is recorded with its reason and the batch goes on.
+        ``force``. A failed video is recorded with its reason and the batch goes on. ``executor`` runs the analyses
+        (default: one after another in this process, :class:`LocalExecutor`); whatever runs them, this process alone
+        writes the database, SHA256SUMS and the reports, as each video's results arrive.
 
         Raises:
             ConfigError: ``out`` cannot be used as an output folder (:func:`check_out_dir`).
@@ -280,9 +304,7 @@ class BatchRunner:
             run_id = db.start_run(__version__, config, settings, self.models.sha256)
             progress.batch_started(len(todo), sum(j.duration_s for j in todo), len(skipped))
             records = []
-            for index, job in enumerate(todo):
-                progress.video_started(job.path, index, len(todo))
-                record, violations = self._analyse(job, out, progress.frame_done)
+            for job, record, violations in (executor or LocalExecutor()).results(self, todo, out, progress):
                 db.save_video(record, violations, sha256=job.sha256, mtime_ns=job.mtime_ns, config_hash=config,
                               run_id=run_id)
                 records.append(record)
@@ -301,13 +323,14 @@ class BatchRunner:
         job = self.job(path)
         if key is not None:
             job = replace(job, key=key)
-        return self._analyse(job, out, on_frame)[0]
+        return self.analyse(job, out, on_frame)[0]
 
-    def _analyse(self, job: Job, out: Path, on_frame) -> tuple[VideoRecord, list[ViolationRecord]]:
-        """Analyse one job into ``OUT/.partial/<key>``, then rename it into place."""
+    def analyse(self, job: Job, out: Path, on_frame=None) -> tuple[VideoRecord, list[ViolationRecord]]:
+        """Analyse one job into a folder of its own under ``OUT/.partial`` (unique per attempt, so a retry never
+        shares it with a lost worker), then rename it into place as ``OUT/<key>``. Expected faults never raise: the
+        record says ``failed``."""
         started = time.perf_counter() - job.hash_s
-        partial = out / PARTIAL / job.key
-        shutil.rmtree(partial, ignore_errors=True)
+        partial = out / PARTIAL / f"{job.key}.{uuid.uuid4().hex[:8]}"
         partial.mkdir(parents=True)
         timer = StageTimer()
         if job.hash_s:
@@ -328,11 +351,23 @@ class BatchRunner:
             record = failed_video_record(job.key, str(job.path),
                                          f"{job.path}: unexpected error: {type(exc).__name__}: {exc}", info,
                                          job.sha256, timer.rounded_seconds())
-        record = record.model_copy(update={"size_bytes": job.size_bytes, "recording": recording,
+        return self._publish(job, out, partial, record, started), violations
+
+    def _publish(self, job: Job, out: Path, partial: Path, record: VideoRecord, started: float) -> VideoRecord:
+        record = record.model_copy(update={"size_bytes": job.size_bytes,
+                                           "recording": recording_info(job.recording, self.tz),
                                            "wall_s": round(time.perf_counter() - started, 3)})
         write_record(partial / VIDEO_JSON, record)
         _publish(partial, out / job.key)
-        return record, violations
+        return record
+
+    def failed(self, job: Job, out: Path, error: str) -> VideoRecord:
+        """Record ``job`` as failed with the one-line ``error`` (its folder holds only ``video.json``): for a video
+        whose analysis never returned (an executor lost the worker running it)."""
+        partial = out / PARTIAL / f"{job.key}.{uuid.uuid4().hex[:8]}"
+        partial.mkdir(parents=True)
+        record = failed_video_record(job.key, str(job.path), error, job.info, job.sha256)
+        return self._publish(job, out, partial, record, time.perf_counter())
 
     def _place(self, job: Job, fixes, gps_source: str, timestamp_s: float) -> tuple[str | None, Place | None]:
         when = local_time(job.recording, timestamp_s, self.tz)
