@@ -166,7 +166,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path)
 
     out = tmp_path / "out"
     log = open(tmp_path / "killed.log", "w")
-    proc = subprocess.Popen([sys.executable, str(script), str(card), str(out), "0.05"], stderr=log, stdout=log)
+    proc = subprocess.Popen([sys.executable, str(script), str(card), str(out), "0.2"], stderr=log, stdout=log)
     deadline, committed = time.time() + 60, 0
     while time.time() < deadline:  # kill once two videos are committed and the next one is in progress
         if (out / DB_NAME).is_file():

@@ -191,7 +191,7 @@ def refresh_outputs(out: Path, db: ResultsDB | None = None) -> None:
     write_html(out, videos, records, __version__)
 
 
-def _publish(partial: Path, final: Path) -> None:
+def _rename_into_place(partial: Path, final: Path) -> None:
     """Rename a completed results folder into place; an existing one is moved to ``.superseded`` first."""
     if final.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -354,11 +354,13 @@ class BatchRunner:
         return self._publish(job, out, partial, record, started), violations
 
     def _publish(self, job: Job, out: Path, partial: Path, record: VideoRecord, started: float) -> VideoRecord:
+        """Complete ``record`` (size, recording, processing time), write it as ``video.json`` and rename the folder
+        into place."""
         record = record.model_copy(update={"size_bytes": job.size_bytes,
                                            "recording": recording_info(job.recording, self.tz),
                                            "wall_s": round(time.perf_counter() - started, 3)})
         write_record(partial / VIDEO_JSON, record)
-        _publish(partial, out / job.key)
+        _rename_into_place(partial, out / job.key)
         return record
 
     def failed(self, job: Job, out: Path, error: str) -> VideoRecord:
