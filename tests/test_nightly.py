@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from helmetscan.config import Settings
+from helmetscan.errors import ResultsError
 from helmetscan.results.database import DB_NAME, ResultsDB
 from helmetscan.results.records import VideoStatus
 from helmetscan.runner.batch import BatchRunner, discover
@@ -169,12 +170,16 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path)
     proc = subprocess.Popen([sys.executable, str(script), str(card), str(out), "0.2"], stderr=log, stdout=log)
     deadline, committed = time.time() + 60, 0
     while time.time() < deadline:  # kill once two videos are committed and the next one is in progress
-        if (out / DB_NAME).is_file():
+        assert proc.poll() is None, (tmp_path / "killed.log").read_text()[-2000:]  # still running
+        try:
             db = ResultsDB(out, create=False)
-            committed = next(db.db.query("select count(*) as n from videos"))["n"]
-            db.close()
-            if committed >= 2 and any((out / ".partial").glob("*")):
-                break
+        except ResultsError:  # not created yet
+            time.sleep(0.02)
+            continue
+        committed = next(db.db.query("select count(*) as n from videos"))["n"]
+        db.close()
+        if committed >= 2 and any((out / ".partial").glob("*")):
+            break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -225,3 +230,11 @@ def test_violations_get_the_place_of_the_gps_track_at_their_time(tmp_path):
     assert without.latitude == "" and without.local_time.startswith("2026-11-21T17:00:0")
     html = (out / "report.html").read_text()
     assert "openstreetmap.org/?mlat=" in html and "place unknown" in html
+
+
+def test_a_reader_never_writes_to_a_database_being_created(tmp_path):
+    """`report` (or anything opening OUT read-only) while `analyze` has just created the file must not race it."""
+    (tmp_path / DB_NAME).write_bytes(b"")
+    with pytest.raises(ResultsError, match="still being created"):
+        ResultsDB(tmp_path, create=False)
+    assert (tmp_path / DB_NAME).read_bytes() == b"" and not (tmp_path / f"{DB_NAME}-wal").exists()

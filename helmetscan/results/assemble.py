@@ -13,8 +13,8 @@ from helmetscan.pipeline.sampling import VideoInfo
 from helmetscan.results.drawing import annotate
 from helmetscan.results.evidence import EvidenceImages
 from helmetscan.results.records import (
-    DecisionSummary, PlateRecord, RecordingInfo, SourceVideo, Verdict, VideoCounts, VideoInfoRecord, VideoRecord, VideoStatus,
-    ViolationRecord,
+    DecisionSummary, Place, PlateRecord, RecordingInfo, SourceVideo, Verdict, VideoCounts, VideoInfoRecord,
+    VideoRecord, VideoStatus, ViolationRecord,
 )
 
 #: Decimals kept in records: boxes to 0.1 px, times to 1 ms, confidences to 1e-4 (finer is noise).
@@ -31,8 +31,10 @@ def violation_id(video_key: str, track_id: int) -> str:
 
 
 def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_sha256: str, settings: Settings,
-                     model_sha256: dict[str, str | None]) -> ViolationRecord:
-    """The record of one violating track (``evidence_files`` is filled when the evidence is written)."""
+                     model_sha256: dict[str, str | None], local_time: str | None = None,
+                     recording: RecordingInfo | None = None, place: Place | None = None) -> ViolationRecord:
+    """The record of one violating track (``evidence_files`` is filled when the evidence is written); ``local_time``
+    (ISO 8601), ``recording`` and ``place`` when the runner knows them."""
     decision, plate = finding.decision, finding.plate.plate
     best = decision.best
     vid = violation_id(video_key, decision.track_id)
@@ -44,6 +46,9 @@ def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_s
                            height=info.height),
         frame_index=best.frame_index,
         timestamp_s=round(best.timestamp_s, TIME_DECIMALS),
+        local_time=local_time,
+        recording=recording,
+        place=place,
         track_id=decision.track_id,
         rider_xyxy=_box(best.rider_xyxy),
         head_xyxy=_box(best.head_xyxy),
@@ -85,8 +90,8 @@ def video_info_record(info: VideoInfo) -> VideoInfoRecord:
 
 def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, source_sha256: str,
                  violations: list[ViolationRecord], timing_s: dict[str, float], stage_fps: dict[str, float],
-                 evidence_sha256: dict[str, str]) -> VideoRecord:
-    """The record of a video analysed to the end."""
+                 evidence_sha256: dict[str, str], gps_source: str | None = None) -> VideoRecord:
+    """The record of a video analysed to the end (``gps_source``: where its GPS track came from, if it has one)."""
     decoded = analysis.decode.frames_decoded
     info = video_info_record(analysis.info).model_copy(update={
         "sha256": source_sha256, "frames_decoded": decoded,
@@ -100,7 +105,7 @@ def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, sour
             violations=len(violations), plates_read=sum(v.plate.status is PlateStatus.READ for v in violations),
         ),
         timing_s=timing_s, stage_fps=stage_fps, warnings=list(analysis.warnings),
-        violation_ids=[v.violation_id for v in violations], evidence_sha256=evidence_sha256,
+        violation_ids=[v.violation_id for v in violations], evidence_sha256=evidence_sha256, gps_source=gps_source,
         helmetscan_version=__version__,
     )
 

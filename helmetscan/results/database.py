@@ -80,7 +80,8 @@ class ResultsDB:
 
     Args:
         out: the output folder; the database is ``out / DB_NAME``.
-        create: create the database when missing (``analyze``); ``report`` opens existing ones only.
+        create: create the database when missing and bring it up to date (``analyze``, the single writer);
+            ``report`` opens existing ones only, and writes nothing to them.
 
     Raises:
         ResultsError: no database and ``create`` is false, or the file is not a helmetscan database.
@@ -97,9 +98,12 @@ class ResultsDB:
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.execute("PRAGMA journal_mode=WAL")  # readers (report) never block the writer
-            self._migrate()
+            if create:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.execute("PRAGMA journal_mode=WAL")  # readers (report) never block the writer
+                self._migrate()
+            elif "videos" not in self.db.table_names():  # a reader never writes: not even the empty file's tables
+                raise ResultsError(f"{out}: the results database is still being created; try again")
         except sqlite3.DatabaseError as exc:
             raise ResultsError(f"{self.path}: not a helmetscan results database ({exc})") from None
 

@@ -388,13 +388,13 @@ class BatchRunner:
         violations, evidence_sha256 = [], {}
         for finding in analysis.findings:
             when, place = self._place(job, fixes, gps_source, finding.decision.best.timestamp_s)
-            record = violation_record(finding, job.key, analysis.info, job.sha256, s, self.models.sha256)
-            record = record.model_copy(update={"local_time": when, "recording": recording, "place": place})
+            record = violation_record(finding, job.key, analysis.info, job.sha256, s, self.models.sha256, when,
+                                      recording, place)
             images = evidence_images(finding, record, s.verification.crop_padding)
             record, hashes = write_violation(folder / record.violation_id, images, record, s.evidence.png_compression,
                                              s.evidence.jpeg_quality)
             evidence_sha256.update({f"{record.evidence_dir}/{name}": digest for name, digest in hashes.items()})
             violations.append(record)
         video = video_record(job.key, str(job.path), analysis, job.sha256, violations, timer.rounded_seconds(),
-                             timer.rates(), evidence_sha256)
-        return video.model_copy(update={"gps_source": None if gps_source == "none" else gps_source}), violations
+                             timer.rates(), evidence_sha256, None if gps_source == "none" else gps_source)
+        return video, violations
