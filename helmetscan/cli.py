@@ -9,6 +9,7 @@ is instant; the model tooling (:mod:`helmetscan.modelling`) is imported only ins
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -26,11 +27,16 @@ console = Console(stderr=True)
 out_console = Console()
 
 
-def _default(key: str) -> str:
-    """The default of a dotted setting, as ``--help`` shows it (options left unset fall back to the settings)."""
+@functools.cache
+def _defaults() -> dict[str, str]:
     from helmetscan.fielddoc import iter_fields
 
-    return next(str(default) for name, default, *_ in iter_fields(Settings) if name == key)
+    return {name: str(default) for name, default, *_ in iter_fields(Settings, sections=False)}
+
+
+def _default(key: str) -> str:
+    """The default of a dotted setting, as ``--help`` shows it (options left unset fall back to the settings)."""
+    return _defaults()[key]
 
 
 def _version(value: bool) -> None:

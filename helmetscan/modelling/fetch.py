@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 from helmetscan.errors import WeightsError
-from helmetscan.models.registry import PinnedFile, TrainedFile, sha256_file
+from helmetscan.models.registry import PinnedFile, TrainedFile, sha256_file, verify_trained
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +106,7 @@ def install_trained(entries: list[TrainedFile], source_dir: Path, target_dir: Pa
             notes.append(f"{entry.name}: not installed: no {src} (it ships in the repository's weights/; pass "
                          f"--trained-dir)")
             continue
-        got = sha256_file(src)
-        if got != entry.sha256:
-            raise WeightsError(f"{src}: sha256 {got}, manifest pins {entry.sha256}")
+        verify_trained([entry], source_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         if src.resolve() != out.resolve():
             shutil.copyfile(src, out)

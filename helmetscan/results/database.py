@@ -226,7 +226,3 @@ class ResultsDB:
                 raise ResultsError(f"{self.path}: a stored {model.__name__} is unreadable ({exc.errors()[0]['msg']})") \
                     from None
         return out
-
-    def all_video_keys(self) -> Iterable[str]:
-        """Keys of every stored video."""
-        return [row["video_key"] for row in self.db.query("select video_key from videos")]

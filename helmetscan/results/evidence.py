@@ -50,12 +50,19 @@ def _encode(ext: str, image: np.ndarray, params: list[int]) -> bytes:
     return buf.tobytes()
 
 
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``: readers (and a run killed
+    mid-write) see the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
 def write_json(path: Path, data: Any) -> bytes:
     """Write ``data`` as UTF-8 JSON (sorted keys, indented) atomically; return the bytes written."""
     payload = (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(payload)
-    tmp.replace(path)
+    write_atomically(path, payload)
     return payload
 
 
@@ -140,8 +147,5 @@ def write_sha256sums(out: Path, videos: list[VideoRecord]) -> Path:
         vj = out / video.video_key / VIDEO_JSON
         if vj.is_file():
             lines.append(f"{_sha256_bytes(vj.read_bytes())}  {video.video_key}/{VIDEO_JSON}")
-    path = out / SHA256SUMS
-    tmp = path.with_name(f".{SHA256SUMS}.tmp")  # renamed over the old file: it verifies at every moment
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    # replaced atomically, so `sha256sum -c` verifies at every moment
+    return write_atomically(out / SHA256SUMS, "".join(line + "\n" for line in lines).encode("utf-8"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from helmetscan.pipeline.plate_text import PlateStatus
 from helmetscan.errors import ResultsError
-from helmetscan.results.evidence import load_results
+from helmetscan.results.evidence import load_results, write_atomically
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 
 CSV_NAME = "violations.csv"
@@ -63,22 +63,13 @@ def csv_rows(records: list[ViolationRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def _write_atomically(path: Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``: readers (and an interrupted run)
-    see the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
 def write_csv(out: Path, records: list[ViolationRecord], name: str = CSV_NAME) -> Path:
     """Write ``OUT/violations.csv`` (header only when there is no violation)."""
     import pandas as pd
 
     frame = pd.DataFrame(csv_rows(records), columns=CSV_COLUMNS)
     frame = frame.map(_cell) if len(frame) else frame
-    return _write_atomically(out / name, frame.to_csv(index=False))
+    return write_atomically(out / name, frame.to_csv(index=False).encode("utf-8"))
 
 
 def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
@@ -107,7 +98,7 @@ def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationReco
             "real_time_factor": footage_s / wall_s if wall_s else None,
         },
     )
-    return _write_atomically(out / name, html)
+    return write_atomically(out / name, html.encode("utf-8"))
 
 
 def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | None = None) -> tuple[Path, Path, int]:

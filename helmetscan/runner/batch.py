@@ -191,6 +191,14 @@ def refresh_outputs(out: Path, db: ResultsDB | None = None) -> None:
     write_html(out, videos, records, __version__)
 
 
+def _new_partial(out: Path, key: str) -> Path:
+    """A new folder ``OUT/.partial/<key>.<8 hex>`` to assemble one attempt at a video in (unique per attempt, so a
+    retry never shares it with a lost worker)."""
+    partial = out / PARTIAL / f"{key}.{uuid.uuid4().hex[:8]}"
+    partial.mkdir(parents=True)
+    return partial
+
+
 def _rename_into_place(partial: Path, final: Path) -> None:
     """Rename a completed results folder into place; an existing one is moved to ``.superseded`` first."""
     if final.exists():
@@ -330,14 +338,14 @@ class BatchRunner:
         shares it with a lost worker), then rename it into place as ``OUT/<key>``. Expected faults never raise: the
         record says ``failed``."""
         started = time.perf_counter() - job.hash_s
-        partial = out / PARTIAL / f"{job.key}.{uuid.uuid4().hex[:8]}"
-        partial.mkdir(parents=True)
+        partial = _new_partial(out, job.key)
         timer = StageTimer()
         if job.hash_s:
             timer.seconds["hash"] = job.hash_s
         info = job.info
         violations: list[ViolationRecord] = []
         recording = recording_info(job.recording, self.tz)
+        error = None
         try:
             if info is None:
                 cap, info = open_video(job.path)  # raises the one-line reason it does not open
@@ -345,19 +353,19 @@ class BatchRunner:
             analysis = self.analyzer.analyze(job.path, on_frame, timer, info=info)
             record, violations = self._write_results(partial, job, analysis, timer, recording)
         except HelmetscanError as exc:
-            record = failed_video_record(job.key, str(job.path), str(exc), info, job.sha256, timer.rounded_seconds())
+            error = str(exc)
         except Exception as exc:  # an unexpected decoder/model fault must not stop the batch
             log.exception("%s: unexpected error", job.path)
-            record = failed_video_record(job.key, str(job.path),
-                                         f"{job.path}: unexpected error: {type(exc).__name__}: {exc}", info,
-                                         job.sha256, timer.rounded_seconds())
-        return self._publish(job, out, partial, record, started), violations
+            error = f"{job.path}: unexpected error: {type(exc).__name__}: {exc}"
+        if error is not None:
+            record = failed_video_record(job.key, str(job.path), error, info, job.sha256, timer.rounded_seconds())
+        return self._publish(job, out, partial, record, started, recording), violations
 
-    def _publish(self, job: Job, out: Path, partial: Path, record: VideoRecord, started: float) -> VideoRecord:
+    def _publish(self, job: Job, out: Path, partial: Path, record: VideoRecord, started: float,
+                 recording: RecordingInfo) -> VideoRecord:
         """Complete ``record`` (size, recording, processing time), write it as ``video.json`` and rename the folder
         into place."""
-        record = record.model_copy(update={"size_bytes": job.size_bytes,
-                                           "recording": recording_info(job.recording, self.tz),
+        record = record.model_copy(update={"size_bytes": job.size_bytes, "recording": recording,
                                            "wall_s": round(time.perf_counter() - started, 3)})
         write_record(partial / VIDEO_JSON, record)
         _rename_into_place(partial, out / job.key)
@@ -366,10 +374,9 @@ class BatchRunner:
     def failed(self, job: Job, out: Path, error: str) -> VideoRecord:
         """Record ``job`` as failed with the one-line ``error`` (its folder holds only ``video.json``): for a video
         whose analysis never returned (an executor lost the worker running it)."""
-        partial = out / PARTIAL / f"{job.key}.{uuid.uuid4().hex[:8]}"
-        partial.mkdir(parents=True)
         record = failed_video_record(job.key, str(job.path), error, job.info, job.sha256)
-        return self._publish(job, out, partial, record, time.perf_counter())
+        return self._publish(job, out, _new_partial(out, job.key), record, time.perf_counter(),
+                             recording_info(job.recording, self.tz))
 
     def _place(self, job: Job, fixes, gps_source: str, timestamp_s: float) -> tuple[str | None, Place | None]:
         when = local_time(job.recording, timestamp_s, self.tz)
