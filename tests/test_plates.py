@@ -3,9 +3,10 @@ import pytest
 
 from helmetscan.config import PlateSettings
 from helmetscan.pipeline.plate_image import text_band, upscale
-from helmetscan.pipeline.plate_text import PlateRead, fuse_reads, normalise, plate_format
+from helmetscan.pipeline.plate_formats import BUILTIN_FORMATS, compile_formats, correct, plate_format
+from helmetscan.pipeline.plate_text import PlateRead, fuse_reads, normalise
 
-ALL = ["kr", "kr_region", "in", "generic"]
+ALL = compile_formats(["kr", "kr_region", "in", "vn", "generic"])
 
 
 @pytest.mark.parametrize(
@@ -19,15 +20,58 @@ def test_normalise(raw, normalised):
 
 @pytest.mark.parametrize(
     ("text", "fmt"),
-    [("12가3456", "kr"), ("123가4567", "kr"), ("서울강남가1234", "kr_region"), ("서울12가3456", "kr_region"),
-     ("TN05AT7024", "in"), ("5AU5341", "generic"), ("ABCDEF", None), ("12가345", None), ("", None)],
+    [  # Korean cars: 2 or 3 digits, usage syllable, 4 digits
+     ("12가3456", "kr"), ("123가4567", "kr"), ("12배3456", "kr"),
+     ("1가3456", None), ("1234가5678", None), ("12가345", None), ("12가34567", None), ("12쀍3456", None),
+     ("12카3456", None),  # 카 is a motorcycle syllable, not a car one
+     # two-row region plates: region, district of 1–3 syllables (or none, 세종), usage, 4 digits
+     ("서울중자1234", "kr_region"), ("서울마포자6553", "kr_region"), ("인천서카6500", "kr_region"),
+     ("인천서갸6500", None), ("부산해운대가1234", "kr_region"), ("세종아1234", "kr_region"),
+     ("서울12가3456", "kr_region"), ("서울영등포구가1234", None),  # 4-syllable district
+     ("한국마포자6553", None),  # not a region
+     ("서울마포자655", None),
+     # others
+     ("TN05AT7024", "in"), ("29B178476", "vn"), ("29R91510", "vn"), ("5AU5341", "generic"),
+     ("ABCDEF", None), ("", None)],
 )
 def test_plate_format(text, fmt):
     assert plate_format(text, ALL) == fmt
 
 
 def test_formats_are_a_setting():
-    assert plate_format("5AU5341", ["kr"]) is None
+    assert plate_format("5AU5341", compile_formats(["kr"])) is None
+    mine = compile_formats(["mine"], {"mine": r"[A-Z]{2}\d{4}"})
+    assert plate_format("AB1234", mine) == "mine" and plate_format("AB12345", mine) is None
+    with pytest.raises(ValueError, match="unknown plate format 'xx'"):
+        compile_formats(["xx"])
+    with pytest.raises(ValueError, match="must"):
+        PlateSettings(formats=["kr", "must"])
+
+
+def test_every_builtin_format_names_its_source():
+    assert all(f.source for f in BUILTIN_FORMATS.values())
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed", "fmt"),
+    [("12가34S6", "12가3456", "kr"), ("I2가3456", "12가3456", "kr"),
+     ("서울마포자655O", "서울마포자6550", "kr_region"), ("서울마포지6553", "서울마포지6553", None),  # 지 ↔ 자 not confusable
+     ("29B178476", "29B178476", "vn"),  # already valid: left alone
+     ("5AU5341", "5AU5341", "generic"),  # a real plate the catch-all accepts is never forced into 54U5341 (vn)
+     ("TNO5AT7O24", "TNO5AT7O24", "generic"),
+     ("QQQQQQQQQ", "QQQQQQQQQ", None)],  # would need more than two swaps to fit any format
+)
+def test_positional_correction(read, fixed, fmt):
+    assert correct(read, ALL) == (fixed, fmt)
+
+
+def test_without_the_catch_all_latin_reads_are_corrected_to_a_specific_format():
+    assert correct("TNO5AT7O24", compile_formats(["kr", "in"])) == ("TN05AT7024", "in")
+
+
+def test_correction_never_turns_one_valid_syllable_into_another():
+    # 어/머/버 are all usage syllables: the format cannot tell them apart, so the read is kept
+    assert correct("12어3456", ALL) == ("12어3456", "kr")
 
 
 def reads(*pairs):
@@ -38,7 +82,8 @@ def test_fusion_corrects_single_frame_errors_position_by_position():
     fused = fuse_reads(reads(("TN05AT7024", 0.9), ("TNO5AT7024", 0.7), ("TN05AT7O24", 0.6), ("TN05AT7024", 0.8)), ALL)
     assert (fused.text, fused.status, fused.format) == ("TN05AT7024", "read", "in")
     assert (fused.frames_read, fused.frames_agreeing) == (4, 2)  # all four match the generic format and vote
-    strict = fuse_reads(reads(("TN05AT7024", 0.9), ("TNO5AT7024", 0.7), ("TN05AT7O24", 0.6)), ["in"])
+    strict = fuse_reads(reads(("TN05AT7024", 0.9), ("TNO5AT7024", 0.7), ("TN05AT7O24", 0.6)),
+                        compile_formats(["in"]))
     assert (strict.text, strict.frames_read) == ("TN05AT7024", 1)  # only format-valid reads vote
 
 
@@ -62,6 +107,25 @@ def test_text_without_a_format_is_kept_but_flagged():
 def test_korean_two_row_plate_fuses():
     fused = fuse_reads(reads(("서울강남가1234", 0.8), ("서울강님가1234", 0.3), ("서울강남가1234", 0.6)), ALL)
     assert (fused.text, fused.format) == ("서울강남가1234", "kr_region")
+
+
+def test_fusion_weighs_each_character_by_its_own_confidence():
+    # two reads disagree on the usage syllable; the one sure of that character wins although it is less sure overall
+    a = PlateRead("12어3456", 0.40, 0, (0.99, 0.99, 0.40, 0.99, 0.99, 0.99, 0.99))
+    b = PlateRead("12머3456", 0.45, 1, (0.45, 0.99, 0.95, 0.99, 0.99, 0.99, 0.99))
+    fused = fuse_reads([a, b], ALL)
+    assert fused.text == "12머3456"
+    assert fused.char_confidences[2] == pytest.approx(0.95 / 2)  # support of 머 over the two reads
+    assert fused.confidence == min(fused.char_confidences)
+
+
+def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess():
+    weak = [PlateRead("29B178476", 0.3, 0), PlateRead("29B178478", 0.3, 1)]
+    fused = fuse_reads(weak, ALL, min_plate_confidence=0.5)
+    assert (fused.text, fused.status, fused.format) == ("", "unread", None)
+    assert fused.best_guess[:8] == "29B17847" and fused.confidence < 0.5
+    sure = fuse_reads([PlateRead("29B178476", 0.9, 0), PlateRead("29B178476", 0.8, 1)], ALL, min_plate_confidence=0.5)
+    assert (sure.text, sure.status, sure.frames_agreeing) == ("29B178476", "read", 2)
 
 
 def test_upscale_keeps_aspect_and_does_not_touch_input():

@@ -23,10 +23,13 @@ class Detection:
 
 
 class TextRead(NamedTuple):
-    """What a recogniser read: raw ``text`` (not normalised) and its ``confidence`` 0..1 (0 when nothing was read)."""
+    """What a recogniser read: raw ``text`` (not normalised), its ``confidence`` 0..1 (0 when nothing was read) and,
+    where the recogniser gives them, ``char_confidences``: one 0..1 value per character of ``text`` (``None``
+    otherwise: EasyOCR and Tesseract report one value per piece)."""
 
     text: str
     confidence: float
+    char_confidences: tuple[float, ...] | None = None
 
 
 class Detector(Protocol):
