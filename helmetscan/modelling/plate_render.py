@@ -1,0 +1,293 @@
+"""Rendered plates for training and evaluating the plate recogniser: Korean, Vietnamese, Indian and generic Latin
+layouts, drawn with free Debian fonts and degraded like dashcam crops.
+
+Layouts (the normalised text a reader must return is in brackets):
+
+* ``kr``: Korean private-car plates, one row. ``12가 3456`` (7 characters, 2006–2019) and ``123가 4567`` (8, since
+  2019): 「자동차 등록번호판 등의 기준에 관한 고시」 (Ministry of Land, Infrastructure and Transport, MOLIT).
+* ``kr_region``: two-row region plates. Motorcycles (이륜자동차, 「자동차관리법 시행규칙」 별표 / MOLIT notice): region
+  and district in Hangul over one Hangul syllable and four digits, e.g. ``서울 마포 / 자 6553`` [서울마포자6553]; the
+  district is the 시·군·구 name without its suffix (1–3 syllables). Older car and commercial plates: ``서울 12 / 가 3456``.
+* ``vn``: Vietnamese two-row motorcycle plates, ``29-Y2 / 123.45`` [29Y212345] (like the real crops we label).
+* ``in``: Indian plates, ``TN 05 AT 7024`` in one or two rows.
+* ``generic``: 2–3 letters and 3–4 digits in one row (European/US style).
+
+The real plate typeface (Korean 번호판 전용 서체) is not freely available, so the fonts, stroke weights, spacing and
+aspect vary instead. Fonts are split into a training pool and a held-out pool: the evaluation set is drawn with fonts,
+a seed and degradation strengths the training set never saw.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.pipeline.plate_formats import KR_MOTO_USAGE, KR_REGIONS, KR_USAGE
+
+
+#: 시·군·구 names without their suffix, as they appear on motorcycle plates (행정안전부 administrative divisions, a
+#: sample of every region; the recogniser needs the syllables, not the full gazetteer).
+KR_DISTRICTS = (
+    "종로 중 용산 성동 광진 동대문 중랑 성북 강북 도봉 노원 은평 서대문 마포 양천 강서 구로 금천 영등포 동작 관악 서초 "
+    "강남 송파 강동 서 동 영도 부산진 동래 남 북 해운대 사하 금정 연제 수영 사상 기장 수성 달서 달성 군위 미추홀 연수 "
+    "남동 부평 계양 강화 옹진 광산 유성 대덕 울주 수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 시흥 파주 "
+    "광명 김포 군포 광주 이천 양주 오산 구리 안성 포천 의왕 하남 여주 양평 동두천 과천 가평 연천 춘천 원주 강릉 동해 태백 "
+    "속초 삼척 홍천 횡성 영월 평창 정선 철원 화천 양구 인제 고성 양양 청주 충주 제천 보은 옥천 영동 증평 진천 괴산 음성 "
+    "단양 천안 공주 보령 아산 서산 논산 계룡 당진 금산 부여 서천 청양 홍성 예산 태안 전주 군산 익산 정읍 남원 김제 완주 "
+    "진안 무주 장수 임실 순창 고창 부안 목포 여수 순천 나주 광양 담양 곡성 구례 고흥 보성 화순 장흥 강진 해남 영암 무안 "
+    "함평 영광 장성 완도 진도 신안 포항 경주 김천 안동 구미 영주 영천 상주 문경 경산 의성 청송 영양 영덕 청도 고령 성주 "
+    "칠곡 예천 봉화 울진 울릉 창원 진주 통영 사천 김해 밀양 거제 양산 의령 함안 창녕 남해 하동 산청 함양 거창 합천 제주 "
+    "서귀포"
+).split()
+
+
+#: Every Hangul syllable the recogniser can output.
+HANGUL = sorted(set("".join(KR_REGIONS) + "".join(KR_DISTRICTS) + KR_USAGE + KR_MOTO_USAGE))
+
+DIGITS = "0123456789"
+LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+#: The recogniser's alphabet: digits, Latin capitals, the Hangul above; index 0 of the model's classes is the pad.
+ALPHABET = DIGITS + LATIN + "".join(HANGUL)
+
+#: Indian state codes (Motor Vehicles Act registration marks; a sample).
+IN_STATES = "AP AR AS BR CG GA GJ HR HP JH KA KL MP MH MN ML MZ NL OD PB RJ SK TN TS TR UP UK WB DL CH JK LA PY".split()
+
+_FONT_DIRS = [Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype")]
+
+#: Fonts kept out of training: the held-out rendered set is drawn only with these.
+HELD_OUT_FONTS = ("NotoSansCJK-Bold.ttc", "dotum.ttf", "UnDotumBold.ttf", "UnGraphicBold.ttf", "NanumBarunpenB.ttf",
+                  "DejaVuSansCondensed-Bold.ttf")
+
+_SKIP_FONTS = ("Brush", "Pen", "YetHangul", "Light", "UltraLight", "Math", "Oblique", "Italic", "Pilgi", "Gungseo",
+               "EcoR", "Serif")
+
+
+def hangul_fonts() -> list[Path]:
+    """Installed fonts that draw every character of :data:`ALPHABET` (Debian fonts-nanum, fonts-unfonts-core,
+    fonts-baekmuk, fonts-noto-cjk), plain weights only."""
+    from PIL import ImageFont
+
+    found = []
+    for root in _FONT_DIRS:
+        for path in sorted(root.rglob("*.tt[fc]")) + sorted(root.rglob("*.otf")):
+            if any(s in path.name for s in _SKIP_FONTS):
+                continue
+            try:
+                font = ImageFont.truetype(str(path), 32)
+            except OSError:
+                continue
+            tofu = np.asarray(font.getmask("\u0378"))  # an unassigned code point: the font's missing-glyph box
+            if all(font.getbbox(ch)[2] > 0 and not np.array_equal(np.asarray(font.getmask(ch)), tofu)
+                   for ch in ALPHABET):
+                found.append(path)
+    return found
+
+
+def font_pools() -> tuple[list[Path], list[Path]]:
+    """``(training fonts, held-out fonts)``.
+
+    Raises:
+        FileNotFoundError: no Hangul font is installed (``apt-get install fonts-nanum fonts-unfonts-core``).
+    """
+    fonts = hangul_fonts()
+    if not fonts:
+        raise FileNotFoundError("no Hangul font installed: apt-get install fonts-nanum fonts-unfonts-core fonts-noto-cjk")
+    held = [f for f in fonts if f.name in HELD_OUT_FONTS]
+    latin_held = [p for p in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf"),) if p.exists()]
+    return [f for f in fonts if f.name not in HELD_OUT_FONTS], held + latin_held
+
+
+@dataclass(frozen=True)
+class PlateText:
+    """What is written on a plate: ``rows`` as drawn, ``text`` normalised (what a reader returns), ``layout``."""
+
+    rows: tuple[str, ...]
+    text: str
+    layout: str
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(DIGITS) for _ in range(n))
+
+
+def random_plate_text(rng: random.Random) -> PlateText:
+    """One plate's text, drawn over the layouts with Korean plates the most frequent."""
+    layout = rng.choices(["kr", "kr_region_moto", "kr_region_car", "vn", "in", "generic"],
+                         weights=[3, 4, 1, 2, 1, 1])[0]
+    if layout == "kr":
+        head, usage, tail = _digits(rng, rng.choice([2, 3])), rng.choice(KR_USAGE), _digits(rng, 4)
+        return PlateText((f"{head}{usage} {tail}",), f"{head}{usage}{tail}", "kr")
+    if layout == "kr_region_moto":
+        region = rng.choice(KR_REGIONS)
+        district = "" if region == "세종" else rng.choice(KR_DISTRICTS)
+        usage, tail = rng.choice(KR_MOTO_USAGE), _digits(rng, 4)
+        return PlateText((f"{region} {district}".strip(), f"{usage} {tail}"), f"{region}{district}{usage}{tail}",
+                         "kr_region")
+    if layout == "kr_region_car":
+        region, num, usage, tail = rng.choice(KR_REGIONS), _digits(rng, 2), rng.choice(KR_USAGE), _digits(rng, 4)
+        return PlateText((f"{region} {num}", f"{usage} {tail}"), f"{region}{num}{usage}{tail}", "kr_region")
+    if layout == "vn":
+        province = _digits(rng, 2)
+        series = rng.choice([rng.choice(LATIN) + rng.choice(DIGITS), rng.choice(LATIN) + rng.choice(LATIN),
+                             rng.choice(LATIN) + rng.choice(LATIN) + rng.choice(DIGITS)])
+        tail = _digits(rng, rng.choice([4, 5]))
+        shown = f"{tail[:3]}.{tail[3:]}" if len(tail) == 5 else tail
+        return PlateText((f"{province}-{series}", shown), f"{province}{series}{tail}", "vn")
+    if layout == "in":
+        state, district = rng.choice(IN_STATES), _digits(rng, 2)
+        series = "".join(rng.choice(LATIN) for _ in range(rng.choice([1, 2])))
+        num = _digits(rng, 4)
+        rows = (f"{state} {district}", f"{series} {num}") if rng.random() < 0.4 else (f"{state} {district} {series} {num}",)
+        return PlateText(rows, f"{state}{district}{series}{num}", "in")
+    letters = "".join(rng.choice(LATIN) for _ in range(rng.choice([2, 3])))
+    num = _digits(rng, rng.choice([3, 4]))
+    rows = (f"{letters} {num}",) if rng.random() < 0.5 else (f"{num} {letters}",)
+    return PlateText(rows, rows[0].replace(" ", ""), "generic")
+
+
+#: (background, text) colours, BGR-free RGB: white/black (private), Korean green/white (old), yellow/black
+#: (commercial), white/blue-green (Korean motorcycle), blue/white (electric).
+_COLOURS = [((245, 245, 240), (20, 20, 20)), ((40, 110, 70), (240, 240, 235)), ((240, 200, 40), (25, 25, 25)),
+            ((235, 240, 240), (20, 70, 90)), ((70, 130, 200), (245, 245, 245)), ((215, 220, 225), (30, 30, 35))]
+
+
+def _row_image(text: str, font_path: Path, height: int, width: int, rng: random.Random) -> np.ndarray:
+    """``text`` drawn white on black, stretched to ``height`` x ``width`` (a mask, (h, w) uint8)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(font_path), 64)
+    spacing = rng.uniform(0.0, 0.25)
+    pieces = [(ch, font.getbbox(ch)) for ch in text]
+    gap = int(64 * spacing)
+    stroke = rng.choice([0, 0, 1, 2])
+    total = sum((b[2] - b[0]) if ch != " " else 20 for ch, b in pieces) + gap * (len(pieces) - 1)
+    canvas = Image.new("L", (max(1, total + 8), 96), 0)
+    draw = ImageDraw.Draw(canvas)
+    x = 4
+    for ch, b in pieces:
+        if ch == " ":
+            x += 20 + gap
+            continue
+        draw.text((x - b[0], 8), ch, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
+        x += b[2] - b[0] + gap
+    mask = np.asarray(canvas)
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return np.zeros((height, width), np.uint8)
+    tight = mask[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    import cv2
+
+    return cv2.resize(tight, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def draw_plate(plate: PlateText, font_path: Path, rng: random.Random) -> np.ndarray:
+    """A clean plate image ((h, w, 3) uint8 BGR): coloured face, border, rows of text."""
+    import cv2
+
+    two_rows = len(plate.rows) == 2
+    w = rng.randint(300, 340) if two_rows else rng.randint(430, 520)
+    h = int(w * rng.uniform(0.55, 0.7)) if two_rows else int(w * rng.uniform(0.21, 0.3))
+    bg, fg = rng.choice(_COLOURS)
+    img = np.full((h, w, 3), bg, np.uint8)
+    border = max(2, int(0.03 * h))
+    cv2.rectangle(img, (border, border), (w - border, h - border), fg, max(1, border // 2))
+    margin_x = int(w * rng.uniform(0.05, 0.1))
+    if two_rows:
+        top_share = rng.uniform(0.3, 0.42)
+        rows = [(plate.rows[0], int(h * 0.1), int(h * (0.1 + top_share * 0.85)), rng.uniform(0.45, 0.75)),
+                (plate.rows[1], int(h * (0.12 + top_share)), int(h * 0.9), rng.uniform(0.8, 0.9))]
+    else:
+        rows = [(plate.rows[0], int(h * 0.14), int(h * 0.86), rng.uniform(0.8, 0.92))]
+    for text, y1, y2, width_share in rows:
+        rw = int((w - 2 * margin_x) * width_share)
+        mask = _row_image(text, font_path, max(4, y2 - y1), max(4, rw), rng)
+        x1 = (w - rw) // 2
+        region = img[y1:y1 + mask.shape[0], x1:x1 + mask.shape[1]]
+        alpha = (mask[:, :, None] / 255.0)[: region.shape[0], : region.shape[1]]
+        region[:] = (region * (1 - alpha) + np.array(fg) * alpha).astype(np.uint8)
+    return img[:, :, ::-1].copy()  # RGB colours → BGR
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """Strength of the degradations (the held-out set uses other values than training)."""
+
+    max_blur: float = 1.8
+    min_width_px: int = 28
+    max_width_px: int = 160
+    jpeg_quality: tuple[int, int] = (20, 95)
+    max_tilt: float = 0.12
+
+
+TRAIN_DEGRADATION = Degradation()
+HELD_OUT_DEGRADATION = Degradation(max_blur=1.5, min_width_px=34, max_width_px=140, jpeg_quality=(25, 90),
+                                   max_tilt=0.1)
+
+
+def degrade(plate: np.ndarray, rng: random.Random, strength: Degradation = TRAIN_DEGRADATION) -> np.ndarray:
+    """A plate as a dashcam crop shows it ((h, w, 3) uint8 BGR): a loose box with background, perspective and tilt,
+    dirt, glare, night, low resolution, motion or focus blur, sensor noise and JPEG."""
+    import cv2
+
+    h, w = plate.shape[:2]
+    pad_x, pad_y = int(w * rng.uniform(0.02, 0.25)), int(h * rng.uniform(0.05, 0.45))
+    bg = np.full((h + 2 * pad_y, w + 2 * pad_x, 3), [rng.randint(0, 255) for _ in range(3)], np.uint8)
+    noise = np.random.default_rng(rng.randint(0, 2**31)).integers(0, 60, bg.shape, dtype=np.uint8)
+    bg = cv2.add(bg, noise)
+    t = strength.max_tilt
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    jitter = lambda s: rng.uniform(-t, t) * s  # noqa: E731
+    dst = np.float32([[pad_x + jitter(w), pad_y + jitter(h)], [pad_x + w + jitter(w), pad_y + jitter(h)],
+                      [pad_x + w + jitter(w), pad_y + h + jitter(h)], [pad_x + jitter(w), pad_y + h + jitter(h)]])
+    warped = cv2.warpPerspective(plate, cv2.getPerspectiveTransform(src, dst), (bg.shape[1], bg.shape[0]),
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), cv2.getPerspectiveTransform(src, dst),
+                               (bg.shape[1], bg.shape[0]))
+    img = np.where(mask[:, :, None] > 0, warped, bg)
+    # crop jitter: the detector's box may cut into the plate or leave lots of context
+    H, W = img.shape[:2]
+    cx1, cy1 = rng.randint(0, max(0, pad_x // 2 + int(0.03 * w))), rng.randint(0, max(0, pad_y // 2 + int(0.05 * h)))
+    cx2, cy2 = W - rng.randint(0, max(0, pad_x // 2 + int(0.03 * w))), H - rng.randint(0, max(0, pad_y // 2))
+    img = img[cy1:cy2, cx1:cx2].copy()
+    if rng.random() < 0.3:  # dirt
+        for _ in range(rng.randint(1, 6)):
+            c = (rng.randint(0, img.shape[1]), rng.randint(0, img.shape[0]))
+            cv2.circle(img, c, rng.randint(1, max(2, img.shape[0] // 10)), (rng.randint(30, 90),) * 3, -1)
+    if rng.random() < 0.25:  # glare
+        overlay = np.zeros_like(img)
+        c = (rng.randint(0, img.shape[1]), rng.randint(0, img.shape[0]))
+        cv2.ellipse(overlay, c, (rng.randint(10, img.shape[1] // 2 + 11), rng.randint(5, img.shape[0] // 2 + 6)),
+                    rng.uniform(0, 180), 0, 360, (255, 255, 255), -1)
+        img = cv2.addWeighted(img, 1.0, cv2.GaussianBlur(overlay, (0, 0), 8), rng.uniform(0.3, 0.8), 0)
+    if rng.random() < 0.25:  # night: dark, low contrast
+        img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.25, 0.6), beta=rng.uniform(0, 20))
+    else:
+        img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.7, 1.3), beta=rng.uniform(-30, 30))
+    # low resolution: the crop as many pixels wide as a dashcam sees it
+    target_w = rng.randint(strength.min_width_px, strength.max_width_px)
+    scale = target_w / img.shape[1]
+    img = cv2.resize(img, (target_w, max(6, int(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    blur = rng.uniform(0, strength.max_blur) * min(1.0, target_w / 80)
+    if rng.random() < 0.5 and blur > 0.3:
+        k = max(1, int(blur * 2))
+        kernel = np.zeros((k, k), np.float32)
+        kernel[k // 2, :] = 1.0 / k
+        img = cv2.filter2D(img, -1, kernel)
+    elif blur > 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), blur)
+    if rng.random() < 0.5:
+        gauss = np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(2, 12), img.shape)
+        img = np.clip(img + gauss, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(*strength.jpeg_quality)])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = TRAIN_DEGRADATION
+                 ) -> tuple[np.ndarray, PlateText]:
+    """One degraded plate crop ((h, w, 3) uint8 BGR) and its text."""
+    plate = random_plate_text(rng)
+    return degrade(draw_plate(plate, rng.choice(fonts), rng), rng, strength), plate

@@ -1,0 +1,94 @@
+"""Evaluation folders for ``helmetscan evaluate-plates`` (crops + ``labels.csv``), made from what the recogniser did
+not train on:
+
+* ``real_eval``: the labelled hcmute crops of the ``eval`` split (source videos the recogniser never saw), mirrored
+  crops flipped back;
+* ``rendered_kr``: rendered Korean plates (car and two-row region plates) with the held-out fonts, degradations and a
+  seed the training set does not use.
+
+``python -m helmetscan.modelling.plate_sets --crops /work/plate_crops --out plate_sets`` (``make plate-sets``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from pathlib import Path
+
+from helmetscan.modelling.plate_crops import read_labels
+
+#: Seed of the rendered evaluation set (training renders use seeds 0 and 1000: plate_train.main).
+RENDER_SEED = 2024
+
+#: Layouts of the rendered Korean set.
+KOREAN_LAYOUTS = ("kr", "kr_region")
+
+
+def _write(folder: Path, rows: list[tuple[str, str]]) -> None:
+    with (folder / "labels.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "text"])
+        w.writerows(rows)
+
+
+def export_real(crops_dir: Path, out: Path, split: str = "eval") -> int:
+    """Write the readable labelled crops of ``split`` to ``out`` with ``labels.csv``; returns how many.
+
+    Raises:
+        FileNotFoundError: a labelled crop is not in ``crops_dir`` (cut them with ``plate_crops.cut_plate_crops``).
+    """
+    import cv2
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for row in read_labels():
+        if row["split"] != split or row["text"] == "?":
+            continue
+        crop = cv2.imread(str(crops_dir / row["crop"]))
+        if crop is None:
+            raise FileNotFoundError(f"{crops_dir / row['crop']}: labelled crop missing")
+        if row.get("mirrored") == "1":
+            crop = crop[:, ::-1]
+        name = Path(row["crop"]).name
+        cv2.imwrite(str(out / name), crop)
+        rows.append((name, row["text"]))
+    _write(out, rows)
+    return len(rows)
+
+
+def export_rendered(out: Path, n: int, seed: int = RENDER_SEED, layouts: tuple[str, ...] = KOREAN_LAYOUTS) -> int:
+    """Render ``n`` plates of ``layouts`` with the held-out fonts and degradations into ``out`` with ``labels.csv``."""
+    import cv2
+
+    from helmetscan.modelling.plate_render import HELD_OUT_DEGRADATION, degrade, draw_plate, font_pools, random_plate_text
+
+    _, fonts = font_pools()
+    fonts = [f for f in fonts if "DejaVu" not in f.name]  # Hangul fonts only
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    while len(rows) < n:
+        plate = random_plate_text(rng)
+        if plate.layout not in layouts:
+            continue
+        image = degrade(draw_plate(plate, rng.choice(fonts), rng), rng, HELD_OUT_DEGRADATION)
+        name = f"{len(rows):05d}.png"
+        cv2.imwrite(str(out / name), image)
+        rows.append((name, plate.text))
+    _write(out, rows)
+    return len(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--crops", type=Path, default=Path("/work/plate_crops"), help="cut hcmute crops")
+    parser.add_argument("--out", type=Path, default=Path("plate_sets"))
+    parser.add_argument("--rendered", type=int, default=1000, help="rendered Korean plates")
+    args = parser.parse_args(argv)
+    print("real_eval:", export_real(args.crops, args.out / "real_eval"))
+    print("rendered_kr:", export_rendered(args.out / "rendered_kr", args.rendered))
+
+
+if __name__ == "__main__":
+    main()

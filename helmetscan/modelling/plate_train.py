@@ -1,0 +1,262 @@
+"""Train our plate recogniser (:mod:`helmetscan.models.plate_recognizer`) on rendered plates plus the real crops
+labelled by eye, in plain PyTorch, and export it to ONNX.
+
+The network: five conv blocks (3×3 conv, batch norm, ReLU; max-pool between) over the 64 × 128 grey crop, then one
+linear layer per output slot over the flattened features (fast-plate-ocr's fixed-slot design; its own trainer needs
+TensorFlow to export ONNX, ../shared/README.md §4). Loss: cross-entropy per slot, pad class included, so the model
+learns where the text ends. Resumable: the state after each epoch is ``<run>/last.pt``; running again continues.
+
+    python -m helmetscan.modelling.plate_train --run runs/plate_reader --epochs 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.models.plate_recognizer import INPUT_HEIGHT, INPUT_WIDTH, PAD, to_model_input
+from helmetscan.modelling.plate_render import (ALPHABET, HELD_OUT_DEGRADATION, TRAIN_DEGRADATION, font_pools,
+                                               render_plate)
+
+#: Output slots: the longest plate text we read is 10 characters (``서울동대문자6553``: 2 + 3 + 1 + 4; Vietnamese
+#: ``34MD148129``); one spare.
+SLOTS = 11
+
+
+def encode(text: str, alphabet: str = ALPHABET, slots: int = SLOTS) -> np.ndarray:
+    """Class ids (slots,) int64 of ``text``: alphabet index + 1 per character, 0 (pad) after the text.
+
+    Raises:
+        ValueError: a character outside ``alphabet`` or text longer than ``slots``.
+    """
+    if len(text) > slots:
+        raise ValueError(f"{text!r}: longer than {slots} slots")
+    ids = np.zeros(slots, np.int64)
+    for i, ch in enumerate(text):
+        k = alphabet.find(ch)
+        if k < 0:
+            raise ValueError(f"{text!r}: {ch!r} is not in the alphabet")
+        ids[i] = k + 1
+    return ids
+
+
+def _render_chunk(args: tuple[int, int, bool]) -> tuple[np.ndarray, list[str], list[str]]:
+    seed, n, held_out = args
+    train_fonts, held_fonts = font_pools()
+    rng = random.Random(seed)
+    images, texts, layouts = [], [], []
+    for _ in range(n):
+        crop, plate = render_plate(rng, held_fonts if held_out else train_fonts,
+                                   HELD_OUT_DEGRADATION if held_out else TRAIN_DEGRADATION)
+        images.append(to_model_input(crop))
+        texts.append(plate.text)
+        layouts.append(plate.layout)
+    return np.stack(images), texts, layouts
+
+
+def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2) -> None:
+    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, 64, 128) uint8, ``texts``, ``layouts``)."""
+    chunk = 500
+    jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out) for i in range((n + chunk - 1) // chunk)]
+    with Pool(workers) as pool:
+        parts = pool.map(_render_chunk, jobs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, images=np.concatenate([p[0] for p in parts]),
+                        texts=np.array(sum((p[1] for p in parts), [])), layouts=np.array(sum((p[2] for p in parts), [])))
+
+
+def real_set(crops_dir: Path, split: str, copies: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """The labelled real crops of ``split`` (``train`` / ``eval``) as model inputs, each ``copies`` times (jittered
+    crop box, blur and brightness on all but the first copy). Unreadable (``?``) rows are skipped."""
+    import cv2
+
+    from helmetscan.modelling.plate_crops import read_labels
+
+    rng = random.Random(seed)
+    images, texts = [], []
+    for row in read_labels():
+        if row["split"] != split or row["text"] == "?":
+            continue
+        crop = cv2.imread(str(crops_dir / row["crop"]))
+        if crop is None:
+            continue
+        if row.get("mirrored") == "1":  # the dataset's flip augmentation: show the plate as it was
+            crop = crop[:, ::-1].copy()
+        for c in range(copies):
+            im = crop
+            if c:
+                h, w = crop.shape[:2]
+                x1, y1 = rng.randint(0, max(0, w // 10)), rng.randint(0, max(0, h // 10))
+                x2, y2 = w - rng.randint(0, max(0, w // 10)), h - rng.randint(0, max(0, h // 10))
+                im = crop[y1:y2, x1:x2]
+                if rng.random() < 0.5:
+                    im = cv2.GaussianBlur(im, (0, 0), rng.uniform(0.3, 1.0))
+                im = cv2.convertScaleAbs(im, alpha=rng.uniform(0.7, 1.3), beta=rng.uniform(-25, 25))
+            images.append(to_model_input(im))
+            texts.append(row["text"])
+    return (np.stack(images) if images else np.zeros((0, INPUT_HEIGHT, INPUT_WIDTH), np.uint8)), texts
+
+
+def build_model(classes: int, slots: int = SLOTS):
+    """The fixed-slot plate CNN (torch ``nn.Module``, about 1.6 M parameters, 30 M multiply-adds per crop): input
+    (N, 1, 64, 128) float 0..1, output (N, slots, classes) probabilities (softmax applied, so the exported ONNX
+    returns probabilities)."""
+    import torch
+    from torch import nn
+
+    def block(cin: int, cout: int) -> list[nn.Module]:
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    class PlateNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                *block(1, 16), nn.MaxPool2d(2),                    # 32 × 64
+                *block(16, 32), nn.MaxPool2d(2),                   # 16 × 32
+                *block(32, 64), nn.MaxPool2d(2),                   # 8 × 16
+                *block(64, 96), nn.MaxPool2d(2),                   # 4 × 8
+                *block(96, 128),
+            )
+            self.neck = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(128 * 4 * 8, 256), nn.ReLU(inplace=True),
+                                      nn.Dropout(0.2))
+            self.head = nn.Linear(256, slots * classes)
+            self.slots, self.classes = slots, classes
+
+        def logits(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.neck(self.features(x))).view(-1, self.slots, self.classes)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(self.logits(x), dim=-1)
+
+    return PlateNet()
+
+
+def exact_accuracy(model, images: np.ndarray, texts: list[str], batch: int = 512) -> float:
+    """Share of ``images`` whose argmax read equals ``texts`` exactly."""
+    import torch
+
+    from helmetscan.models.plate_recognizer import decode
+
+    model.eval()
+    right = 0
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            x = torch.from_numpy(images[i:i + batch]).float().unsqueeze(1) / 255.0
+            probs = model(x).numpy()
+            right += sum(decode(p, ALPHABET).text == t for p, t in zip(probs, texts[i:i + batch]))
+    return right / max(1, len(images))
+
+
+def export_onnx(model, path: Path, info: dict) -> None:
+    """Write ``model`` as ONNX (opset 17, dynamic batch) with ``alphabet`` and ``info`` in its metadata."""
+    import onnx
+    import torch
+
+    model.eval()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(model, torch.zeros(1, 1, INPUT_HEIGHT, INPUT_WIDTH), str(path), input_names=["image"],
+                      output_names=["probabilities"], dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}},
+                      opset_version=17, dynamo=False)
+    proto = onnx.load(str(path))
+    for key, value in {"alphabet": ALPHABET, "pad": PAD, **{k: json.dumps(v) for k, v in info.items()}}.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(proto, str(path))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Render (once), train, checkpoint every epoch, export the best epoch by held-out rendered accuracy."""
+    import torch
+    from torch import nn
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", type=Path, default=Path("runs/plate_reader"))
+    ap.add_argument("--crops", type=Path, default=Path("/work/plate_crops"), help="output of plate_crops.cut_plate_crops")
+    ap.add_argument("--train-size", type=int, default=60_000)
+    ap.add_argument("--held-out-size", type=int, default=3_000)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--real-copies", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    run = args.run
+    train_npz, held_npz = run / "rendered_train.npz", run / "rendered_held_out.npz"
+    if not train_npz.exists():
+        t = time.time()
+        render_set(train_npz, args.train_size, seed=args.seed, held_out=False, workers=args.threads)
+        print(f"rendered {args.train_size} training plates in {time.time() - t:.0f} s", flush=True)
+    if not held_npz.exists():
+        render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads)
+    train, held = np.load(train_npz), np.load(held_npz)
+    real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed)
+    images = np.concatenate([train["images"], real_x])
+    labels = np.stack([encode(t) for t in [*train["texts"].tolist(), *real_t]])
+    held_x, held_t = held["images"], held["texts"].tolist()
+    real_eval_x, real_eval_t = real_set(args.crops, "eval", 1, args.seed)
+    print(f"training on {len(train['images'])} rendered + {len(real_x)} real ({len(real_t) // max(1, args.real_copies)} "
+          f"crops × {args.real_copies}); held out: {len(held_x)} rendered, {len(real_eval_t)} real", flush=True)
+
+    classes = len(ALPHABET) + 1
+    model = build_model(classes)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    steps_per_epoch = (len(images) + args.batch - 1) // args.batch
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=args.epochs * steps_per_epoch,
+                                                    pct_start=0.15)
+    start_epoch, best, history = 0, -1.0, []
+    last = run / "last.pt"
+    if last.exists():
+        state = torch.load(last, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
+        print(f"resumed after epoch {start_epoch}", flush=True)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+    rng = np.random.default_rng(args.seed)
+    for epoch in range(start_epoch, args.epochs):
+        t = time.time()
+        model.train()
+        order = rng.permutation(len(images))
+        total = 0.0
+        for i in range(0, len(order), args.batch):
+            idx = order[i:i + args.batch]
+            x = torch.from_numpy(images[idx]).float().unsqueeze(1) / 255.0
+            if rng.random() < 0.5:  # photometric jitter on the whole batch: contrast and inversion-free brightness
+                x = (x - 0.5) * float(rng.uniform(0.7, 1.3)) + 0.5 + float(rng.uniform(-0.1, 0.1))
+            y = torch.from_numpy(labels[idx])
+            logits = model.logits(x.clamp(0, 1))
+            loss = loss_fn(logits.reshape(-1, classes), y.reshape(-1))
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            total += loss.item() * len(idx)
+        held_acc = exact_accuracy(model, held_x, held_t)
+        real_acc = exact_accuracy(model, real_eval_x, real_eval_t) if len(real_eval_t) else float("nan")
+        history.append({"epoch": epoch, "loss": total / len(images), "held_out_rendered_exact": held_acc,
+                        "real_eval_exact": real_acc, "seconds": time.time() - t})
+        print(json.dumps(history[-1]), flush=True)
+        if held_acc > best:
+            best = held_acc
+            torch.save(model.state_dict(), run / "best.pt")
+        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                    "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "history": history}, last)
+    model.load_state_dict(torch.load(run / "best.pt"))
+    export_onnx(model, run / "plate_reader.onnx",
+                {"slots": SLOTS, "train_rendered": len(train["images"]), "train_real_crops": len(real_t) // max(1, args.real_copies),
+                 "history": history})
+    (run / "history.json").write_text(json.dumps(history, indent=1))
+    print(f"exported {run / 'plate_reader.onnx'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
