@@ -1,5 +1,5 @@
-"""Command line: ``analyze``, ``report``, ``config``, ``fetch-weights``, and the model tooling ``dataset``, ``train``,
-``evaluate``, ``check-violations``.
+"""Command line: ``analyze``, ``report``, ``plate``, ``config``, ``fetch-weights``, and the model tooling ``dataset``,
+``train``, ``evaluate``, ``evaluate-plates``, ``check-violations``.
 
 Thin: parses options, calls the library (the batch runner for ``analyze``), renders progress and a summary with rich.
 Expected faults become one line on stderr. Exit codes: 0 every input processed, 1 some input (or the whole run)
@@ -290,6 +290,133 @@ def config_cmd(
             node = node[part]
         table.add_row(name, str(node), str(default), unit, description)
     out_console.print(table)
+
+
+#: Image files ``helmetscan plate`` reads from a folder (OpenCV's common still-image formats).
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def _crop_reader(settings: Settings, recognizer: str | None):
+    """A :class:`~helmetscan.pipeline.plate_reading.CropReader` for the recogniser named (default: the settings')
+    and the plates settings it reads with."""
+    from helmetscan.models.loader import build_recognizer
+    from helmetscan.pipeline.plate_reading import CropReader
+
+    plates = settings.plates.model_copy(update={"recognizer": recognizer or settings.plates.recognizer})
+    model, _ = build_recognizer(settings, plates.recognizer)
+    return CropReader(model, plates), plates
+
+
+@app.command("plate")
+def plate_cmd(
+    images: Annotated[list[Path], typer.Argument(help="Images: plate crops, photos or video frames; folders are "
+                                                      "searched for images.")],
+    json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per image (file, text, confidence, "
+                                                            "format, plates).")] = False,
+    recognizer: Annotated[Optional[str], typer.Option(help="helmetscan, easyocr or tesseract.",
+                                                      show_default=_default("plates.recognizer"))] = None,
+    crop: Annotated[Optional[bool], typer.Option("--crop/--find", help="Read each image whole as a plate crop, or "
+                                                 "find plates with the plate detector first.",
+                                                 show_default="crop when at most 400 px wide")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings (plate formats, confidence floor).")] = None,
+) -> None:
+    """Read the plates in images: per image the most confident plate's text, confidence and format, or `unread`."""
+    import json
+
+    import cv2
+
+    from helmetscan.models.yolo import build_detector
+    from helmetscan.pipeline.plate_photo import is_crop, read_image
+
+    settings = _settings(config, {})
+    files = []
+    for path in images:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(path)
+    try:
+        reader, plates = _crop_reader(settings, recognizer)
+        detector = None
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    failed = 0
+    table = Table("file", "text", "confidence", "format", "plates", box=None)
+    for path in files:
+        image = cv2.imread(str(path)) if path.is_file() else None
+        if image is None:
+            _error(f"{path}: {'no such file' if not path.exists() else 'not a readable image'}")
+            failed += 1
+            continue
+        as_crop = is_crop(image) if crop is None else crop
+        if not as_crop and detector is None:
+            try:
+                detector = build_detector(plates, settings)
+            except HelmetscanError as exc:
+                _fail(str(exc), 1)
+        found = read_image(image, detector, reader, plates, as_crop)
+        best = found[0].plate if found else None
+        text = best.text if best and best.text else "unread"
+        confidence = round(best.confidence, 4) if best else 0.0
+        if json_lines:
+            out_console.print_json(json.dumps({
+                "file": str(path), "text": text, "confidence": confidence, "format": best.format if best else None,
+                "plates": [{"text": p.plate.text or "unread", "confidence": round(p.plate.confidence, 4),
+                            "format": p.plate.format, "xyxy": [round(v, 1) for v in p.xyxy],
+                            "detector_confidence": round(p.detector_confidence, 4), "at_edge": p.at_edge,
+                            "char_confidences": list(p.plate.char_confidences), "raw_text": p.raw_text}
+                           for p in found]}, ensure_ascii=False), indent=None)
+        else:
+            table.add_row(str(path), text, f"{confidence:.2f}", (best.format if best else None) or "-", str(len(found)))
+    if not json_lines:
+        out_console.print(table)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("evaluate-plates")
+def evaluate_plates_cmd(
+    folders: Annotated[list[Path], typer.Argument(help="Folders of plate crops, each with labels.csv (file,text).")],
+    recognizer: Annotated[Optional[list[str]], typer.Option(help="Recognisers to compare (repeat the option).",
+                                                            show_default="helmetscan")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write plate_eval.csv (figures) and "
+                                                                    "plate_reads.csv (every read) here.")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings (plate formats, confidence floor).")] = None,
+) -> None:
+    """Score plate recognisers on labelled crops: exact-plate and character accuracy per format, precision of what
+    passes the confidence floor, the most frequent confusions, ms per crop."""
+    import pandas as pd
+
+    from helmetscan.fielddoc import markdown_table
+    from helmetscan.modelling.plate_eval import evaluate, read_labels, table_rows, top_confusions
+
+    settings = _settings(config, {})
+    rows, reads = [], []
+    try:
+        for folder in folders:  # every folder's labels before the first model loads
+            read_labels(folder)
+        for name in recognizer or ["helmetscan"]:
+            reader, plates = _crop_reader(settings, name)
+            for folder in folders:
+                outcomes, ms = evaluate(folder, reader, plates)
+                rows += [{"set": folder.name, **r} for r in table_rows(name, outcomes, ms)]
+                reads += [{"set": folder.name, "recognizer": name, **vars(o)} for o in outcomes]
+                pairs = ", ".join(f"{a or '∅'}→{b or '∅'} {c}" for a, b, c in top_confusions(outcomes))
+                console.print(f"{name} on {folder.name}: top confusions (true→read count): {pairs or 'none'}",
+                              highlight=False, markup=False, soft_wrap=True)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    except HelmetscanError as exc:
+        _fail(f"evaluate-plates: {exc}", 1)
+    keys = ["set", "recognizer", "format", "plates", "exact", "reported", "precision", "char_acc", "ms_per_crop"]
+    out_console.print(markdown_table(keys, [[r.get(k, "") for k in keys] for r in rows]), markup=False,
+                      highlight=False)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(out / "plate_eval.csv", index=False)
+        pd.DataFrame(reads).to_csv(out / "plate_reads.csv", index=False)
+        out_console.print(f"wrote {out / 'plate_eval.csv'}, {out / 'plate_reads.csv'}", highlight=False)
 
 
 @app.command("fetch-weights")

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from helmetscan.errors import ConfigError
 from helmetscan.fielddoc import documented
@@ -149,7 +149,7 @@ class DecisionSettings(_Section):
 
 
 class PlateSettings(_ModelSection):
-    """Plate detection near the rider, OpenCV upscaling, EasyOCR recognition, fusion over the track's frames."""
+    """Plate detection near the rider, recognition (our plate reader, EasyOCR or Tesseract), fusion over the track."""
 
     model: str = setting("license_plate_detector.pt", "Weight file of the plate detector.", "file")
     imgsz: int = setting(480, "Inference size for the rider/motorcycle region crop.", "px", ge=32)
@@ -160,9 +160,20 @@ class PlateSettings(_ModelSection):
         0.35, "How far below the rider/motorcycle box to search, as a share of its height.", "0..2", ge=0, le=2
     )
     max_frames_per_track: int = setting(
-        12, "Frames per violating track whose plate is read (largest rider boxes first).", "frames", ge=1
+        24, "Frames per violating track searched for its plate (largest rider boxes first; the bound on memory).",
+        "frames", ge=1
     )
-    tighten: bool = setting(True, "Trim the plate box to its text band before OCR (see plate_image.text_band).")
+    max_reads_per_track: int = setting(
+        12, "Located plates per track that are read, best plate quality first (plate_stage.plate_quality).", "reads",
+        ge=1
+    )
+    recognizer: Literal["helmetscan", "easyocr", "tesseract"] = setting(
+        "helmetscan", "Plate reader: our own (Latin and Korean, ONNX Runtime), EasyOCR (Latin) or Tesseract "
+                      "(Debian tesseract-ocr-kor).")
+    reader_model: str = setting("plate_reader.onnx", "Weight file of our plate reader.", "file")
+    tighten: bool | None = setting(
+        None, "Trim the plate box to its text band before OCR (plate_image.text_band); empty: only for EasyOCR and "
+              "Tesseract (our reader is trained on loose boxes).")
     upscale_height_px: int = setting(
         64, "Plate crops are resized to this height before OCR (EasyOCR recognises at 64 px).", "px", ge=16
     )
@@ -174,13 +185,42 @@ class PlateSettings(_ModelSection):
     ocr_languages: list[str] = setting(_names("en"), "EasyOCR language codes.", "codes")
     allowlist: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "Characters EasyOCR may output.", "characters")
     min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
+    min_plate_conf: float = setting(
+        0.5, "A fused plate below this confidence is `unread` (plate_text.FusedPlate.confidence).", "0..1", ge=0, le=1
+    )
     two_row_max_aspect: float = setting(
         2.2, "Crops with width/height below this are read as two rows (top and bottom half).", "ratio", gt=0
     )
-    formats: list[Literal["kr", "kr_region", "in", "generic"]] = setting(
-        _names("kr", "kr_region", "in", "generic"), "Plate formats accepted as valid (see plate_text.PLATE_FORMATS).",
+    formats: list[str] = setting(
+        _names("kr", "kr_region", "in", "vn", "generic"),
+        "Plate formats accepted as valid, most specific first: built-in (plate_formats.BUILTIN_FORMATS) or custom.",
         "names"
     )
+    custom_formats: dict[str, str] = setting(
+        dict, "Your own formats: name = regular expression over normalised text (A-Z, 0-9, Hangul), e.g. "
+              "`my = '^[A-Z]{2}[0-9]{4}$'`; list the name in `formats` to use it.", "regexes"
+    )
+
+    @field_validator("custom_formats")
+    @classmethod
+    def _regexes_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, regex in value.items():
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise ValueError(f"custom format {name!r}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _formats_known(self) -> "PlateSettings":
+        self.plate_formats()  # raises ValueError naming an unknown format
+        return self
+
+    def plate_formats(self):
+        """The accepted formats, compiled (:func:`helmetscan.pipeline.plate_formats.compile_formats`)."""
+        from helmetscan.pipeline.plate_formats import compile_formats
+
+        return compile_formats(self.formats, self.custom_formats)
 
 
 class RecordingSettings(_Section):

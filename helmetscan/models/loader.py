@@ -82,8 +82,40 @@ def check_detector_roles(model: str, names: dict[int, str], roles: DetectorRoles
                                             "detector.roles.motorcycle": roles.motorcycle})
 
 
+def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[TextRecognizer, dict[str, str]]:
+    """The plate recogniser ``name`` (``helmetscan``, ``easyocr`` or ``tesseract``) and the SHA-256 of the weight
+    files it loads (file name → hex digest; empty for Tesseract, whose models are a Debian package).
+
+    Raises:
+        ConfigError: ``name`` is not a known recogniser.
+        WeightsError: its weight file is missing or corrupt, or Tesseract is not installed.
+    """
+    s = settings
+    manifest = manifest or read_manifest()
+    if name == "helmetscan":
+        from helmetscan.models.plate_recognizer import PlateRecognizer
+
+        path = s.model_path(s.plates.reader_model)
+        digest = checked_sha256(path, s.weights_dir, manifest)
+        return PlateRecognizer(path), {path.name: digest}
+    if name == "easyocr":
+        from helmetscan.models.easyocr_recognizer import EasyOcrRecognizer
+
+        sha256 = {}
+        for entry in manifest.weights:  # EasyOCR picks its files itself: check those we pin that are there
+            if entry.name.startswith("easyocr/") and (s.weights_dir / entry.name).is_file():
+                sha256[entry.name] = checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
+        return EasyOcrRecognizer(s.weights_dir / "easyocr", s.plates.ocr_languages, s.plates.allowlist,
+                                 s.plates.two_row_max_aspect, gpu=s.device.startswith("cuda")), sha256
+    if name == "tesseract":
+        from helmetscan.models.tesseract_recognizer import TesseractRecognizer
+
+        return TesseractRecognizer("kor+eng", s.plates.two_row_max_aspect), {}
+    raise ConfigError(f"unknown plate recognizer {name!r}; one of helmetscan, easyocr, tesseract")
+
+
 def load_models(settings: Settings) -> Models:
-    """Load the YOLO detectors and the EasyOCR recogniser the settings name, after checking device, weight hashes and
+    """Load the YOLO detectors and the plate recogniser the settings name, after checking device, weight hashes and
     class roles.
 
     Raises:
@@ -108,10 +140,6 @@ def load_models(settings: Settings) -> Models:
                    "verification.roles.head_without_helmet": s.verification.roles.head_without_helmet})
     plate_detector = build_detector(s.plates, s)
     check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
-    ocr_dir = s.weights_dir / "easyocr"
-    for entry in manifest.weights:  # EasyOCR picks its files itself: check those we pin that are there
-        if entry.name.startswith("easyocr/") and (s.weights_dir / entry.name).is_file():
-            checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
-    recognizer = EasyOcrRecognizer(ocr_dir, s.plates.ocr_languages, s.plates.allowlist, s.plates.two_row_max_aspect,
-                                   gpu=s.device.startswith("cuda"))
+    recognizer, recognizer_sha256 = build_recognizer(s, s.plates.recognizer, manifest)
+    sha256.update(recognizer_sha256)
     return Models(detector, verifier, plate_detector, recognizer, sha256)

@@ -1,5 +1,6 @@
-"""The plate stage: keep the regions where a track's plate can be, then locate, crop, tighten, upscale and read the
-plate in each, and fuse the reads over the track."""
+"""The plate stage: keep the regions where a track's plate can be, locate the plate in each, rank the located plates by
+quality, read the best ones (source-resolution crops), correct each read to a plate format, and fuse them over the
+track."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from helmetscan.config import PlateSettings
 from helmetscan.geometry import Box, area, extend_down, pad, shift, union_box
 from helmetscan.models.base import Detector, TextRecognizer
 from helmetscan.pipeline.association import pick_plate
-from helmetscan.pipeline.plate_image import text_band, upscale
-from helmetscan.pipeline.plate_text import FusedPlate, PlateRead, fuse_reads, normalise
+from helmetscan.pipeline.plate_reading import CropReader
+from helmetscan.pipeline.plate_text import FusedPlate, PlateRead, fuse_reads
 
 #: Padding around the rider ∪ motorcycle region kept for plate reading, as a share of its size (our choice: a plate
 #: on the box edge stays whole).
@@ -29,6 +30,7 @@ class PlateCandidate:
     frame_index: int
     region: np.ndarray
     offset_xy: tuple[int, int]
+    frame_size: tuple[int, int] = (0, 0)  # (width, height) of the frame, pixels
 
     def __lt__(self, other: "PlateCandidate") -> bool:  # heap order: smallest rider box first, then the later frame
         return (self.rider_area_px, -self.frame_index) < (other.rider_area_px, -other.frame_index)
@@ -60,7 +62,45 @@ def plate_region(image: np.ndarray, rider_xyxy: Box, motorcycle_xyxy: Box | None
     h, w = image.shape[:2]
     box = union_box(rider_xyxy, motorcycle_xyxy) if motorcycle_xyxy else rider_xyxy
     x1, y1, x2, y2 = pad(extend_down(box, settings.below_fraction, h), REGION_PADDING, w, h)
-    return PlateCandidate(area(rider_xyxy), frame_index, image[y1:y2, x1:x2].copy(), (x1, y1))
+    return PlateCandidate(area(rider_xyxy), frame_index, image[y1:y2, x1:x2].copy(), (x1, y1), (w, h))
+
+
+#: Plate width (pixels) from which more width no longer helps reading (our choice: our reader sees 128 px).
+QUALITY_FULL_WIDTH_PX = 128
+
+#: Sharpness (variance of the Laplacian of the crop at 64 px height) from which a plate counts as sharp (our choice,
+#: not tuned; it only orders a track's plates among themselves).
+QUALITY_SHARP = 300.0
+
+#: A plate box within this many pixels of the frame border is cut by the frame (our choice).
+EDGE_MARGIN_PX = 2
+
+
+def sharpness(crop: np.ndarray) -> float:
+    """Variance of the Laplacian of ``crop`` ((h, w, 3) uint8 BGR) resized to 64 px height: higher is sharper."""
+    import cv2
+
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    h, w = grey.shape
+    grey = cv2.resize(grey, (max(1, round(w * 64 / max(1, h))), 64), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+def plate_quality(width_px: float, sharpness_value: float, detector_confidence: float) -> float:
+    """How good a located plate is for reading, 0..1: width (saturating at :data:`QUALITY_FULL_WIDTH_PX`) times
+    sharpness (saturating at :data:`QUALITY_SHARP`) times detector confidence."""
+    return (min(1.0, width_px / QUALITY_FULL_WIDTH_PX) * min(1.0, sharpness_value / QUALITY_SHARP)
+            * detector_confidence)
+
+
+def touches_edge(xyxy: Box, frame_size: tuple[int, int]) -> bool:
+    """Whether a plate box (frame pixels) touches the border of a ``(width, height)`` frame: the plate may be cut."""
+    w, h = frame_size
+    if not w or not h:
+        return False
+    x1, y1, x2, y2 = xyxy
+    m = EDGE_MARGIN_PX
+    return x1 <= m or y1 <= m or x2 >= w - m or y2 >= h - m
 
 
 @dataclass(frozen=True)
@@ -81,12 +121,23 @@ class PlateResult:
 
 
 @dataclass(frozen=True)
-class _LocatedRead:
-    read: PlateRead
+class LocatedPlate:
+    """A plate found in one frame: ``crop`` (h, w, 3) uint8 BGR at source resolution, ``xyxy`` in frame pixels,
+    ``quality`` (:func:`plate_quality`), ``at_edge`` (cut by the frame border: flagged, never read)."""
+
+    frame_index: int
     crop: np.ndarray
-    upscaled: np.ndarray
-    xyxy: Box  # frame pixels
+    xyxy: Box
     detector_confidence: float
+    quality: float
+    at_edge: bool
+
+
+@dataclass(frozen=True)
+class _Read:
+    plate: LocatedPlate
+    read: PlateRead
+    upscaled: np.ndarray
 
 
 class PlateStage:
@@ -94,7 +145,7 @@ class PlateStage:
 
     Args:
         detector: plate detector; its boxes whose label is in ``settings.roles.plate`` are plates.
-        recognizer: reads an upscaled plate crop.
+        recognizer: reads a plate crop; one with a ``read_batch(images)`` method reads a track's crops in one run.
         settings: the plates section of the settings.
     """
 
@@ -102,9 +153,12 @@ class PlateStage:
         self.detector = detector
         self.recognizer = recognizer
         self.settings = settings
+        self.reader = CropReader(recognizer, settings)
+        self.formats = self.reader.formats
         self._plate_labels = {r.lower() for r in settings.roles.plate}
 
-    def _locate_and_read(self, candidate: PlateCandidate) -> _LocatedRead | None:
+    def locate(self, candidate: PlateCandidate) -> LocatedPlate | None:
+        """The plate in one candidate region, or ``None``."""
         rh, rw = candidate.region.shape[:2]
         plates = [d for d in self.detector(candidate.region) if d.label in self._plate_labels]
         plate = pick_plate(plates, (0, 0, rw, rh))
@@ -114,23 +168,26 @@ class PlateStage:
         crop = candidate.region[py1:py2, px1:px2]
         if crop.size == 0:
             return None
-        if self.settings.tighten:
-            bx1, by1, bx2, by2 = text_band(crop)
-            tight = crop[by1:by2, bx1:bx2]
-        else:
-            tight = crop
-        up = upscale(tight, self.settings)
-        text, confidence = self.recognizer(up)
-        read = PlateRead(normalise(text), float(confidence), candidate.frame_index)
-        return _LocatedRead(read, crop, up, shift(plate.xyxy, *candidate.offset_xy), plate.confidence)
+        xyxy = shift(plate.xyxy, *candidate.offset_xy)
+        quality = plate_quality(px2 - px1, sharpness(crop), plate.confidence)
+        return LocatedPlate(candidate.frame_index, crop, xyxy, plate.confidence, quality,
+                            touches_edge(xyxy, candidate.frame_size))
 
     def read(self, candidates: PlateCandidates, evidence_frame_index: int | None) -> PlateResult:
-        """Read the plate in every kept region of one track and fuse the reads (:func:`fuse_reads`)."""
-        located = [r for r in map(self._locate_and_read, candidates.in_frame_order()) if r is not None]
-        fused = fuse_reads([r.read for r in located], self.settings.formats, self.settings.min_ocr_conf)
-        if not located:
-            return PlateResult(fused, None, None, None, 0)
-        agreeing = [r for r in located if r.read.text == fused.text] or located
-        best = max(agreeing, key=lambda r: (r.read.confidence, r.detector_confidence))
-        in_evidence = [r for r in located if r.read.frame_index == evidence_frame_index]
-        return PlateResult(fused, best.crop, best.upscaled, in_evidence[0].xyxy if in_evidence else None, len(located))
+        """Locate the plate in every kept region of one track, read the ``max_reads_per_track`` best by quality
+        (plates cut by the frame border are never read), correct each read to a format and fuse them
+        (:func:`fuse_reads`)."""
+        located = [p for p in map(self.locate, candidates.in_frame_order()) if p is not None]
+        usable = sorted((p for p in located if not p.at_edge), key=lambda p: -p.quality)
+        chosen = usable[: self.settings.max_reads_per_track]
+        crop_reads = self.reader.read([p.crop for p in chosen], [p.frame_index for p in chosen])
+        reads = [_Read(plate, r.read, r.upscaled) for plate, r in zip(chosen, crop_reads)]
+        fused = fuse_reads([r.read for r in reads], self.formats, self.settings.min_ocr_conf,
+                           self.settings.min_plate_conf)
+        in_evidence = [p for p in located if p.frame_index == evidence_frame_index]
+        evidence_xyxy = in_evidence[0].xyxy if in_evidence else None
+        if not reads:
+            return PlateResult(fused, None, None, evidence_xyxy, 0)
+        agreeing = [r for r in reads if r.read.text == fused.text] or reads
+        best = max(agreeing, key=lambda r: (r.read.confidence, r.plate.quality))
+        return PlateResult(fused, best.plate.crop, best.upscaled, evidence_xyxy, len(reads))

@@ -19,7 +19,7 @@ from helmetscan.pipeline.verification import HeadState
 
 #: Version of the record layout. Bump it when a field is added, changes meaning or is removed; readers refuse newer
 #: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Box = tuple[float, float, float, float]
 _BOX = "px (x1, y1, x2, y2)"
@@ -84,10 +84,16 @@ class PlateRecord(_Record):
 
     text: str = documented(description="Fused, normalised plate text; empty when unread.")
     status: PlateStatus = documented(description="read: matches a plate format; unvalidated: text but no format; "
-                                                 "unread: nothing read.")
-    format: str | None = documented(description="Plate format the text matches (kr, kr_region, in, generic).")
-    confidence: float = documented(description="Weight of the reads agreeing with `text` over all voting reads.",
+                                                 "unread: nothing read, or below `plates.min_plate_conf`.")
+    format: str | None = documented(description="Plate format the text matches (`plates.formats`).")
+    confidence: float = documented(description="Support of the least supported character: summed per-character "
+                                               "confidence of the reads agreeing there over the reads of the fused "
+                                               "format and length, times that group's share of all votes.",
                                    unit="0..1")
+    char_confidences: list[float] = documented(list, "The same support for each character of `text` (schema 3).",
+                                               "0..1 each")
+    best_guess: str = documented("", "The fused text even when it fell below the confidence floor; for a reviewer, "
+                                     "never the reported plate (schema 3).")
     frames_read: int = documented(description="Reads that voted.", unit="frames")
     frames_agreeing: int = documented(description="Reads equal to `text`.", unit="frames")
     votes: dict[str, float] = documented(description="Summed recogniser confidence per distinct read.")

@@ -1,0 +1,100 @@
+"""Our plate recogniser at run time: a small CNN with one output slot per character position (after the design of
+fast-plate-ocr: one forward pass reads one- and two-row plates, no text detection, no CTC), run with ONNX Runtime.
+
+The network sees the whole plate crop squeezed to :data:`INPUT_HEIGHT` x :data:`INPUT_WIDTH` grey pixels and returns,
+for each of ``slots`` positions, a probability over ``["_"] + alphabet`` (``_`` = no character). The alphabet is read
+from the ONNX file's metadata (``alphabet``), so the runtime never disagrees with the model it loads. Trained by
+:mod:`helmetscan.modelling.plate_train`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.errors import WeightsError
+from helmetscan.models.base import TextRead
+
+#: Input size of the network (pixels): 64 × 128 grey, as in the trial recorded in ../shared/README.md §4 (1 ms per
+#: plate in ONNX Runtime, reads one- and two-row plates in one pass).
+INPUT_HEIGHT, INPUT_WIDTH = 64, 128
+
+#: Output class 0: no character at this slot.
+PAD = "_"
+
+
+def to_model_input(image: np.ndarray) -> np.ndarray:
+    """A plate crop ((h, w, 3) uint8 BGR, or (h, w) grey) as the network's input: (64, 128) uint8 grey, squeezed to
+    the input size without keeping the aspect ratio (the slots are trained on exactly this)."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    interpolation = cv2.INTER_AREA if grey.shape[1] > INPUT_WIDTH else cv2.INTER_LINEAR
+    return cv2.resize(grey, (INPUT_WIDTH, INPUT_HEIGHT), interpolation=interpolation)
+
+
+def decode(probabilities: np.ndarray, alphabet: str) -> TextRead:
+    """Turn one plate's slot probabilities ((slots, 1 + len(alphabet)) float, rows sum to 1) into text.
+
+    Each slot takes its most probable class; pad slots are dropped. ``char_confidences`` are the winning
+    probabilities of the characters kept; ``confidence`` is their minimum (a plate is only as sure as its least sure
+    character) times the probability that the slots after the text are empty, 0 when nothing was read.
+    """
+    best = probabilities.argmax(axis=1)
+    chars, confs, pad_conf = [], [], 1.0
+    for slot, k in enumerate(best):
+        p = float(probabilities[slot, k])
+        if k == 0:
+            pad_conf = min(pad_conf, p)
+        else:
+            chars.append(alphabet[k - 1])
+            confs.append(p)
+    if not chars:
+        return TextRead("", 0.0)
+    return TextRead("".join(chars), round(min(confs) * pad_conf, 4), tuple(round(c, 4) for c in confs))
+
+
+class PlateRecognizer:
+    """Reads plate crops with our ONNX plate model.
+
+    Args:
+        model_path: the ``.onnx`` file (``plate_reader.onnx`` in the weights folder).
+        threads: ONNX Runtime intra-op threads (1 is fastest for one 64 × 128 crop at a time on this CPU).
+
+    Raises:
+        WeightsError: the file is missing, is not an ONNX model, or carries no ``alphabet`` metadata.
+    """
+
+    def __init__(self, model_path: Path, threads: int = 1):
+        import onnxruntime as ort
+
+        if not model_path.is_file():
+            raise WeightsError(f"{model_path}: plate reader model missing; fetch it with `helmetscan fetch-weights`")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+            raise WeightsError(f"{model_path}: not a readable ONNX model ({exc})") from None
+        meta = self._session.get_modelmeta().custom_metadata_map
+        if "alphabet" not in meta:
+            raise WeightsError(f"{model_path}: no 'alphabet' in the model's metadata; not a helmetscan plate model")
+        self.alphabet = meta["alphabet"]
+        self._input = self._session.get_inputs()[0].name
+
+    def probabilities(self, images: list[np.ndarray]) -> np.ndarray:
+        """Slot probabilities for a batch of plate crops ((h, w, 3) uint8 BGR each): (N, slots, 1 + alphabet)."""
+        batch = np.stack([to_model_input(im) for im in images])[:, None].astype(np.float32) / 255.0
+        return self._session.run(None, {self._input: batch})[0]
+
+    def read_batch(self, images: list[np.ndarray]) -> list[TextRead]:
+        """Read several plate crops in one run."""
+        if not images:
+            return []
+        return [decode(p, self.alphabet) for p in self.probabilities(images)]
+
+    def __call__(self, image: np.ndarray) -> TextRead:
+        """Read one plate crop ((h, w, 3) uint8 BGR): text without separators, confidence, per-character confidences."""
+        return self.read_batch([image])[0]
