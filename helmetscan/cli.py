@@ -343,7 +343,10 @@ def plate_cmd(
     except HelmetscanError as exc:
         _fail(str(exc), 1)
     failed = 0
-    table = Table("file", "text", "confidence", "format", "plates", box=None)
+    table = Table(box=None)
+    table.add_column("file", overflow="fold")
+    for column in ("text", "confidence", "format", "plates"):
+        table.add_column(column, no_wrap=True)
     for path in files:
         image = cv2.imread(str(path)) if path.is_file() else None
         if image is None:
@@ -382,6 +385,9 @@ def evaluate_plates_cmd(
                                                             show_default="helmetscan")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write plate_eval.csv (figures) and "
                                                                     "plate_reads.csv (every read) here.")] = None,
+    target_precision: Annotated[Optional[float], typer.Option(
+        help="Also print, per recogniser, the lowest confidence floor whose reads are this precise on the sets "
+             "given (tune plates.min_plate_conf on sets you do not report on).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML settings (plate formats, confidence floor).")] = None,
 ) -> None:
     """Score plate recognisers on labelled crops: exact-plate and character accuracy per format, precision of what
@@ -389,7 +395,7 @@ def evaluate_plates_cmd(
     import pandas as pd
 
     from helmetscan.fielddoc import markdown_table
-    from helmetscan.modelling.plate_eval import evaluate, read_labels, table_rows, top_confusions
+    from helmetscan.modelling.plate_eval import evaluate, floor_for_precision, read_labels, table_rows, top_confusions
 
     settings = _settings(config, {})
     rows, reads = [], []
@@ -398,6 +404,7 @@ def evaluate_plates_cmd(
             read_labels(folder)
         for name in recognizer or ["helmetscan"]:
             reader, plates = _crop_reader(settings, name)
+            pooled = []
             for folder in folders:
                 outcomes, ms = evaluate(folder, reader, plates)
                 rows += [{"set": folder.name, **r} for r in table_rows(name, outcomes, ms)]
@@ -405,13 +412,20 @@ def evaluate_plates_cmd(
                 pairs = ", ".join(f"{a or '∅'}→{b or '∅'} {c}" for a, b, c in top_confusions(outcomes))
                 console.print(f"{name} on {folder.name}: top confusions (true→read count): {pairs or 'none'}",
                               highlight=False, markup=False, soft_wrap=True)
+                pooled += outcomes
+            if target_precision is not None:
+                floor = floor_for_precision(pooled, target_precision)
+                console.print(f"{name}: " + (f"floor {floor[0]:.4f} gives precision {floor[1]:.3f}, reporting "
+                                             f"{floor[2]:.1%} of {len(pooled)} plates" if floor else
+                                             f"no floor reaches precision {target_precision}"),
+                              highlight=False, markup=False, soft_wrap=True)
     except ConfigError as exc:
         _fail(str(exc), 2)
     except HelmetscanError as exc:
         _fail(f"evaluate-plates: {exc}", 1)
     keys = ["set", "recognizer", "format", "plates", "exact", "reported", "precision", "char_acc", "ms_per_crop"]
     out_console.print(markdown_table(keys, [[r.get(k, "") for k in keys] for r in rows]), markup=False,
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     if out:
         out.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(out / "plate_eval.csv", index=False)

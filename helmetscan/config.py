@@ -186,7 +186,9 @@ class PlateSettings(_ModelSection):
     allowlist: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "Characters EasyOCR may output.", "characters")
     min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
     min_plate_conf: float = setting(
-        0.5, "A fused plate below this confidence is `unread` (plate_text.FusedPlate.confidence).", "0..1", ge=0, le=1
+        0.7, "A fused plate below this confidence is `unread` (plate_text.FusedPlate.confidence). Tuned on the rendered "
+             "selection set (plate_sets): our reader's reports are 67 % right at 0.7, 47 % at 0.5.", "0..1", ge=0,
+        le=1
     )
     two_row_max_aspect: float = setting(
         2.2, "Crops with width/height below this are read as two rows (top and bottom half).", "ratio", gt=0

@@ -14,12 +14,16 @@ SHARED = ROOT.parent / "shared"
 FOOTAGE = SHARED / "footage" / "rider_pillion_no_helmet.mp4"
 CCTV_CLIP = SHARED / "footage" / "helmet9_cctv_clip"
 DATASETS = SHARED / "datasets"
+HCMUTE = DATASETS / "hcmute_helmet_lp"
+#: Rendered Korean plates (held-out fonts and degradations, seed 77 of plate_sets.export_rendered) with labels.csv.
+RENDERED_KR = ROOT / "tests" / "data" / "plates_rendered_kr"
 BIKES = ROOT / "sample_videos" / "bikes.mp4"
 #: The weights folder the code uses ($HELMETSCAN_WEIGHTS, else the per-user cache `make weights` fills).
 WEIGHTS = default_weights_dir()
-#: Every file the default pipeline loads: the three detectors and EasyOCR's pinned files.
+#: Every file the default pipeline loads: the three detectors, our plate reader and EasyOCR's pinned files.
 WEIGHT_FILES = [
     *(getattr(Settings(), stage).model for stage in ("detector", "verification", "plates")),
+    Settings().plates.reader_model,
     *(e.name for e in read_manifest().weights if e.name.startswith("easyocr/")),
 ]
 

@@ -57,11 +57,11 @@ def test_trained_weights_are_installed_from_the_repository_and_checked(tmp_path)
 
     trained = read_manifest().trained
     done, notes = install_trained(trained, ROOT / "weights", tmp_path / "cache")
-    assert done == [tmp_path / "cache" / "helmet4n.pt"] and notes == []
+    assert done == [tmp_path / "cache" / t.name for t in trained] and notes == []
     assert (tmp_path / "cache" / "helmet4n.train_time.json").is_file()  # evaluate reads the training time there
-    assert sha256_file(done[0]) == trained[0].sha256
+    assert [sha256_file(d) for d in done] == [t.sha256 for t in trained]
     done, notes = install_trained(trained, tmp_path / "no-checkout", tmp_path / "elsewhere")
-    assert done == [] and "helmet4n.pt: not installed" in notes[0]
+    assert done == [] and "helmet4n.pt: not installed" in notes[0] and len(notes) == len(trained)
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "helmet4n.pt").write_bytes(b"tampered")

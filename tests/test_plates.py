@@ -99,6 +99,11 @@ def test_unreadable_plate_is_recorded_as_unread():
     assert (fused.text, fused.status, fused.frames_read) == ("", "unread", 0)
 
 
+def test_a_read_with_zero_confidence_does_not_vote():  # Tesseract returns confidence 0 for some words
+    fused = fuse_reads(reads(("29B178476", 0.0)), ALL)
+    assert (fused.status, fused.frames_read) == ("unread", 0)
+
+
 def test_text_without_a_format_is_kept_but_flagged():
     fused = fuse_reads(reads(("ABCDEF", 0.9), ("ABCDEF", 0.8)), ALL)
     assert (fused.text, fused.status, fused.format, fused.frames_agreeing) == ("ABCDEF", "unvalidated", None, 2)
@@ -116,7 +121,7 @@ def test_fusion_weighs_each_character_by_its_own_confidence():
     fused = fuse_reads([a, b], ALL)
     assert fused.text == "12머3456"
     assert fused.char_confidences[2] == pytest.approx(0.95 / 2)  # support of 머 over the two reads
-    assert fused.confidence == min(fused.char_confidences)
+    assert fused.confidence == pytest.approx(min(min(fused.char_confidences), (0.40 + 0.45) / 2))  # capped by the reads
 
 
 def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess():

@@ -11,12 +11,13 @@ from helmetscan.models.registry import read_manifest, verify_trained
 REPO_WEIGHTS = ROOT / "weights"  # our own trained weights live in the repository
 
 
-def test_the_shipped_model_matches_its_pinned_hash_and_has_a_card():
+def test_the_shipped_models_match_their_pinned_hashes_and_have_a_card():
     trained = read_manifest().trained
-    assert [t.name for t in trained] == ["helmet4n.pt"]
-    assert verify_trained(trained, REPO_WEIGHTS) == [REPO_WEIGHTS / "helmet4n.pt"]
-    card = (REPO_WEIGHTS / trained[0].card).read_text(encoding="utf-8")
-    assert trained[0].sha256 in card and "CC BY 4.0" in card
+    assert [t.name for t in trained] == ["helmet4n.pt", "plate_reader.onnx"]
+    assert verify_trained(trained, REPO_WEIGHTS) == [REPO_WEIGHTS / t.name for t in trained]
+    for t in trained:
+        card = (REPO_WEIGHTS / t.card).read_text(encoding="utf-8")
+        assert t.sha256 in card and "CC BY 4.0" in card
 
 
 def test_a_changed_or_missing_trained_file_is_one_clear_error(tmp_path):

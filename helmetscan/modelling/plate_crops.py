@@ -38,9 +38,11 @@ def source_video(name: str) -> str:
     return f"IMG_{m.group(1)}" if m else name
 
 
-def cut_plate_crops(dataset_dir: Path, out_dir: Path, min_width_px: int = MIN_WIDTH_PX) -> list[Path]:
+def cut_plate_crops(dataset_dir: Path, out_dir: Path, min_width_px: int = MIN_WIDTH_PX,
+                    only: set[str] | None = None) -> list[Path]:
     """Cut every plate box of ``dataset_dir`` (a YOLO export with ``<split>/images`` and ``<split>/labels``) at least
-    ``min_width_px`` wide into ``out_dir/<split>/<stem>__<k>.png``.
+    ``min_width_px`` wide into ``out_dir/<split>/<stem>__<k>.png``; with ``only`` (crop names as in the labels CSV,
+    ``<split>/<stem>__<k>.png``), just those.
 
     Returns:
         The crops written, in file-name order.
@@ -53,9 +55,12 @@ def cut_plate_crops(dataset_dir: Path, out_dir: Path, min_width_px: int = MIN_WI
     splits = [d for d in sorted(dataset_dir.iterdir()) if (d / "images").is_dir()] if dataset_dir.is_dir() else []
     if not splits:
         raise FileNotFoundError(f"{dataset_dir}: no <split>/images folders")
+    wanted_images = {n.rsplit("__", 1)[0] for n in only or ()}
     written = []
     for split in splits:
         for image_path in sorted(p for p in (split / "images").iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS):
+            if only is not None and f"{split.name}/{image_path.stem}" not in wanted_images:
+                continue
             image = cv2.imread(str(image_path))
             if image is None:
                 continue
@@ -68,9 +73,10 @@ def cut_plate_crops(dataset_dir: Path, out_dir: Path, min_width_px: int = MIN_WI
                 px, py = PAD * bw, PAD * bh
                 crop = image[max(0, int(y1 - py)): min(h, int(y2 + py) + 1),
                              max(0, int(x1 - px)): min(w, int(x2 + px) + 1)]
-                if crop.size == 0:
+                name = f"{split.name}/{image_path.stem}__{k}.png"
+                if crop.size == 0 or (only is not None and name not in only):
                     continue
-                target = out_dir / split.name / f"{image_path.stem}__{k}.png"
+                target = out_dir / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 cv2.imwrite(str(target), crop)
                 written.append(target)
@@ -81,3 +87,20 @@ def read_labels(path: Path = LABELS_CSV) -> list[dict[str, str]]:
     """Rows of the labels CSV (``crop``, ``text``, ``split``, ``mirrored``), unreadable (``?``) rows included."""
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m helmetscan.modelling.plate_crops DATASET_DIR OUT_DIR``: cut the crops the labels name."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Cut the licenseplate boxes of hcmute_helmet_lp into plate crops.")
+    ap.add_argument("dataset", type=Path, help="../shared/datasets/hcmute_helmet_lp")
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--all", action="store_true", help="every box ≥ 24 px, not only the labelled ones (to label more)")
+    args = ap.parse_args(argv)
+    only = None if args.all else {r["crop"] for r in read_labels()}
+    print(f"{len(cut_plate_crops(args.dataset, args.out, only=only))} crops in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,9 @@ not train on:
 * ``rendered_kr``: rendered Korean plates (car and two-row region plates) with the held-out fonts, degradations and a
   seed the training set does not use.
 
+and, for tuning the confidence floor (``plates.min_plate_conf``) without touching those: ``selection`` (rendered, every
+layout, the seed of the model-selection set) and ``real_train`` (the labelled crops the recogniser trained on).
+
 ``python -m helmetscan.modelling.plate_sets --crops /work/plate_crops --out plate_sets`` (``make plate-sets``).
 """
 
@@ -20,6 +23,12 @@ from helmetscan.modelling.plate_crops import read_labels
 
 #: Seed of the rendered evaluation set (training renders use seeds 0 and 1000: plate_train.main).
 RENDER_SEED = 2024
+
+#: Seed of the rendered set the confidence floor is tuned on (plate_train's model-selection seed).
+SELECTION_SEED = 1000
+
+#: Every rendered layout.
+ALL_LAYOUTS = ("kr", "kr_region", "vn", "in", "generic")
 
 #: Layouts of the rendered Korean set.
 KOREAN_LAYOUTS = ("kr", "kr_region")
@@ -84,10 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--crops", type=Path, default=Path("/work/plate_crops"), help="cut hcmute crops")
     parser.add_argument("--out", type=Path, default=Path("plate_sets"))
-    parser.add_argument("--rendered", type=int, default=1000, help="rendered Korean plates")
+    parser.add_argument("--rendered", type=int, default=300, help="rendered Korean plates")
     args = parser.parse_args(argv)
     print("real_eval:", export_real(args.crops, args.out / "real_eval"))
     print("rendered_kr:", export_rendered(args.out / "rendered_kr", args.rendered))
+    print("selection:", export_rendered(args.out / "selection", 500, SELECTION_SEED, ALL_LAYOUTS))
+    print("real_train:", export_real(args.crops, args.out / "real_train", "train"))
 
 
 if __name__ == "__main__":

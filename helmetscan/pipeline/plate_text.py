@@ -49,7 +49,8 @@ class FusedPlate:
     ``text``: fused, normalised plate text ("" when unread); ``status``: see :class:`PlateStatus`; ``format``: the
     matching format; ``confidence`` 0..1: for the least supported position, the summed confidence of the reads showing
     the fused character there over the number of reads of the fused length and format, times that group's share of
-    all voting confidence (1.0 only when every read agrees with full confidence); ``char_confidences``: the same
+    all voting confidence, and at most the group's mean read confidence times that share (1.0 only when every read
+    agrees with full confidence); ``char_confidences``: the same
     support per position; ``frames_read``: reads that voted; ``frames_agreeing``: reads equal to ``text``;
     ``votes``: summed confidence per distinct read; ``best_guess``: the fused text even when it fell below the floor
     (for a reviewer; never reported as the plate).
@@ -70,13 +71,13 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
                min_plate_confidence: float = 0.0) -> FusedPlate:
     """Fuse a track's plate reads into one text, character by character, aligned by format position.
 
-    Reads below ``min_confidence`` or empty do not vote. If any read matches a plate format, only such reads vote.
+    Reads below ``min_confidence``, with confidence 0 or empty do not vote. If any read matches a plate format, only such reads vote.
     Reads are grouped by (format, length); the group with the largest summed confidence is aligned position by
     position, and each position takes the character with the largest summed per-character confidence. If that result
     matches no format but the group's best-supported read does, the read wins (a valid string beats a stitched one).
     A fused ``confidence`` (see :class:`FusedPlate`) below ``min_plate_confidence`` makes the plate ``unread``.
     """
-    voting = [r for r in reads if r.text and r.confidence >= min_confidence]
+    voting = [r for r in reads if r.text and r.confidence > 0 and r.confidence >= min_confidence]
     if not voting:
         return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {})
     formatted = [(r, plate_format(r.text, formats)) for r in voting]
@@ -104,7 +105,8 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
         support = [sum(r.char_weight(i) for r in group if r.text[i] == ch) / len(group) for i, ch in enumerate(text)]
     share = weight[key] / sum(weight.values())
     char_confidences = tuple(round(s * share, 4) for s in support)
-    confidence = min(char_confidences)
+    # the reads' own confidences also carry what per-character values do not (our reader: that the text ends there)
+    confidence = min(min(char_confidences), round(share * sum(r.confidence for r in group) / len(group), 4))
     fmt = plate_format(text, formats)
     agreeing = sum(1 for r, _ in pool if r.text == text)
     ordered_votes = {k: round(v, 4) for k, v in sorted(votes.items(), key=lambda kv: -kv[1])}

@@ -1,0 +1,243 @@
+"""Our plate recogniser and the plate commands, on rendered Korean plates shipped with the tests and on real
+Vietnamese plates from ../shared that the recogniser never trained on (the ``eval`` split of the labels)."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import HCMUTE, RENDERED_KR, needs_datasets, needs_weights
+from helmetscan.cli import app
+from helmetscan.config import Settings
+from helmetscan.errors import WeightsError
+from helmetscan.models.plate_recognizer import PlateRecognizer, decode
+from helmetscan.modelling.plate_crops import cut_plate_crops, read_labels
+from helmetscan.modelling.plate_eval import confusions, edit_distance, evaluate, summary
+from helmetscan.pipeline.plate_reading import CropReader
+
+runner = CliRunner()
+
+
+def test_decode_drops_empty_slots_and_keeps_per_character_confidences():
+    alphabet = "0123456789가"
+    p = np.full((5, 12), 0.0)
+    for slot, (k, conf) in enumerate([(2, 0.9), (11, 0.6), (0, 0.95), (4, 0.8), (0, 0.7)]):  # "1", "가", pad, "3", pad
+        p[slot] = (1 - conf) / 11
+        p[slot, k] = conf
+    read = decode(p, alphabet)
+    assert read.text == "1가3"
+    assert read.char_confidences == (0.9, 0.6, 0.8)
+    assert read.confidence == pytest.approx(0.6 * 0.7)  # weakest character × weakest empty slot
+    assert decode(np.eye(12)[[0, 0]], alphabet) == ("", 0.0, None)
+
+
+def test_a_file_that_is_not_a_plate_model_is_refused(tmp_path):
+    bad = tmp_path / "plate_reader.onnx"
+    bad.write_bytes(b"not onnx")
+    with pytest.raises(WeightsError, match="not a readable ONNX model"):
+        PlateRecognizer(bad)
+    with pytest.raises(WeightsError, match="plate reader model missing"):
+        PlateRecognizer(tmp_path / "absent.onnx")
+
+
+def test_edit_distance_and_confusions():
+    assert edit_distance("29B178476", "29B17B476") == 1 and edit_distance("", "abc") == 3
+    assert confusions("29B178476", "29B17B476") == [("8", "B")]
+    assert confusions("12가3456", "12가356") == [("4", "")]
+
+
+@pytest.fixture(scope="module")
+def reader():
+    settings = Settings()
+    return CropReader(PlateRecognizer(settings.model_path(settings.plates.reader_model)), settings.plates)
+
+
+#: Regression floors for the shipped model, a little under what it measured (weights/PLATE_READER.md): character
+#: accuracy 0.68 and 2 of 16 exact on the shipped rendered crops, character accuracy 0.52 on the real held-aside crops.
+MIN_RENDERED_CHAR_ACC, MIN_RENDERED_EXACT, MIN_REAL_CHAR_ACC = 0.6, 1 / 16, 0.45
+
+
+def wrong_reports(outcomes):
+    return sum(o.reported and o.read != o.truth for o in outcomes)
+
+
+@needs_weights
+def test_reads_rendered_korean_plates_in_fonts_it_never_trained_on(reader):
+    outcomes, ms = evaluate(RENDERED_KR, reader, reader.settings)
+    figures = summary(outcomes)
+    assert figures["plates"] == 16
+    assert figures["char_acc"] >= MIN_RENDERED_CHAR_ACC, [(o.truth, o.read) for o in outcomes]
+    assert figures["exact"] >= MIN_RENDERED_EXACT
+    assert wrong_reports(outcomes) == 0  # at the default floor, a misread stays `unread`
+    assert ms < 100  # generous: ~1 ms per crop on a 2-core CPU, this only catches a broken (e.g. per-pixel) path
+
+
+@pytest.fixture(scope="module")
+def real_eval(tmp_path_factory):
+    """The held-aside real crops, cut from ../shared and flipped back where the dataset mirrored them."""
+    import cv2
+
+    rows = [r for r in read_labels() if r["split"] == "eval" and r["text"] != "?"]
+    crops = tmp_path_factory.mktemp("crops")
+    cut_plate_crops(HCMUTE, crops, only={r["crop"] for r in rows})
+    folder = tmp_path_factory.mktemp("real_eval")
+    with (folder / "labels.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "text"])
+        for i, r in enumerate(rows):
+            image = cv2.imread(str(crops / r["crop"]))
+            cv2.imwrite(str(folder / f"{i:03d}.png"), image[:, ::-1] if r["mirrored"] == "1" else image)
+            w.writerow([f"{i:03d}.png", r["text"]])
+    return folder
+
+
+def test_the_real_labels_keep_train_and_eval_apart():
+    from helmetscan.modelling.plate_crops import source_video
+
+    rows = [r for r in read_labels() if r["text"] != "?"]
+    for key in (lambda r: source_video(r["crop"]), lambda r: r["text"]):
+        train = {key(r) for r in rows if r["split"] == "train"}
+        held = {key(r) for r in rows if r["split"] == "eval"}
+        assert train and held and not train & held
+
+
+@needs_weights
+@needs_datasets
+def test_reads_real_vietnamese_plates_from_videos_it_never_trained_on(reader, real_eval):
+    outcomes, _ = evaluate(real_eval, reader, reader.settings)
+    figures = summary(outcomes)
+    assert figures["plates"] >= 30
+    assert figures["char_acc"] >= MIN_REAL_CHAR_ACC, [(o.truth, o.read) for o in outcomes]
+    assert wrong_reports(outcomes) == 0
+
+
+@needs_weights
+def test_plate_json_prints_one_object_per_image():
+    images = [RENDERED_KR / "00005.png", RENDERED_KR / "00009.png"]
+    result = runner.invoke(app, ["plate", "--json", *map(str, images)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(p) for p in images]
+    for line in lines:
+        assert {"file", "text", "confidence", "format", "plates"} <= set(line)
+        assert line["text"] == "unread" or line["format"] in ("kr", "kr_region")
+        assert len(line["plates"]) == 1 and line["plates"][0]["xyxy"][:2] == [0.0, 0.0]  # a crop is read whole
+    raw = lines[1]["plates"][0]["raw_text"]
+    assert edit_distance(raw, "강원서초가0836") <= 2, raw  # two rows, Hangul and digits, read in one pass
+    assert len(lines[1]["plates"][0]["char_confidences"]) in (0, len(raw))
+
+
+@needs_weights
+def test_plate_reports_a_missing_image_and_goes_on(tmp_path):
+    result = runner.invoke(app, ["plate", "--json", str(tmp_path / "nothing.png"), str(RENDERED_KR / "00009.png")])
+    assert result.exit_code == 1
+    assert "nothing.png: no such file" in result.stderr
+    assert json.loads(result.stdout)["file"] == str(RENDERED_KR / "00009.png")  # the next image was still read
+
+
+@needs_weights
+@needs_datasets
+def test_plate_finds_the_plates_of_a_whole_frame_first():
+    rows = [r for r in read_labels() if r["split"] == "eval" and r["text"] != "?" and r["mirrored"] == "0"]
+    split, name = rows[0]["crop"].split("/")
+    image = HCMUTE / split / "images" / f"{name.rsplit('__', 1)[0]}.jpg"
+    result = runner.invoke(app, ["plate", "--json", str(image)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    assert line["plates"], "the plate detector found no plate in a frame with a labelled plate"
+    assert all(len(p["xyxy"]) == 4 for p in line["plates"])
+
+
+@needs_weights
+def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
+    result = runner.invoke(app, ["evaluate-plates", str(RENDERED_KR), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "| set | recognizer | format |" in result.stdout
+    assert "top confusions" in result.stderr
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "plate_eval.csv")
+    assert set(table["format"]) == {"kr", "kr_region", "all"}
+    assert table.loc[table["format"] == "all", "plates"].item() == 16
+    reads = pd.read_csv(tmp_path / "plate_reads.csv")
+    assert len(reads) == 16 and {"truth", "read", "confidence", "reported"} <= set(reads.columns)
+
+
+def test_evaluate_plates_needs_a_labels_file(tmp_path):
+    result = runner.invoke(app, ["evaluate-plates", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no labels.csv" in result.stderr
+
+
+def _hangul_fonts():
+    from helmetscan.modelling.plate_render import hangul_fonts
+
+    return hangul_fonts()
+
+
+needs_tesseract_kor = pytest.mark.skipif(
+    not __import__("shutil").which("tesseract"), reason="tesseract not installed (apt install tesseract-ocr-kor)")
+
+
+@needs_tesseract_kor
+def test_tesseract_baseline_reads_a_clean_korean_plate():
+    import random
+
+    from helmetscan.modelling.plate_render import PlateText, draw_plate
+    from helmetscan.models.tesseract_recognizer import TesseractRecognizer
+
+    fonts = [f for f in _hangul_fonts() if f.name == "NanumGothicBold.ttf"]
+    if not fonts:
+        pytest.skip("fonts-nanum not installed")
+    plate = draw_plate(PlateText(("12가 3456",), "12가3456", "kr"), fonts[0], random.Random(0))
+    settings = Settings().plates.model_copy(update={"recognizer": "tesseract"})
+    reader = CropReader(TesseractRecognizer("kor+eng", settings.two_row_max_aspect), settings)
+    assert reader.read([plate])[0].read.text == "12가3456"
+
+
+def test_tesseract_missing_is_one_clear_error(monkeypatch):
+    import pytesseract
+
+    from helmetscan.models.tesseract_recognizer import TesseractRecognizer
+
+    def absent(config=""):
+        raise pytesseract.TesseractNotFoundError()
+
+    monkeypatch.setattr(pytesseract, "get_languages", absent)
+    with pytest.raises(WeightsError, match="tesseract is not installed"):
+        TesseractRecognizer()
+    monkeypatch.setattr(pytesseract, "get_languages", lambda config="": ["eng", "osd"])
+    with pytest.raises(WeightsError, match=r"\['kor'\] not installed"):
+        TesseractRecognizer()
+
+
+def test_rendered_plates_hold_the_text_they_claim():
+    import random
+
+    from helmetscan.modelling.plate_render import ALPHABET, TRAIN_DEGRADATION, render_plate
+    from helmetscan.pipeline.plate_formats import plate_format
+
+    fonts = _hangul_fonts()
+    if not fonts:
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    formats = Settings().plates.plate_formats()
+    rng = random.Random(3)
+    for _ in range(20):
+        image, plate = render_plate(rng, fonts, TRAIN_DEGRADATION)
+        assert image.ndim == 3 and image.dtype == np.uint8 and min(image.shape[:2]) >= 4
+        assert set(plate.text) <= set(ALPHABET)
+        assert plate_format(plate.text, formats) is not None, plate  # every rendered layout is an accepted format
+
+
+def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
+    from helmetscan.modelling.plate_eval import Outcome, floor_for_precision
+
+    def o(conf, right):
+        return Outcome("f", "AB1234", "generic", "AB1234" if right else "AB1235", conf, True)
+
+    outcomes = [o(0.95, True), o(0.9, True), o(0.8, False), o(0.7, True), o(0.6, True), o(0.3, False)]
+    assert floor_for_precision(outcomes, 1.0) == (0.9, 1.0, 2 / 6)
+    assert floor_for_precision(outcomes, 0.8) == (0.6, 0.8, 5 / 6)
+    assert floor_for_precision([o(0.9, False)], 0.5) is None

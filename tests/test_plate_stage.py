@@ -1,0 +1,65 @@
+"""Which frames of a track the plate is read from: ranked by plate quality, never a plate cut by the frame border."""
+
+import numpy as np
+
+from helmetscan.config import PlateSettings
+from helmetscan.models.base import Detection, TextRead
+from helmetscan.pipeline.plate_stage import PlateCandidate, PlateCandidates, PlateStage, plate_quality, touches_edge
+
+
+def test_touches_edge():
+    assert touches_edge((0, 50, 40, 60), (1280, 720))
+    assert touches_edge((1200, 700, 1280, 719), (1280, 720))
+    assert not touches_edge((100, 100, 180, 140), (1280, 720))
+
+
+def test_quality_grows_with_width_sharpness_and_confidence_and_saturates():
+    assert plate_quality(64, 300, 0.8) < plate_quality(128, 300, 0.8) == plate_quality(256, 300, 0.8)
+    assert plate_quality(128, 100, 0.8) < plate_quality(128, 300, 0.8)
+    assert plate_quality(128, 300, 0.4) < plate_quality(128, 300, 0.8)
+
+
+class RecordingReader:
+    """Reads every crop as the same plate and records the width of each crop it was given."""
+
+    def __init__(self):
+        self.widths = []
+
+    def __call__(self, image):
+        self.widths.append(image.shape[1])
+        return TextRead("29B178476", 0.9)
+
+
+def candidate(frame_index, plate_w, sharp, offset_xy=(200, 200), frame_size=(1280, 720)):
+    """A 200 × 300 region whose detector box is a ``plate_w`` px wide textured (sharp) or flat (blurred) patch."""
+    import cv2
+
+    rng = np.random.default_rng(frame_index)
+    region = np.full((200, 300, 3), 120, np.uint8)
+    patch = rng.integers(0, 255, (40, plate_w, 3), dtype=np.uint8)
+    if not sharp:
+        patch = cv2.GaussianBlur(patch, (0, 0), 4)
+    region[100:140, 10:10 + plate_w] = patch
+    return PlateCandidate(1000.0, frame_index, region, offset_xy, frame_size)
+
+
+
+
+def box_detector(region):
+    """The textured patch's box: columns that differ from the flat background on row 120."""
+    cols = np.nonzero(np.any(region[120] != 120, axis=1))[0]
+    return [Detection((float(cols[0]), 100.0, float(cols[-1] + 1), 140.0), 0.8, "license_plate")]
+
+
+def test_the_best_plates_are_read_first_and_edge_plates_never():
+    cands = PlateCandidates(limit=10)
+    for c in [candidate(0, 60, False), candidate(1, 140, False), candidate(2, 150, True),
+              candidate(3, 280, True, offset_xy=(-10, 200))]:  # frame 3's plate starts at the frame's left border
+        cands.offer(c)
+    reader = RecordingReader()
+    stage = PlateStage(box_detector, reader, PlateSettings(max_reads_per_track=2, recognizer="easyocr",
+                                                           tighten=False, upscale_height_px=40))
+    result = stage.read(cands, evidence_frame_index=3)
+    assert reader.widths == [150, 140]  # the wide sharp plate, then the wider of the two blurred ones
+    assert result.reads == 2 and result.plate.text == "29B178476"
+    assert result.xyxy_in_evidence_frame == (0.0, 300.0, 280.0, 340.0)  # located and flagged, but not read
