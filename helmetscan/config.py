@@ -185,9 +185,10 @@ class PlateSettings(_ModelSection):
     ocr_languages: list[str] = setting(_names("en"), "EasyOCR language codes.", "codes")
     allowlist: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "Characters EasyOCR may output.", "characters")
     min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
-    min_plate_conf: float = setting(
-        0.7, "A fused plate below this confidence is `unread` (plate_text.FusedPlate.confidence). Tuned on the rendered "
-             "selection set (plate_sets): our reader's reports are 67 % right at 0.7, 47 % at 0.5.", "0..1", ge=0,
+    min_plate_conf: float | None = setting(
+        None, "A fused plate below this confidence is `unread` (plate_text.FusedPlate.confidence). Empty: by reader, "
+              "0.7 for ours (tuned on the rendered selection set of plate_sets: its reports are 67 % right at 0.7, "
+              "47 % at 0.5), 0.5 for EasyOCR and Tesseract (the floor used with EasyOCR before).", "0..1", ge=0,
         le=1
     )
     two_row_max_aspect: float = setting(
@@ -217,6 +218,12 @@ class PlateSettings(_ModelSection):
     def _formats_known(self) -> "PlateSettings":
         self.plate_formats()  # raises ValueError naming an unknown format
         return self
+
+    def plate_floor(self) -> float:
+        """The confidence floor of a fused plate: ``min_plate_conf``, or the default of the configured reader."""
+        if self.min_plate_conf is not None:
+            return self.min_plate_conf
+        return 0.7 if self.recognizer == "helmetscan" else 0.5
 
     def plate_formats(self):
         """The accepted formats, compiled (:func:`helmetscan.pipeline.plate_formats.compile_formats`)."""

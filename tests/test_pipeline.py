@@ -45,9 +45,13 @@ def make_ocr(texts):
     return lambda image: TextRead(next(calls, "TN05AT7024"), 0.8)
 
 
+#: The fake reader gives one confidence per read, like EasyOCR: judged with EasyOCR's floor.
+ONE_CONFIDENCE_READER = Settings(plates={"recognizer": "easyocr"})
+
+
 def runner(detector=stage1, verifier=None, plate_detector=plates, ocr=None, settings=None):
     models = Models(detector, verifier or FakeStage2(), plate_detector, ocr or make_ocr([]), {"fake.pt": "ab" * 32})
-    return BatchRunner(settings or Settings(), models)
+    return BatchRunner(settings or ONE_CONFIDENCE_READER, models)
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ def evaluate(folder: Path, reader, settings) -> tuple[list[Outcome], float]:
     ms = (time.perf_counter() - t0) * 1000 / max(1, len(images))
     out = []
     for (file, truth), crop_read in zip(rows, reads):
-        fused = fuse_reads([crop_read.read], reader.formats, 0.0, settings.min_plate_conf)  # one read: the plate floor
+        fused = fuse_reads([crop_read.read], reader.formats, 0.0, settings.plate_floor())  # one read: the plate floor
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", crop_read.read.text,
                            crop_read.read.confidence, fused.status is not PlateStatus.UNREAD))
     return out, ms

@@ -183,7 +183,7 @@ class PlateStage:
         crop_reads = self.reader.read([p.crop for p in chosen], [p.frame_index for p in chosen])
         reads = [_Read(plate, r.read, r.upscaled) for plate, r in zip(chosen, crop_reads)]
         fused = fuse_reads([r.read for r in reads], self.formats, self.settings.min_ocr_conf,
-                           self.settings.min_plate_conf)
+                           self.settings.plate_floor())
         in_evidence = [p for p in located if p.frame_index == evidence_frame_index]
         evidence_xyxy = in_evidence[0].xyxy if in_evidence else None
         if not reads:
