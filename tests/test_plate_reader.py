@@ -55,7 +55,7 @@ def reader():
 
 
 #: Regression floors for the shipped model, a little under what it measured (weights/PLATE_READER.md): character
-#: accuracy 0.68 and 2 of 16 exact on the shipped rendered crops, character accuracy 0.52 on the real held-aside crops.
+#: accuracy 0.71 and 2 of 16 exact on the shipped rendered crops, character accuracy 0.55 on the real held-aside crops.
 MIN_RENDERED_CHAR_ACC, MIN_RENDERED_EXACT, MIN_REAL_CHAR_ACC = 0.6, 1 / 16, 0.45
 
 
