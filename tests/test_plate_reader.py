@@ -1,7 +1,6 @@
 """Our plate recogniser and the plate commands, on rendered Korean plates shipped with the tests and on real
 Vietnamese plates from ../shared that the recogniser never trained on (the ``eval`` split of the labels)."""
 
-import csv
 import json
 
 import numpy as np
@@ -77,19 +76,13 @@ def test_reads_rendered_korean_plates_in_fonts_it_never_trained_on(reader):
 @pytest.fixture(scope="module")
 def real_eval(tmp_path_factory):
     """The held-aside real crops, cut from ../shared and flipped back where the dataset mirrored them."""
-    import cv2
+    from helmetscan.modelling.plate_sets import export_real
 
     rows = [r for r in read_labels() if r["split"] == "eval" and r["text"] != "?"]
     crops = tmp_path_factory.mktemp("crops")
     cut_plate_crops(HCMUTE, crops, only={r["crop"] for r in rows})
     folder = tmp_path_factory.mktemp("real_eval")
-    with (folder / "labels.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "text"])
-        for i, r in enumerate(rows):
-            image = cv2.imread(str(crops / r["crop"]))
-            cv2.imwrite(str(folder / f"{i:03d}.png"), image[:, ::-1] if r["mirrored"] == "1" else image)
-            w.writerow([f"{i:03d}.png", r["text"]])
+    assert export_real(crops, folder, "eval") == len(rows)
     return folder
 
 

@@ -83,6 +83,17 @@ def cut_plate_crops(dataset_dir: Path, out_dir: Path, min_width_px: int = MIN_WI
     return written
 
 
+def load_crop(crops_dir: Path, row: dict[str, str]):
+    """The crop a labels row names ((h, w, 3) uint8 BGR, from ``crops_dir``), flipped back left-right when the dataset
+    mirrored it (its flip augmentation), so the plate reads as it was; ``None`` when the crop is not there."""
+    import cv2
+
+    crop = cv2.imread(str(crops_dir / row["crop"]))
+    if crop is not None and row.get("mirrored") == "1":
+        crop = crop[:, ::-1].copy()
+    return crop
+
+
 def read_labels(path: Path = LABELS_CSV) -> list[dict[str, str]]:
     """Rows of the labels CSV (``crop``, ``text``, ``split``, ``mirrored``), unreadable (``?``) rows included."""
     with path.open(newline="", encoding="utf-8") as f:

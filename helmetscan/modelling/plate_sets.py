@@ -19,7 +19,7 @@ import csv
 import random
 from pathlib import Path
 
-from helmetscan.modelling.plate_crops import read_labels
+from helmetscan.modelling.plate_crops import load_crop, read_labels
 
 #: Seed of the rendered evaluation set (training renders use seeds 0 and 1000: plate_train.main).
 RENDER_SEED = 2024
@@ -54,11 +54,9 @@ def export_real(crops_dir: Path, out: Path, split: str = "eval") -> int:
     for row in read_labels():
         if row["split"] != split or row["text"] == "?":
             continue
-        crop = cv2.imread(str(crops_dir / row["crop"]))
+        crop = load_crop(crops_dir, row)
         if crop is None:
             raise FileNotFoundError(f"{crops_dir / row['crop']}: labelled crop missing")
-        if row.get("mirrored") == "1":
-            crop = crop[:, ::-1]
         name = Path(row["crop"]).name
         cv2.imwrite(str(out / name), crop)
         rows.append((name, row["text"]))

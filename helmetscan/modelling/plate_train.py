@@ -76,18 +76,16 @@ def real_set(crops_dir: Path, split: str, copies: int, seed: int) -> tuple[np.nd
     crop box, blur and brightness on all but the first copy). Unreadable (``?``) rows are skipped."""
     import cv2
 
-    from helmetscan.modelling.plate_crops import read_labels
+    from helmetscan.modelling.plate_crops import load_crop, read_labels
 
     rng = random.Random(seed)
     images, texts = [], []
     for row in read_labels():
         if row["split"] != split or row["text"] == "?":
             continue
-        crop = cv2.imread(str(crops_dir / row["crop"]))
+        crop = load_crop(crops_dir, row)
         if crop is None:
             continue
-        if row.get("mirrored") == "1":  # the dataset's flip augmentation: show the plate as it was
-            crop = crop[:, ::-1].copy()
         for c in range(copies):
             im = crop
             if c:

@@ -32,6 +32,18 @@ class TextRead(NamedTuple):
     char_confidences: tuple[float, ...] | None = None
 
 
+def read_rows(image: np.ndarray, recognise, two_row_max_aspect: float) -> TextRead:
+    """Read ``image`` ((H, W, 3) uint8 BGR, a plate crop) with ``recognise`` (image → :class:`TextRead`) whole, or,
+    when narrower than ``two_row_max_aspect`` (width / height), as two rows (top half, bottom half) joined by a
+    space, with the lower of the two confidences. For recognisers that read one line of text (EasyOCR, Tesseract)."""
+    h, w = image.shape[:2]
+    if w / max(1, h) >= two_row_max_aspect:
+        return recognise(image)
+    top = recognise(image[: h // 2])
+    bottom = recognise(image[h // 2 :])
+    return TextRead(f"{top.text} {bottom.text}".strip(), min(top.confidence, bottom.confidence))
+
+
 class Detector(Protocol):
     """Finds boxes in one image."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.errors import WeightsError
-from helmetscan.models.base import TextRead
+from helmetscan.models.base import TextRead, read_rows
 
 
 class EasyOcrRecognizer:
@@ -58,9 +58,4 @@ class EasyOcrRecognizer:
 
     def __call__(self, image: np.ndarray) -> TextRead:
         """Read ``image`` ((H, W, 3) uint8 BGR, an upscaled plate crop): raw text and the lowest piece confidence."""
-        h, w = image.shape[:2]
-        if w / max(1, h) >= self.two_row_max_aspect:
-            return self._recognise(image)
-        top = self._recognise(image[: h // 2])
-        bottom = self._recognise(image[h // 2 :])
-        return TextRead(f"{top.text} {bottom.text}".strip(), min(top.confidence, bottom.confidence))
+        return read_rows(image, self._recognise, self.two_row_max_aspect)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from helmetscan.errors import WeightsError
-from helmetscan.models.base import TextRead
+from helmetscan.models.base import TextRead, read_rows
 
 #: Page segmentation mode 7: "treat the image as a single text line" (Tesseract manual, ``--psm``); a two-row plate is
 #: read row by row.
@@ -51,9 +51,4 @@ class TesseractRecognizer:
 
     def __call__(self, image: np.ndarray) -> TextRead:
         """Read ``image`` ((H, W, 3) uint8 BGR, an upscaled plate crop): raw text and the lowest word confidence."""
-        h, w = image.shape[:2]
-        if w / max(1, h) >= self.two_row_max_aspect:
-            return self._recognise(image)
-        top = self._recognise(image[: h // 2])
-        bottom = self._recognise(image[h // 2 :])
-        return TextRead(f"{top.text} {bottom.text}".strip(), min(top.confidence, bottom.confidence))
+        return read_rows(image, self._recognise, self.two_row_max_aspect)

@@ -14,7 +14,7 @@ from helmetscan.geometry import Box, area, extend_down, pad, shift, union_box
 from helmetscan.models.base import Detector, TextRecognizer
 from helmetscan.pipeline.association import pick_plate
 from helmetscan.pipeline.plate_reading import CropReader
-from helmetscan.pipeline.plate_text import FusedPlate, PlateRead, fuse_reads
+from helmetscan.pipeline.plate_text import FusedPlate, fuse_reads
 
 #: Padding around the rider ∪ motorcycle region kept for plate reading, as a share of its size (our choice: a plate
 #: on the box edge stays whole).
@@ -133,13 +133,6 @@ class LocatedPlate:
     at_edge: bool
 
 
-@dataclass(frozen=True)
-class _Read:
-    plate: LocatedPlate
-    read: PlateRead
-    upscaled: np.ndarray
-
-
 class PlateStage:
     """Locates and reads a track's plate.
 
@@ -151,10 +144,8 @@ class PlateStage:
 
     def __init__(self, detector: Detector, recognizer: TextRecognizer, settings: PlateSettings):
         self.detector = detector
-        self.recognizer = recognizer
         self.settings = settings
         self.reader = CropReader(recognizer, settings)
-        self.formats = self.reader.formats
         self._plate_labels = {r.lower() for r in settings.roles.plate}
 
     def locate(self, candidate: PlateCandidate) -> LocatedPlate | None:
@@ -180,14 +171,13 @@ class PlateStage:
         located = [p for p in map(self.locate, candidates.in_frame_order()) if p is not None]
         usable = sorted((p for p in located if not p.at_edge), key=lambda p: -p.quality)
         chosen = usable[: self.settings.max_reads_per_track]
-        crop_reads = self.reader.read([p.crop for p in chosen], [p.frame_index for p in chosen])
-        reads = [_Read(plate, r.read, r.upscaled) for plate, r in zip(chosen, crop_reads)]
-        fused = fuse_reads([r.read for r in reads], self.formats, self.settings.min_ocr_conf,
+        reads = list(zip(chosen, self.reader.read([p.crop for p in chosen], [p.frame_index for p in chosen])))
+        fused = fuse_reads([r.read for _, r in reads], self.reader.formats, self.settings.min_ocr_conf,
                            self.settings.plate_floor())
         in_evidence = [p for p in located if p.frame_index == evidence_frame_index]
         evidence_xyxy = in_evidence[0].xyxy if in_evidence else None
         if not reads:
             return PlateResult(fused, None, None, evidence_xyxy, 0)
-        agreeing = [r for r in reads if r.read.text == fused.text] or reads
-        best = max(agreeing, key=lambda r: (r.read.confidence, r.plate.quality))
-        return PlateResult(fused, best.plate.crop, best.upscaled, evidence_xyxy, len(reads))
+        agreeing = [(p, r) for p, r in reads if r.read.text == fused.text] or reads
+        plate, best = max(agreeing, key=lambda pr: (pr[1].read.confidence, pr[0].quality))
+        return PlateResult(fused, plate.crop, best.upscaled, evidence_xyxy, len(reads))

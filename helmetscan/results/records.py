@@ -88,7 +88,8 @@ class PlateRecord(_Record):
     format: str | None = documented(description="Plate format the text matches (`plates.formats`).")
     confidence: float = documented(description="Support of the least supported character: summed per-character "
                                                "confidence of the reads agreeing there over the reads of the fused "
-                                               "format and length, times that group's share of all votes.",
+                                               "format and length, times that group's share of all votes, and "
+                                               "at most the group's mean read confidence times that share.",
                                    unit="0..1")
     char_confidences: list[float] = documented(list, "The same support for each character of `text` (schema 3).",
                                                "0..1 each")
