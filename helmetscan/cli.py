@@ -556,31 +556,48 @@ def evaluate_cmd(
 
 @app.command("check-violations")
 def check_violations_cmd(
-    configs: Annotated[list[Path], typer.Argument(help="Settings TOML files to compare (e.g. helmetscan/configs/stage1-*.toml).")],
+    configs: Annotated[list[Path], typer.Argument(help="Settings TOML files to compare (e.g. helmetscan/configs/*.toml).")],
     clip: Annotated[Optional[Path], typer.Option(help="Clip with a YOLO label file per frame.")] = None,
     labels: Annotated[Optional[Path], typer.Option(help="Folder of the clip's labels (frame_NNNNNN.txt).")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="data.yaml whose test riders are checked frame by frame.")] = None,
-    sample: Annotated[int, typer.Option(help="Test images sampled (seeded) for the rider check; 0 = all.")] = 150,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs and violations.md/csv.")] = Path("violation_check"),
+    people: Annotated[bool, typer.Option(help="Check every labelled head of the stage-1 test split, per person.")] = True,
+    sample: Annotated[int, typer.Option(help="Test images sampled (seeded) for the per-person check; 0 = all.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs and the tables.")] = Path("violation_check"),
 ) -> None:
-    """Compare stage-1 choices at violation level: reported riders judged against labels (precision first)."""
+    """Compare configurations at violation level, per person: reported bare heads judged against labels (precision
+    first), on the labelled clip and on the stage-1 test split (by source, head size and view)."""
     import pandas as pd
 
     from helmetscan.fielddoc import markdown_table
-    from helmetscan.modelling.evaluate import read_split
-    from helmetscan.modelling.violation_check import check_clip, check_riders, summary_rows
+    from helmetscan.modelling.person_check import check_people, size_bins, split_samples, summarise
+    from helmetscan.modelling.violation_check import check_clip, summary_rows
 
     if (clip is None) != (labels is None):
         _fail("--clip and --labels go together", 2)
     settings_list = [(config, _settings(config, {})) for config in configs]
+
+    def md(frame) -> str:
+        frame = frame.round(3)
+        return markdown_table(list(frame.columns), frame.astype(object).where(frame.notna(), None).values.tolist())
+
     try:
-        images = read_split(data, "test") if data else None
+        samples = split_samples("test") if people else None
         rows = []
         for config, settings in settings_list:
             console.print(f"checking {config}", highlight=False)
             clip_score = check_clip(settings, clip, labels, out / config.stem) if clip else None
-            rider_score = check_riders(settings, images, sample or None) if images else None
-            rows.append(summary_rows(config.stem, clip_score, rider_score))
+            summary = None
+            if samples:
+                table = check_people(settings, samples, sample or None)
+                (out / config.stem).mkdir(parents=True, exist_ok=True)
+                table.to_csv(out / config.stem / "people.csv", index=False)
+                summary = summarise(table)
+                parts = [("all", summary), ("by source", summarise(table, "source")),
+                         ("by head size", summarise(size_bins(table), "head px")),
+                         ("by view (heads labelled by eye)", summarise(table[table.view.notna()], "view"))]
+                text = "".join(f"### {config.stem}: {name}\n\n{md(frame)}\n" for name, frame in parts)
+                (out / config.stem / "people.md").write_text(text, encoding="utf-8")
+                out_console.print(text, markup=False, highlight=False)
+            rows.append(summary_rows(config.stem, clip_score, summary))
     except ConfigError as exc:
         _fail(str(exc), 2)
     except (HelmetscanError, OSError) as exc:

@@ -89,19 +89,33 @@ class DetectorSettings(_ModelSection):
 
 
 class RiderRule(_Section):
-    """When a person counts as a motorcycle rider (used only when stage 1 has no ``rider`` class).
+    """When a person rides a motorcycle (used only when stage 1 has no ``rider`` class): see
+    :func:`helmetscan.pipeline.riders.riding_score`.
 
-    Our heuristic, tuned on the footage in ``../shared/footage`` and ``bikes.mp4``: the person's box must overlap a
-    motorcycle box by a share of the *motorcycle* box, the person's horizontal centre must lie over the motorcycle, and the
-    person's top must be above the motorcycle's top (a rider sits on it; a pedestrian behind a parked motorcycle is not).
+    Our heuristic, set by hand from the geometry of seated riders and checked on the footage in ``../shared/footage``
+    and ``bikes.mp4`` (a parked motorcycle beside pedestrians): the person's centre lies over the motorcycle, their top
+    is above its top, their bottom lies between ``min_seat_depth`` below its top and ``max_feet_below`` below its
+    bottom (shares of the motorcycle's height), and enough of the person box lies over it. A pillion is judged like the
+    rider: no share of the *motorcycle* box is required (a pillion covers little of it).
     """
 
     min_motorcycle_conf: float = setting(0.35, "Motorcycle boxes below this confidence are ignored.", "0..1", ge=0, le=1)
-    min_overlap_of_motorcycle: float = setting(
-        0.25, "Intersection / motorcycle box area; higher rejects passers-by, may drop riders.", "0..1", ge=0, le=1
+    min_overlap_of_person: float = setting(
+        0.15, "Intersection / person box area; higher rejects passers-by, may drop riders.", "0..1", ge=0, le=1
     )
     centre_margin: float = setting(
         0.1, "Share of the motorcycle width the person's centre may lie outside its box.", "0..1", ge=0, le=1
+    )
+    min_seat_depth: float = setting(
+        0.3, "The person's bottom lies at least this share of the motorcycle height below its top.", "0..1", ge=0, le=1
+    )
+    max_nested_share: float = setting(
+        0.7, "Rider-class boxes lying at least this share inside another are one motorcycle (merged).", "0..1", gt=0,
+        le=1
+    )
+    max_feet_below: float = setting(
+        0.25, "The person's bottom lies at most this share of the motorcycle height below its bottom.", "0..2", ge=0,
+        le=2
     )
 
 
@@ -128,21 +142,45 @@ class VerificationSettings(_ModelSection):
     agnostic_nms: bool = setting(True, "Class-agnostic NMS: one head box even when both head classes fire on it.")
     crop_padding: float = setting(0.15, "Padding around the rider box, as a share of its size.", "0..1", ge=0, le=1)
     head_region_fraction: float = setting(
-        0.4, "Top share of the rider box in which that rider's own head must lie.", "0..1", gt=0, le=1
+        0.4, "Top share of a person (or rider-class) box in which that person's head must lie.", "0..1", gt=0, le=1
     )
-    min_head_inside: float = setting(0.6, "Share of the head box that must lie inside the rider box.", "0..1", ge=0,
-                                     le=1)
+    min_head_inside: float = setting(0.6, "Share of the head box that must lie inside the person (or rider) box.",
+                                     "0..1", ge=0, le=1)
+    min_head_size_ratio: float = setting(
+        0.5, "A head smaller than this share of the largest head on the motorcycle is someone behind it, not a "
+        "passenger.", "0..1", ge=0, le=1
+    )
+    min_head_px: float = setting(
+        12.0, "Heads whose longer side is below this are too small to judge: the person stays unknown, never a "
+        "violation.", "px", ge=0
+    )
+    person_match_distance: float = setting(
+        0.25, "Farthest a head may lie from a person's mean place on the motorcycle (share of its box) and still be "
+        "that person.", "0..1", gt=0, le=1
+    )
+    heads_from: Literal["stage2", "stage1"] = setting(
+        "stage2", "Where head boxes come from: `stage2` runs `model` on each motorcycle's crop; `stage1` takes the "
+        "stage-1 model's own head boxes (a model with head classes, e.g. helmet4n) and runs no second detector."
+    )
+    classifier: str = setting(
+        "", "Head classifier that re-judges each head the model finds (our `helmet_cls.pt`); empty: the model's own "
+        "head classes decide.", "file"
+    )
+    classifier_conf: float = setting(
+        0.5, "Below this classifier probability a head is unknown (abstain), never a violation.", "0..1", ge=0, le=1
+    )
     max_checks_per_track: int = setting(8, "Upper bound on stage-2 runs per track.", "frames", ge=1)
     settle_margin: int = setting(
-        3, "A track's verdict is settled (no more checks) once one side leads by this many frames.", "frames", ge=1
+        3, "A track is settled (no more checks) once, for each of its people, one head state leads by this many "
+        "frames.", "frames", ge=1
     )
     roles: VerifierRoles = Field(default_factory=VerifierRoles)
 
 
 class DecisionSettings(_Section):
-    """Per-track verdict: one rider track gives at most one violation."""
+    """Per-person verdicts; a motorcycle track with at least one bare-headed person is one violation."""
 
-    min_no_helmet_frames: int = setting(2, "Verified no-helmet frames a violation needs at least.", "frames", ge=1)
+    min_no_helmet_frames: int = setting(2, "Verified no-helmet frames a person needs at least to be bare-headed (and helmeted frames to be helmeted).", "frames", ge=1)
     min_no_helmet_share: float = setting(
         0.5, "No-helmet frames must be MORE than this share of the frames the head was seen.", "0..1", ge=0, le=1
     )

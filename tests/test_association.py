@@ -1,91 +1,155 @@
+"""Person ↔ motorcycle association and head attachment: pure geometry on pixel boxes, one table per situation."""
+
+import numpy as np
 import pytest
 
-from helmetscan.pipeline.association import assign_head, pick_plate
 from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
 from helmetscan.models.base import Detection
-from helmetscan.pipeline.riders import find_riders
-from helmetscan.pipeline.verification import HeadState, Verifier, classify_heads
+from helmetscan.pipeline.association import assign_head, attach_heads, pick_plate
+from helmetscan.pipeline.riders import RiddenMotorcycle, find_riders
+from helmetscan.pipeline.verification import HeadState, Verifier, head_state
 
 RIDER = (100.0, 100.0, 300.0, 500.0)  # front rider: 200 px wide, 400 px tall
 OWN_HELMET = Detection((160, 90, 240, 170), 0.80, "with helmet")
 
 
-def head(xyxy, conf, label):
+def det(xyxy, conf, label):
     return Detection(tuple(map(float, xyxy)), conf, label)
 
 
-@pytest.mark.parametrize(
-    ("heads", "expected"),
-    [
-        ([OWN_HELMET], OWN_HELMET),
-        # bare head of a pillion behind the front rider: up and to the side, partly outside the rider box
-        ([OWN_HELMET, head((250, 60, 330, 140), 0.9, "without helmet")], OWN_HELMET),
-        # same, listed first and more confident: still not charged to the front rider
-        ([head((250, 60, 330, 140), 0.95, "without helmet"), OWN_HELMET], OWN_HELMET),
-        # a head low in the box (a child in front, a knee) is not the rider's head
-        ([head((170, 350, 230, 410), 0.9, "without helmet")], None),
-        # a head entirely beside the rider (another road user) is not theirs
-        ([head((320, 100, 380, 160), 0.9, "without helmet")], None),
-        ([], None),
-    ],
-)
-def test_assign_head(heads, expected):
-    assert assign_head(RIDER, heads, head_region_fraction=0.4, min_head_inside=0.6) == expected
+def riders(*dets):
+    return find_riders(list(dets), DetectorRoles(), RiderRule())
 
 
-def test_bare_head_behind_helmeted_rider_gives_with_helmet_verdict():
-    """End to end through the Verifier: the stage-2 model sees both heads in the padded crop."""
-    import numpy as np
-
-    crop_seen = {}
-
-    def fake_stage2(crop):
-        crop_seen["shape"] = crop.shape
-        # boxes in crop pixels: the crop starts at (70, 40) for RIDER padded by 0.15 in a 640x640 frame
-        return [head((90, 50, 170, 130), 0.8, "with helmet"), head((180, 20, 260, 100), 0.9, "without helmet")]
-
-    verifier = Verifier(fake_stage2, VerificationSettings())
-    verdict = verifier.verify(np.zeros((640, 640, 3), np.uint8), RIDER, 0.7, frame_index=3, timestamp_s=0.6)
-    assert crop_seen["shape"] == (520, 260, 3)
-    assert verdict.state is HeadState.WITH_HELMET
-    assert verdict.head_xyxy == (160, 90, 240, 170)
-    assert verdict.confidence == pytest.approx(0.8)
-
-
-def test_unknown_stage2_label_is_an_error():
-    with pytest.raises(ValueError, match="neither head role"):
-        classify_heads([head((160, 90, 240, 170), 0.8, "cap")], RIDER, VerificationSettings())
-
-
-def test_pick_plate_takes_the_most_confident_plate_inside_the_region():
-    region = (0, 0, 300, 600)
-    plates = [head((50, 500, 150, 540), 0.6, "plate"), head((100, 520, 200, 560), 0.8, "plate"),
-              head((400, 520, 500, 560), 0.99, "plate")]
-    assert pick_plate(plates, region).confidence == pytest.approx(0.8)
-    assert pick_plate([plates[2]], region) is None
+MOTO = det((80, 300, 320, 600), 0.8, "motorcycle")
 
 
 @pytest.mark.parametrize(
     ("person", "motorcycle", "is_rider"),
     [
-        ((100, 100, 300, 500), (80, 300, 320, 600), True),  # sits on it: head above, centred, covers its top
-        ((100, 100, 300, 500), (80, 300, 320, 600, 0.2), False),  # motorcycle too unsure
-        ((400, 100, 600, 500), (80, 300, 320, 600), False),  # walks beside it
+        ((100, 100, 300, 580), (80, 300, 320, 600), True),  # sits on it: head above, centred, feet at its bottom
+        ((100, 100, 300, 580), (80, 300, 320, 600, 0.2), False),  # motorcycle too unsure
+        ((400, 100, 600, 600), (80, 300, 320, 600), False),  # walks beside it
         ((100, 350, 300, 700), (80, 300, 320, 600), False),  # person's top below the motorcycle top
-        ((100, 100, 300, 320), (80, 300, 320, 600), False),  # overlaps a sliver only
+        ((100, 100, 300, 320), (80, 300, 320, 600), False),  # ends above the seat: someone behind, not on it
+        ((100, 100, 300, 760), (80, 300, 320, 600), False),  # feet far below the wheels: standing in front of it
     ],
 )
 def test_rider_rule(person, motorcycle, is_rider):
     moto_conf = motorcycle[4] if len(motorcycle) == 5 else 0.8
-    dets = [Detection(tuple(map(float, person)), 0.9, "person"),
-            Detection(tuple(map(float, motorcycle[:4])), moto_conf, "motorcycle")]
-    riders = find_riders(dets, DetectorRoles(), RiderRule())
-    assert (len(riders) == 1) is is_rider
+    found = riders(det(person, 0.9, "person"), det(motorcycle[:4], moto_conf, "motorcycle"))
+    assert (len(found) == 1) is is_rider
     if is_rider:
-        assert riders[0].motorcycle_xyxy == tuple(map(float, motorcycle[:4]))
+        assert found[0].motorcycle_xyxy == tuple(map(float, motorcycle[:4]))
+        assert found[0].people == (tuple(map(float, person)),)
+
+
+def test_rider_and_pillion_are_both_people_of_one_motorcycle():
+    # rear view: the pillion (nearer, lower, larger) covers much of the motorcycle; the rider shows above
+    rider = det((130, 60, 270, 560), 0.9, "person")
+    pillion = det((110, 140, 290, 590), 0.9, "person")
+    found = riders(rider, pillion, MOTO)
+    assert len(found) == 1 and len(found[0].people) == 2
+    assert found[0].xyxy == (80.0, 60.0, 320.0, 600.0)  # motorcycle ∪ people
+
+
+def test_three_people_on_one_motorcycle():
+    # side view: child in front, rider, pillion behind, all seated
+    people = [det((90, 200, 160, 560), 0.8, "person"), det((140, 110, 230, 590), 0.9, "person"),
+              det((210, 130, 300, 590), 0.85, "person")]
+    found = riders(*people, MOTO)
+    assert len(found) == 1 and len(found[0].people) == 3
+
+
+def test_pedestrian_beside_a_parked_motorcycle_is_no_rider():
+    pedestrian = det((330, 150, 420, 640), 0.9, "person")  # beside it, feet below its wheels
+    assert riders(pedestrian, MOTO) == []
+
+
+def test_parked_motorcycle_alone_is_not_tracked():
+    assert riders(MOTO) == []
+
+
+def test_rider_behind_another_motorcycle_goes_to_their_own():
+    # a far motorcycle (higher, smaller) seen above a near one; its rider's box overlaps the near motorcycle's top
+    near = det((60, 300, 360, 700), 0.9, "motorcycle")
+    far = det((150, 200, 270, 380), 0.8, "motorcycle")
+    far_rider = det((160, 90, 260, 375), 0.9, "person")
+    found = riders(near, far, far_rider)
+    assert len(found) == 1 and found[0].motorcycle_xyxy == far.xyxy
 
 
 def test_rider_class_needs_no_motorcycle():
-    roles = DetectorRoles(rider=["rider"])
-    riders = find_riders([Detection((0.0, 0.0, 10.0, 20.0), 0.7, "rider")], roles, RiderRule())
-    assert [(r.xyxy, r.motorcycle_xyxy) for r in riders] == [((0.0, 0.0, 10.0, 20.0), None)]
+    found = find_riders([det((0, 0, 10, 20), 0.7, "rider")], DetectorRoles(rider=["rider"]), RiderRule())
+    assert [(r.xyxy, r.motorcycle_xyxy, r.regions) for r in found] == [((0.0, 0.0, 10.0, 20.0), None,
+                                                                        ((0.0, 0.0, 10.0, 20.0),))]
+
+
+@pytest.mark.parametrize(
+    ("heads", "expected"),
+    [
+        ([OWN_HELMET], [OWN_HELMET]),
+        # a pillion's bare head beside the rider's, same size: a person of this motorcycle, judged on its own
+        ([OWN_HELMET, det((230, 80, 300, 150), 0.9, "without helmet")],
+         [OWN_HELMET, det((230, 80, 300, 150), 0.9, "without helmet")]),
+        # a small bare head over the rider's shoulder: someone far behind, not a passenger
+        ([OWN_HELMET, det((240, 100, 270, 130), 0.9, "without helmet")], [OWN_HELMET]),
+        # a head low in the box (a false box on a knee) is nobody's head
+        ([det((170, 350, 230, 410), 0.9, "without helmet")], []),
+        # a head entirely beside the motorcycle (another road user)
+        ([det((320, 100, 380, 160), 0.9, "without helmet")], []),
+        ([], []),
+    ],
+)
+def test_attach_heads(heads, expected):
+    assert attach_heads([RIDER], heads, head_region_fraction=0.4, min_head_inside=0.6,
+                        min_head_size_ratio=0.5) == expected
+
+
+def test_assign_head_still_picks_one_head_per_box():
+    behind = det((250, 60, 330, 140), 0.95, "without helmet")
+    assert assign_head(RIDER, [behind, OWN_HELMET]) == OWN_HELMET
+
+
+def test_verifier_judges_every_head_on_the_motorcycle():
+    """End to end through the Verifier: stage 2 sees rider and pillion in the padded crop and each gets a verdict."""
+    crop_seen = {}
+
+    def fake_stage2(crop):
+        crop_seen["shape"] = crop.shape
+        # boxes in crop pixels: the crop starts at (70, 40) for RIDER padded by 0.15 in a 640x640 frame
+        return [det((90, 50, 170, 130), 0.8, "with helmet"), det((150, 55, 220, 125), 0.9, "without helmet")]
+
+    verdicts = Verifier(fake_stage2, VerificationSettings()).verify(
+        np.zeros((640, 640, 3), np.uint8), RiddenMotorcycle(RIDER, 0.7), frame_index=3, timestamp_s=0.6)
+    assert crop_seen["shape"] == (520, 260, 3)
+    assert [(v.state, v.head_xyxy) for v in verdicts] == [(HeadState.WITH_HELMET, (160, 90, 240, 170)),
+                                                         (HeadState.WITHOUT_HELMET, (220, 95, 290, 165))]
+    assert verdicts[1].confidence == pytest.approx(0.9) and verdicts[1].rider_confidence == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize(("side", "state"), [(11.9, HeadState.UNKNOWN), (12.0, HeadState.WITHOUT_HELMET)])
+def test_heads_below_the_size_floor_are_unknown(side, state):
+    assert head_state(det((0, 0, side, side * 0.8), 0.9, "without helmet"), VerificationSettings(min_head_px=12)) \
+        is state
+
+
+def test_unknown_stage2_label_is_an_error():
+    with pytest.raises(ValueError, match="neither head role"):
+        head_state(det((160, 90, 240, 170), 0.8, "cap"), VerificationSettings())
+
+
+def test_pick_plate_takes_the_most_confident_plate_inside_the_region():
+    region = (0, 0, 300, 600)
+    plates = [det((50, 500, 150, 540), 0.6, "plate"), det((100, 520, 200, 560), 0.8, "plate"),
+              det((400, 520, 500, 560), 0.99, "plate")]
+    assert pick_plate(plates, region).confidence == pytest.approx(0.8)
+    assert pick_plate([plates[2]], region) is None
+
+
+def test_a_rider_box_inside_a_rider_and_pillion_box_is_the_same_motorcycle():
+    both = det((500, 330, 640, 590), 0.8, "rider")  # rider, pillion and motorcycle
+    front = det((548, 335, 640, 585), 0.6, "rider")  # the pillion's rider boxed again on their own
+    beside = det((300, 330, 440, 590), 0.7, "rider")  # another motorcycle alongside
+    found = find_riders([front, both, beside], DetectorRoles(rider=["rider"]), RiderRule())
+    assert sorted(r.xyxy for r in found) == [(300.0, 330.0, 440.0, 590.0), (500.0, 330.0, 640.0, 590.0)]

@@ -45,8 +45,8 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     record = json.loads((folder / "record.json").read_text())
     assert record["source"]["sha256"] == __import__("hashlib").sha256(FOOTAGE.read_bytes()).hexdigest()
     assert record["plate"]["votes"]["TN05AT7024"] > 0
-    assert record["schema_version"] == 3 and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
-                                                                                          "with_helmet", "not_seen"}
+    assert record["schema_version"] == 4 and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
+                                                                                          "with_helmet", "unknown"}
     assert set(record["models"]) == {"yolov8n-coco.onnx", "yolov12m-helmet.pt", "license_plate_detector.pt",
                                      "easyocr/craft_mlt_25k.pth", "easyocr/english_g2.pth"}
     for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"):

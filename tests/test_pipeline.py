@@ -188,3 +188,35 @@ def test_video_keys_are_safe_and_carry_the_content_hash(path, sha256, key):
 def fake_models(settings):
     """The fake models as a factory (what a Ray actor calls once to load its models)."""
     return Models(stage1, FakeStage2(), plates, make_ocr([]), {"fake.pt": "ab" * 32})
+
+
+class RiderAndPillion:
+    """Two heads side by side at the top of the motorcycle crop: the rider's helmeted, the pillion's bare."""
+
+    def __call__(self, crop):
+        h, w = crop.shape[:2]
+        return [Detection((w * 0.22, h * 0.08, w * 0.42, h * 0.2), 0.9, "with helmet"),
+                Detection((w * 0.5, h * 0.13, w * 0.7, h * 0.25), 0.8, "without helmet")]
+
+
+def two_people(image):
+    return [Detection((100.0, 40.0, 150.0, 200.0), 0.9, "person"),  # rider
+            Detection((140.0, 45.0, 185.0, 205.0), 0.9, "person"),  # pillion
+            Detection((90.0, 120.0, 190.0, 230.0), 0.8, "motorcycle")]
+
+
+def test_a_bare_headed_pillion_behind_a_helmeted_rider_is_one_violation_listing_both(tmp_path, clip):
+    batch = runner(detector=two_people, verifier=RiderAndPillion())
+    result = batch.run_video(clip, tmp_path / "out", "clip")
+    assert result.counts.riders_tracked == 1 and result.counts.violations == 1
+    _, [record] = load_results(tmp_path / "out")
+    assert record.people_without_helmet == 1
+    assert [(p.person_id, p.verdict, p.position) for p in record.people] == [
+        (1, HeadState.WITH_HELMET, "left"), (2, HeadState.WITHOUT_HELMET, "right")]
+    assert all(p.role == "rider or passenger" and p.head_xyxy is not None for p in record.people)
+    assert record.head_xyxy == record.people[1].head_xyxy  # the evidence head is the pillion's
+    assert {v.person_id for v in record.decision.verdicts} == {1, 2}
+    from helmetscan.results.report import csv_rows
+
+    [row] = csv_rows([record])
+    assert row["people_without_helmet"] == 1 and row["people_seen"] == 2

@@ -1,10 +1,10 @@
 from helmetscan.config import TrackingSettings
-from helmetscan.pipeline.riders import Rider
+from helmetscan.pipeline.riders import RiddenMotorcycle
 from helmetscan.pipeline.tracking import RiderTracker
 
 
 def moving(x, conf=0.8):
-    return Rider((float(x), 100.0, float(x) + 80.0, 300.0), conf)
+    return RiddenMotorcycle((float(x), 100.0, float(x) + 80.0, 300.0), conf)
 
 
 def test_one_rider_keeps_one_track_id_and_reset_restarts_ids():

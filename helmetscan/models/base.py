@@ -22,6 +22,11 @@ class Detection:
     label: str
 
 
+#: Label of a head box a verifier saw but could not judge (our head classifier below its floor): ``unknown``, never a
+#: violation (:func:`helmetscan.pipeline.verification.head_state`).
+UNSURE = "unsure"
+
+
 class TextRead(NamedTuple):
     """What a recogniser read: raw ``text`` (not normalised), its ``confidence`` 0..1 (0 when nothing was read) and,
     where the recogniser gives them, ``char_confidences``: one 0..1 value per character of ``text`` (``None``

@@ -17,13 +17,16 @@ from helmetscan.models.registry import checked_sha256, read_manifest
 
 @dataclass(frozen=True)
 class Models:
-    """The models of one run and the SHA-256 of each weight file (file name → hex digest), for the records."""
+    """The models of one run and the SHA-256 of each weight file (file name → hex digest), for the records.
+    ``verifier`` (the stage-2 head detector) is ``None`` when heads come from stage 1; ``head_classifier`` is ``None``
+    when the head boxes' own classes decide (:func:`build_verifier`)."""
 
     detector: Detector
-    verifier: Detector
+    verifier: Detector | None
     plate_detector: Detector
     recognizer: TextRecognizer
     sha256: dict[str, str]
+    head_classifier: object | None = None
 
 
 def check_device(device: str) -> None:
@@ -114,6 +117,39 @@ def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[Text
     raise ConfigError(f"unknown plate recognizer {name!r}; one of helmetscan, easyocr, tesseract")
 
 
+def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = None):
+    """Stage 2's models: ``(head detector or None, head classifier or None)``.
+
+    The head detector is ``verification.model``, run on motorcycle crops; with ``verification.heads_from = "stage1"``
+    there is none and the stage-1 model (class names ``stage1_names``) must have the head classes instead. The head
+    classifier is ``verification.classifier`` when set (:class:`~helmetscan.models.head_classifier.HeadClassifier`).
+
+    Raises:
+        ConfigError: the model that gives the heads has no class of one of the head roles, or heads come from stage 1
+            while nothing says which classes stage 1 has.
+        WeightsError: a weight file is missing or cannot be loaded.
+    """
+    from helmetscan.models.yolo import build_detector
+
+    s = settings.verification
+    needs = {"verification.roles.head_with_helmet": s.roles.head_with_helmet,
+             "verification.roles.head_without_helmet": s.roles.head_without_helmet}
+    detector = None
+    if s.heads_from == "stage1":
+        if stage1_names is None:
+            raise ConfigError("verification.heads_from = stage1 needs the stage-1 model's class names")
+        check_classes("stage-1", settings.detector.model, stage1_names, needs)
+    else:
+        detector = build_detector(s, settings)
+        check_classes("stage-2", s.model, detector.names, needs)
+    classifier = None
+    if s.classifier:
+        from helmetscan.models.head_classifier import HeadClassifier
+
+        classifier = HeadClassifier(settings.model_path(s.classifier), device=settings.device)
+    return detector, classifier
+
+
 def load_models(settings: Settings) -> Models:
     """Load the YOLO detectors and the plate recogniser the settings name, after checking device, weight hashes and
     class roles.
@@ -129,17 +165,16 @@ def load_models(settings: Settings) -> Models:
     check_device(s.device)
     manifest = read_manifest()
     sha256 = {}
-    for section in (s.detector, s.verification, s.plates):
-        path = s.model_path(section.model)
-        sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+    stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""
+    for name in (s.detector.model, stage2, s.verification.classifier, s.plates.model):
+        if name:
+            path = s.model_path(name)
+            sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
     detector = build_detector(s.detector, s)
     check_detector_roles(s.detector.model, detector.names, s.detector.roles)
-    verifier = build_detector(s.verification, s)
-    check_classes("stage-2", s.verification.model, verifier.names,
-                  {"verification.roles.head_with_helmet": s.verification.roles.head_with_helmet,
-                   "verification.roles.head_without_helmet": s.verification.roles.head_without_helmet})
+    verifier, head_classifier = build_verifier(s, detector.names)
     plate_detector = build_detector(s.plates, s)
     check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
     recognizer, recognizer_sha256 = build_recognizer(s, s.plates.recognizer, manifest)
     sha256.update(recognizer_sha256)
-    return Models(detector, verifier, plate_detector, recognizer, sha256)
+    return Models(detector, verifier, plate_detector, recognizer, sha256, head_classifier)

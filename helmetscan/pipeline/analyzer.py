@@ -12,13 +12,14 @@ import numpy as np
 
 from helmetscan.config import Settings
 from helmetscan.models.base import Detector, TextRecognizer
-from helmetscan.pipeline.decision import TrackDecision, decide
+from helmetscan.pipeline.decision import TrackDecision, decide, is_settled
+from helmetscan.pipeline.people import PeopleTracker
 from helmetscan.pipeline.plate_stage import PlateCandidates, PlateResult, PlateStage, plate_region
 from helmetscan.pipeline.riders import find_riders
 from helmetscan.pipeline.sampling import DecodeStats, VideoInfo, iter_sampled_frames, open_video
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.pipeline.tracking import RiderTracker
-from helmetscan.pipeline.verification import FrameVerdict, HeadState, Verifier, is_settled
+from helmetscan.pipeline.verification import FrameVerdict, HeadState, Verifier
 
 #: progress(frames_done, frames_expected): called once per sampled frame.
 FrameProgress = Callable[[int, int], None]
@@ -26,33 +27,41 @@ FrameProgress = Callable[[int, int], None]
 
 @dataclass
 class TrackState:
-    """What the frame loop keeps of one rider track: stage-2 verdicts, frames seen, the evidence frame (the no-helmet
-    frame with the highest stage-2 confidence, (H, W, 3) uint8 BGR) and the regions kept for plate reading."""
+    """What the frame loop keeps of one motorcycle track: its people (with their stage-2 verdicts), the stage-2 checks
+    run, frames seen, for each person the frame of their most confident bare-head verdict (a copy, (H, W, 3) uint8
+    BGR: the evidence frame if that person makes the violation) and the regions kept for plate reading."""
 
     track_id: int
     plate_candidates: PlateCandidates
-    verdicts: list[FrameVerdict] = field(default_factory=list)
+    people: PeopleTracker
+    frames_checked: int = 0
     frames_seen: int = 0
-    evidence_frame: np.ndarray | None = None
-    evidence_verdict: FrameVerdict | None = None
+    bare_head_frames: dict[int, tuple[FrameVerdict, np.ndarray]] = field(default_factory=dict)
 
-    def add_verdict(self, verdict: FrameVerdict, image: np.ndarray) -> None:
-        """Record a stage-2 verdict; keep a copy of ``image`` when it is the best no-helmet frame so far."""
-        self.verdicts.append(verdict)
-        if verdict.state is HeadState.WITHOUT_HELMET and (
-            self.evidence_verdict is None or verdict.confidence > self.evidence_verdict.confidence
-        ):
-            self.evidence_verdict, self.evidence_frame = verdict, image.copy()
+    def add_verdicts(self, verdicts: list[FrameVerdict], image: np.ndarray) -> None:
+        """Record one stage-2 check (a verdict per head found); keep a copy of ``image`` for each person whose most
+        confident bare head it now shows (one copy shared by all of them)."""
+        self.frames_checked += 1
+        copy = None
+        for verdict, person in zip(verdicts, self.people.add(verdicts)):
+            kept = self.bare_head_frames.get(person.person_id)
+            if verdict.state is HeadState.WITHOUT_HELMET and (kept is None or verdict.confidence > kept[0].confidence):
+                copy = image.copy() if copy is None else copy
+                self.bare_head_frames[person.person_id] = (verdict, copy)
+
+    def evidence_frame(self, decision: TrackDecision) -> np.ndarray:
+        """The frame of a violating ``decision``'s evidence verdict (its evidence person's most confident bare head)."""
+        return self.bare_head_frames[decision.evidence_person.person_id][1]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One violating track: its ``decision`` (``decision.best`` is the evidence verdict), the ``evidence_frame``
-    ((H, W, 3) uint8 BGR, untouched), every stage-2 ``verdicts`` of the track, ``frames_tracked`` and the ``plate``."""
+    """One violating motorcycle track: its ``decision`` (``decision.best`` is the evidence verdict, ``decision.people``
+    every person with their verdicts), the ``evidence_frame`` ((H, W, 3) uint8 BGR, untouched), ``frames_tracked`` and
+    the ``plate``."""
 
     decision: TrackDecision
     evidence_frame: np.ndarray
-    verdicts: list[FrameVerdict]
     frames_tracked: int
     plate: PlateResult
 
@@ -61,8 +70,8 @@ class Finding:
 class VideoAnalysis:
     """Everything the analyzer found in one video.
 
-    ``info``: container metadata; ``decode``: frames decoded and sampled; ``riders_tracked``: distinct track IDs;
-    ``stage2_checks``: stage-2 runs over all tracks;
+    ``info``: container metadata; ``decode``: frames decoded and sampled; ``riders_tracked``: distinct motorcycle
+    track IDs; ``stage2_checks``: stage-2 runs over all tracks;
     ``findings``: violating tracks, by track ID; ``warnings``: one-line notes (a container that declares more frames
     than it holds).
     """
@@ -81,19 +90,21 @@ class Analyzer:
     Args:
         settings: the run's settings.
         detector: stage 1, run on every sampled frame.
-        verifier: stage 2, run on padded rider crops.
+        verifier: stage 2's head detector, run on the padded crops of ridden motorcycles (``None`` when heads come
+            from stage 1, ``verification.heads_from``).
         plate_detector: finds plates in a rider's region.
         recognizer: reads an upscaled plate crop.
+        head_classifier: judges each head on a crop (``None``: the head boxes' classes decide).
 
     The models are any callables of the :mod:`helmetscan.models.base` Protocols; :func:`helmetscan.models.loader.
     load_models` builds the configured ones.
     """
 
-    def __init__(self, settings: Settings, detector: Detector, verifier: Detector, plate_detector: Detector,
-                 recognizer: TextRecognizer):
+    def __init__(self, settings: Settings, detector: Detector, verifier: Detector | None, plate_detector: Detector,
+                 recognizer: TextRecognizer, head_classifier=None):
         self.settings = settings
         self.detector = detector
-        self.verifier = Verifier(verifier, settings.verification)
+        self.verifier = Verifier(verifier, settings.verification, head_classifier)
         self.plate_stage = PlateStage(plate_detector, recognizer, settings.plates)
 
     def analyze(self, path: Path, progress: FrameProgress | None = None, timer: StageTimer | None = None,
@@ -133,32 +144,32 @@ class Analyzer:
             for tr in tracked:
                 track = tracks.get(tr.track_id)
                 if track is None:
-                    track = tracks[tr.track_id] = TrackState(tr.track_id, PlateCandidates(s.plates.max_frames_per_track))
+                    track = tracks[tr.track_id] = TrackState(
+                        tr.track_id, PlateCandidates(s.plates.max_frames_per_track),
+                        PeopleTracker(s.verification.person_match_distance))
                 track.frames_seen += 1
-                rider = tr.rider
-                if not is_settled(track.verdicts, s.verification):
+                ridden = tr.rider
+                if not is_settled(track.people.people, track.frames_checked, s.verification):
                     with timer.stage("stage2"):
-                        verdict = self.verifier.verify(
-                            image, rider.xyxy, rider.confidence, sampled.frame_index, sampled.timestamp_s
-                        )
-                    track.add_verdict(verdict, image)
+                        verdicts = self.verifier.verify(image, ridden, sampled.frame_index, sampled.timestamp_s,
+                                                        detections)
+                    track.add_verdicts(verdicts, image)
                 track.plate_candidates.offer(
-                    plate_region(image, rider.xyxy, rider.motorcycle_xyxy, sampled.frame_index, s.plates)
+                    plate_region(image, ridden.xyxy, ridden.motorcycle_xyxy, sampled.frame_index, s.plates)
                 )
             if progress:
                 progress(stats.frames_sampled, max(expected, stats.frames_sampled))
         timer.calls["decode"] = stats.frames_decoded
         analysis = VideoAnalysis(info=info, decode=stats, riders_tracked=len(tracks),
-                                 stage2_checks=sum(len(t.verdicts) for t in tracks.values()))
+                                 stage2_checks=sum(t.frames_checked for t in tracks.values()))
         for track in sorted(tracks.values(), key=lambda t: t.track_id):
-            decision = decide(track.track_id, track.verdicts, s.decision)
+            decision = decide(track.track_id, track.people.people, track.frames_checked, s.decision)
             if not decision.violation:
                 continue
             with timer.stage("plates") as span:
                 plate = self.plate_stage.read(track.plate_candidates, decision.best.frame_index)
                 span.calls = plate.reads
-            analysis.findings.append(Finding(decision, track.evidence_frame, list(track.verdicts), track.frames_seen,
-                                             plate))
+            analysis.findings.append(Finding(decision, track.evidence_frame(decision), track.frames_seen, plate))
         if info.frame_count and stats.frames_decoded < info.frame_count:
             analysis.warnings.append(f"decoded {stats.frames_decoded} of {info.frame_count} frames the container declares")
         return analysis

@@ -1,4 +1,4 @@
-"""Which head and which plate belong to a rider. Pure functions on ``xyxy`` pixel boxes."""
+"""Which heads and which plate belong to a ridden motorcycle. Pure functions on ``xyxy`` pixel boxes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,50 @@ from helmetscan.geometry import centre, contains, inside_share
 
 
 def head_region(rider_xyxy: Sequence[float], head_region_fraction: float) -> tuple[float, float, float, float]:
-    """The part of a rider box where that rider's own head lies: the top ``head_region_fraction`` of its height
+    """The part of a person (or rider-class) box where heads lie: the top ``head_region_fraction`` of its height
     (plus the same share above the box, since helmets often stick out of a tight person box)."""
     x1, y1, x2, y2 = rider_xyxy
     h = y2 - y1
     return (x1, y1 - 0.1 * h, x2, y1 + head_region_fraction * h)
+
+
+def attach_heads(
+    regions: Sequence[Sequence[float]],
+    heads: list[Detection],
+    head_region_fraction: float = 0.4,
+    min_head_inside: float = 0.6,
+    min_head_size_ratio: float = 0.5,
+) -> list[Detection]:
+    """The heads of the people on one motorcycle, among stage-2 head boxes (frame pixels).
+
+    ``regions`` are the boxes where those people's heads lie (each person box, or the rider-class box that holds
+    rider, passengers and motorcycle: :attr:`~helmetscan.pipeline.riders.RiddenMotorcycle.regions`). A head belongs
+    when its centre lies in a region's head region (:func:`head_region`) and at least ``min_head_inside`` of its area
+    lies inside that region; a head low in the box (a false box on a knee or the fuel tank) or beside the motorcycle
+    does not. A child standing in front of the rider has their head at the rider's chest, inside the head region.
+
+    The defence against charging a stranger: a head much smaller than the largest head on the motorcycle (below
+    ``min_head_size_ratio`` of its longer side) is a person *behind* the motorcycle, further from the camera, seen
+    over the rider's shoulder — not a passenger, whose head is at the same distance and about the same size. 0.5 is our
+    heuristic: people on one seat differ in head size by far less (children's heads are about 80 % of an adult's);
+    someone two motorcycle lengths further away appears at about half the size at dashcam distances.
+
+    Returns the attached heads, in the order given.
+    """
+    attached = []
+    for h in heads:
+        c = centre(h.xyxy)
+        if any(contains(head_region(r, head_region_fraction), c) and inside_share(h.xyxy, r) >= min_head_inside
+               for r in regions):
+            attached.append(h)
+    if len(attached) > 1:
+        largest = max(_side(h.xyxy) for h in attached)
+        attached = [h for h in attached if _side(h.xyxy) >= min_head_size_ratio * largest]
+    return attached
+
+
+def _side(box: Sequence[float]) -> float:
+    return max(box[2] - box[0], box[3] - box[1])
 
 
 def assign_head(
@@ -27,7 +66,8 @@ def assign_head(
     A head qualifies when its centre lies in the rider's head region (:func:`head_region`) and at least
     ``min_head_inside`` of its area lies inside the rider box. Among qualifying heads the one nearest the rider box's
     horizontal centre wins (ties: the higher one), so a head *behind* the rider — a pillion's, seen beside or above the
-    front rider's shoulder — is not charged to the front rider. The pillion is judged on their own rider box.
+    front rider's shoulder — is not charged to the front rider. Used where one head per box is wanted (the
+    pseudo-labels of the stage-1 dataset); the pipeline judges every head on a motorcycle (:func:`attach_heads`).
     """
     region = head_region(rider_xyxy, head_region_fraction)
     rx, _ = centre(rider_xyxy)

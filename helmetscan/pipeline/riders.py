@@ -1,4 +1,8 @@
-"""The rider rule: which stage-1 detections are motorcycle riders."""
+"""The rider rule: which stage-1 detections form a ridden motorcycle — the motorcycle with every person on it.
+
+The ridden motorcycle is the unit the pipeline tracks (one vehicle = one track = at most one record): the rider, a
+pillion and children are its people, each judged on their own head later (:mod:`helmetscan.pipeline.people`).
+"""
 
 from __future__ import annotations
 
@@ -6,53 +10,100 @@ from dataclasses import dataclass
 
 from helmetscan.config import DetectorRoles, RiderRule
 from helmetscan.models.base import Detection
-from helmetscan.geometry import centre, intersection, area
+from helmetscan.geometry import area, centre, intersection, union_box
+
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
-class Rider:
-    """A rider in one frame. ``xyxy``: the person (or rider-class) box, frame pixels; ``confidence``: stage-1 confidence
-    of that box; ``motorcycle_xyxy``: the matched motorcycle box, or ``None`` when the model boxes riders directly."""
+class RiddenMotorcycle:
+    """A motorcycle with the people on it, in one frame.
 
-    xyxy: tuple[float, float, float, float]
+    ``xyxy``: the box tracked — the motorcycle and its people together (frame pixels); ``confidence``: stage-1
+    confidence (the motorcycle's, or the rider-class box's); ``motorcycle_xyxy``: the motorcycle box, ``None`` when the
+    model boxes rider and motorcycle as one ``rider`` class; ``people``: the person boxes on it (empty for a rider-class
+    box, whose people are found by their heads inside it). ``regions`` are where its people's heads are looked for.
+    """
+
+    xyxy: Box
     confidence: float
-    motorcycle_xyxy: tuple[float, float, float, float] | None = None
+    motorcycle_xyxy: Box | None = None
+    people: tuple[Box, ...] = ()
+
+    @property
+    def regions(self) -> tuple[Box, ...]:
+        """Boxes whose top part holds the heads of this motorcycle's people: each person box, or the whole box."""
+        return self.people or (self.xyxy,)
 
 
-def is_riding(person: Detection, motorcycle: Detection, rule: RiderRule) -> float:
+def riding_score(person: Detection, motorcycle: Detection, rule: RiderRule) -> float:
     """Score 0..1 of ``person`` riding ``motorcycle`` (0 = not riding), by the geometric rule in :class:`RiderRule`.
 
-    The score is the share of the motorcycle box covered by the person box, when all conditions hold.
+    A rider or passenger sits on the motorcycle: their horizontal centre lies over it, their head is above its top,
+    their lower body reaches down into it and their feet are not far below its bottom (a pedestrian standing in front
+    of or beside it fails one of these). The score is the share of the person box over the motorcycle, times how well
+    the person's bottom lines up with the motorcycle's bottom — so a person is given to the motorcycle they sit on, not
+    to one in front of it that their box happens to overlap.
     """
     if motorcycle.confidence < rule.min_motorcycle_conf:
         return 0.0
-    m = motorcycle.xyxy
-    share = intersection(person.xyxy, m) / area(m) if area(m) > 0 else 0.0
-    if share < rule.min_overlap_of_motorcycle:
+    p, m = person.xyxy, motorcycle.xyxy
+    mw, mh = m[2] - m[0], m[3] - m[1]
+    if mw <= 0 or mh <= 0 or area(p) <= 0:
         return 0.0
-    cx, _ = centre(person.xyxy)
-    margin = (m[2] - m[0]) * rule.centre_margin
-    if not (m[0] - margin <= cx <= m[2] + margin):
+    cx, _ = centre(p)
+    if not (m[0] - rule.centre_margin * mw <= cx <= m[2] + rule.centre_margin * mw):
         return 0.0
-    if person.xyxy[1] >= m[1]:  # the rider's head is above the motorcycle's top
+    if p[1] >= m[1]:  # the head is above the motorcycle's top
         return 0.0
-    return share
+    if p[3] < m[1] + rule.min_seat_depth * mh or p[3] > m[3] + rule.max_feet_below * mh:
+        return 0.0
+    share = intersection(p, m) / area(p)
+    if share < rule.min_overlap_of_person:
+        return 0.0
+    return share * max(0.0, 1.0 - abs(p[3] - m[3]) / mh)
 
 
-def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRule) -> list[Rider]:
-    """Riders among one frame's stage-1 detections.
+def merge_nested(units: list[RiddenMotorcycle], max_nested_share: float) -> list[RiddenMotorcycle]:
+    """Rider-class boxes with one lying mostly inside another (at least ``max_nested_share`` of its area) are one
+    motorcycle: a detector often boxes the front rider alone as well as rider, pillion and motorcycle together, and two
+    tracks would charge one motorcycle twice. The pair becomes their union, with the higher confidence."""
+    merged: list[RiddenMotorcycle] = []
+    for unit in sorted(units, key=lambda u: -area(u.xyxy)):
+        host = next((k for k, m in enumerate(merged) if intersection(unit.xyxy, m.xyxy) >= max_nested_share * area(
+            unit.xyxy) > 0), None)
+        if host is None:
+            merged.append(unit)
+        else:
+            m = merged[host]
+            merged[host] = RiddenMotorcycle(union_box(m.xyxy, unit.xyxy), max(m.confidence, unit.confidence))
+    return merged
 
-    Boxes of a ``rider`` role class are riders as they are. Otherwise every ``person`` box is matched to the motorcycle
-    it rides best (several persons may share one motorcycle: rider and pillion).
+
+def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRule) -> list[RiddenMotorcycle]:
+    """The ridden motorcycles among one frame's stage-1 detections.
+
+    Boxes of a ``rider`` role class are ridden motorcycles as they are (nested ones merged, :func:`merge_nested`).
+    Otherwise every ``person`` box goes to the
+    motorcycle it scores best on (:func:`riding_score`); a motorcycle with at least one person is ridden, one without
+    (parked) is left out. Several people may share one motorcycle: rider, pillion, children.
     """
     rider_labels = {r.lower() for r in roles.rider}
     person_labels = {r.lower() for r in roles.person}
     moto_labels = {r.lower() for r in roles.motorcycle}
-    riders = [Rider(d.xyxy, d.confidence) for d in detections if d.label in rider_labels]
+    out = merge_nested([RiddenMotorcycle(tuple(map(float, d.xyxy)), d.confidence) for d in detections
+                        if d.label in rider_labels], rule.max_nested_share)
     motorcycles = [d for d in detections if d.label in moto_labels]
+    people: dict[int, list[Box]] = {}
     for person in (d for d in detections if d.label in person_labels):
-        scored = [(is_riding(person, m, rule), m) for m in motorcycles]
-        best_score, best = max(scored, key=lambda s: s[0], default=(0.0, None))
-        if best is not None and best_score > 0:
-            riders.append(Rider(person.xyxy, person.confidence, best.xyxy))
-    return riders
+        scored = [(riding_score(person, m, rule), k) for k, m in enumerate(motorcycles)]
+        best_score, best = max(scored, default=(0.0, -1))
+        if best_score > 0:
+            people.setdefault(best, []).append(tuple(map(float, person.xyxy)))
+    for k, boxes in sorted(people.items()):
+        m = motorcycles[k]
+        box = tuple(map(float, m.xyxy))
+        for b in boxes:
+            box = union_box(box, b)
+        out.append(RiddenMotorcycle(box, m.confidence, tuple(map(float, m.xyxy)), tuple(boxes)))
+    return out

@@ -1,4 +1,5 @@
-"""Rider tracking: one explicit ultralytics ByteTrack instance per video, on rider boxes."""
+"""Motorcycle tracking: one explicit ultralytics ByteTrack instance per video, on ridden-motorcycle boxes (the
+motorcycle with its people)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from helmetscan.config import TrackingSettings
-from helmetscan.pipeline.riders import Rider
+from helmetscan.pipeline.riders import RiddenMotorcycle
 
 
 @dataclass(frozen=True)
 class TrackedRider:
-    """A rider with its track ID. ``xyxy``: the tracker's (Kalman-smoothed) box, frame pixels; ``rider``: the matched
+    """A ridden motorcycle with its track ID. ``xyxy``: the tracker's (Kalman-smoothed) box, frame pixels; ``rider``: the matched
     detection of this frame."""
 
     track_id: int
     xyxy: tuple[float, float, float, float]
-    rider: Rider
+    rider: RiddenMotorcycle
 
 
 class RiderTracker:
@@ -48,11 +49,11 @@ class RiderTracker:
         self._tracker.reset()
         self._tracker.reset_id()
 
-    def update(self, riders: list[Rider], image_shape: tuple[int, int]) -> list[TrackedRider]:
+    def update(self, riders: list[RiddenMotorcycle], image_shape: tuple[int, int]) -> list[TrackedRider]:
         """Advance the tracker by one sampled frame.
 
         Args:
-            riders: this frame's rider detections.
+            riders: this frame's ridden motorcycles.
             image_shape: ``(height, width)`` of the frame in pixels.
 
         Returns:

@@ -1,4 +1,5 @@
-"""Stage 2: the larger helmet model re-examines each rider's padded crop, with a bounded number of checks per track."""
+"""Stage 2: the larger helmet model re-examines the padded crop of each ridden motorcycle and judges every head on it,
+with a bounded number of checks per track."""
 
 from __future__ import annotations
 
@@ -7,26 +8,28 @@ from enum import StrEnum
 
 import numpy as np
 
-from helmetscan.pipeline.association import assign_head
 from helmetscan.config import VerificationSettings
-from helmetscan.models.base import Detection
 from helmetscan.geometry import pad, shift
+from helmetscan.models.base import UNSURE, Detection
+from helmetscan.pipeline.association import attach_heads
+from helmetscan.pipeline.riders import RiddenMotorcycle
 
 
 class HeadState(StrEnum):
-    """What stage 2 saw of a rider's own head in one frame."""
+    """What stage 2 saw of one person's head in one frame (or, for a person, over the track)."""
 
     WITHOUT_HELMET = "without_helmet"
     WITH_HELMET = "with_helmet"
-    NOT_SEEN = "not_seen"
+    UNKNOWN = "unknown"  # a head too small to judge (`verification.min_head_px`): never a violation
+    NOT_SEEN = "not_seen"  # records before schema 4: the rider's head was not found in that check
 
 
 @dataclass(frozen=True)
 class FrameVerdict:
-    """Stage-2 result for one rider in one frame.
+    """Stage-2 result for one head on a ridden motorcycle in one frame.
 
-    ``confidence``: stage-2 confidence of the assigned head box (0 when not seen); ``head_xyxy``: that box in frame
-    pixels; ``rider_confidence``: stage-1 confidence of the rider box.
+    ``confidence``: stage-2 confidence of the head's class; ``head_xyxy``: the head box in frame pixels;
+    ``rider_xyxy``: the ridden motorcycle's box (motorcycle and people); ``rider_confidence``: its stage-1 confidence.
     """
 
     frame_index: int
@@ -37,65 +40,97 @@ class FrameVerdict:
     rider_xyxy: tuple[float, float, float, float]
     head_xyxy: tuple[float, float, float, float] | None = None
 
+    @property
+    def head_px(self) -> float:
+        """The head box's longer side in pixels (0 without a head box)."""
+        if self.head_xyxy is None:
+            return 0.0
+        x1, y1, x2, y2 = self.head_xyxy
+        return max(x2 - x1, y2 - y1)
 
-def classify_heads(
-    heads: list[Detection], rider_xyxy, settings: VerificationSettings
-) -> tuple[HeadState, Detection | None]:
-    """Decide a rider's head state from head boxes in frame pixels (see :func:`assign_head` for which head counts).
+
+def head_state(head: Detection, settings: VerificationSettings) -> HeadState:
+    """The state of one stage-2 head box: its class, or ``UNKNOWN`` when its longer side is below
+    ``settings.min_head_px`` or the verifier was unsure (label :data:`~helmetscan.models.base.UNSURE`).
 
     Raises:
-        ValueError: the assigned head's label is in neither the with- nor the without-helmet role.
+        ValueError: the label is in neither the with- nor the without-helmet role.
     """
-    head = assign_head(rider_xyxy, heads, settings.head_region_fraction, settings.min_head_inside)
-    if head is None:
-        return HeadState.NOT_SEEN, None
+    if head.label == UNSURE:
+        return HeadState.UNKNOWN
     if head.label in {r.lower() for r in settings.roles.head_without_helmet}:
-        return HeadState.WITHOUT_HELMET, head
-    if head.label in {r.lower() for r in settings.roles.head_with_helmet}:
-        return HeadState.WITH_HELMET, head
-    raise ValueError(f"stage-2 label {head.label!r} is in neither head role {settings.roles}")
+        state = HeadState.WITHOUT_HELMET
+    elif head.label in {r.lower() for r in settings.roles.head_with_helmet}:
+        state = HeadState.WITH_HELMET
+    else:
+        raise ValueError(f"stage-2 label {head.label!r} is in neither head role {settings.roles}")
+    x1, y1, x2, y2 = head.xyxy
+    return HeadState.UNKNOWN if max(x2 - x1, y2 - y1) < settings.min_head_px else state
 
 
 class Verifier:
-    """Runs the stage-2 head detector on a padded rider crop and maps the result back to frame pixels.
+    """Stage 2: finds the heads of a ridden motorcycle's people and judges each.
+
+    Head boxes come from the stage-2 ``detector`` run on the motorcycle's padded crop, or — with
+    ``settings.heads_from = "stage1"`` — from the stage-1 model's own head boxes on the whole frame (no second
+    detector run). When a ``classifier`` is given, it re-judges every attached head on a crop of the source frame
+    (:class:`~helmetscan.models.head_classifier.HeadClassifier`); a head it is less than ``settings.classifier_conf``
+    sure of is unknown. Otherwise the head boxes' own classes decide.
 
     Args:
-        detector: callable ``(image (H, W, 3) uint8 BGR) -> list[Detection]`` (a :class:`YoloDetector` in production,
-            a fake in tests).
+        detector: ``(image (H, W, 3) uint8 BGR) -> list[Detection]`` of head boxes labelled with a head role (a
+            :class:`YoloDetector`, a fake in tests); ``None`` when heads come from stage 1.
         settings: the verification section of the settings.
+        classifier: ``(list of crops) -> [(label, probability)]``, or ``None``.
     """
 
-    def __init__(self, detector, settings: VerificationSettings):
+    def __init__(self, detector, settings: VerificationSettings, classifier=None):
         self.detector = detector
         self.settings = settings
+        self.classifier = classifier
+        self._head_labels = {r.lower() for r in (*settings.roles.head_with_helmet, *settings.roles.head_without_helmet)}
 
-    def verify(
-        self, image: np.ndarray, rider_xyxy, rider_confidence: float, frame_index: int, timestamp_s: float
-    ) -> FrameVerdict:
-        """Stage-2 verdict for the rider at ``rider_xyxy`` (frame pixels) in ``image`` ((H, W, 3) uint8 BGR)."""
-        h, w = image.shape[:2]
-        x1, y1, x2, y2 = pad(rider_xyxy, self.settings.crop_padding, w, h)
-        crop = image[y1:y2, x1:x2]
-        heads = []
-        if crop.size:
-            heads = [Detection(shift(d.xyxy, x1, y1), d.confidence, d.label) for d in self.detector(crop)]
-        state, head = classify_heads(heads, rider_xyxy, self.settings)
-        return FrameVerdict(
-            frame_index=frame_index,
-            timestamp_s=timestamp_s,
-            state=state,
-            confidence=head.confidence if head else 0.0,
-            rider_confidence=rider_confidence,
-            rider_xyxy=tuple(map(float, rider_xyxy)),
-            head_xyxy=head.xyxy if head else None,
-        )
+    def heads(self, image: np.ndarray, motorcycle: RiddenMotorcycle,
+              frame_heads: list[Detection] | None = None) -> list[Detection]:
+        """The heads of ``motorcycle``'s people in ``image`` ((H, W, 3) uint8 BGR), in frame pixels
+        (:func:`~helmetscan.pipeline.association.attach_heads`), labelled by the classifier when there is one.
 
+        Args:
+            frame_heads: stage-1 detections of this frame (frame pixels); used instead of the stage-2 detector when
+                ``settings.heads_from`` is ``stage1``.
+        """
+        s = self.settings
+        if s.heads_from == "stage1":
+            found = [d for d in frame_heads or [] if d.label in self._head_labels]
+        else:
+            h, w = image.shape[:2]
+            x1, y1, x2, y2 = pad(motorcycle.xyxy, s.crop_padding, w, h)
+            crop = image[y1:y2, x1:x2]
+            if not crop.size:
+                return []
+            found = [Detection(shift(d.xyxy, x1, y1), d.confidence, d.label) for d in self.detector(crop)
+                     if d.label in self._head_labels]  # a multi-class model's riders and plates are not heads
+        heads = attach_heads(motorcycle.regions, found, s.head_region_fraction, s.min_head_inside,
+                             s.min_head_size_ratio)
+        if self.classifier is None or not heads:
+            return heads
+        from helmetscan.models.head_classifier import square_crop
 
-def is_settled(verdicts: list[FrameVerdict], settings: VerificationSettings) -> bool:
-    """True when a track needs no more stage-2 checks: the check budget is spent, or one head state leads the other by
-    ``settle_margin`` frames."""
-    if len(verdicts) >= settings.max_checks_per_track:
-        return True
-    without = sum(v.state is HeadState.WITHOUT_HELMET for v in verdicts)
-    with_ = sum(v.state is HeadState.WITH_HELMET for v in verdicts)
-    return abs(without - with_) >= settings.settle_margin
+        judged = self.classifier([square_crop(image, head.xyxy) for head in heads])
+        return [Detection(head.xyxy, p, label if p >= s.classifier_conf else UNSURE)
+                for head, (label, p) in zip(heads, judged)]
+
+    def verify(self, image: np.ndarray, motorcycle: RiddenMotorcycle, frame_index: int, timestamp_s: float,
+               frame_heads: list[Detection] | None = None) -> list[FrameVerdict]:
+        """One verdict per head on ``motorcycle`` in ``image`` ((H, W, 3) uint8 BGR); empty when none is found.
+        ``frame_heads``: as in :meth:`heads`.
+
+        Raises:
+            ValueError: the model returned a label in neither head role.
+        """
+        return [
+            FrameVerdict(frame_index=frame_index, timestamp_s=timestamp_s, state=head_state(head, self.settings),
+                         confidence=head.confidence, rider_confidence=motorcycle.confidence,
+                         rider_xyxy=tuple(map(float, motorcycle.xyxy)), head_xyxy=tuple(map(float, head.xyxy)))
+            for head in self.heads(image, motorcycle, frame_heads)
+        ]

@@ -8,12 +8,13 @@ from helmetscan import __version__
 from helmetscan.config import Settings
 from helmetscan.geometry import pad
 from helmetscan.pipeline.analyzer import Finding, VideoAnalysis
+from helmetscan.pipeline.people import seat_positions
 from helmetscan.pipeline.plate_text import PlateStatus
 from helmetscan.pipeline.sampling import VideoInfo
 from helmetscan.results.drawing import annotate
 from helmetscan.results.evidence import EvidenceImages
 from helmetscan.results.records import (
-    DecisionSummary, Place, PlateRecord, RecordingInfo, SourceVideo, Verdict, VideoCounts, VideoInfoRecord,
+    DecisionSummary, PersonRecord, Place, PlateRecord, RecordingInfo, SourceVideo, Verdict, VideoCounts, VideoInfoRecord,
     VideoRecord, VideoStatus, ViolationRecord,
 )
 
@@ -36,8 +37,12 @@ def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_s
     """The record of one violating track (``evidence_files`` is filled when the evidence is written); ``local_time``
     (ISO 8601), ``recording`` and ``place`` when the runner knows them."""
     decision, plate = finding.decision, finding.plate.plate
-    best = decision.best
+    best, evidence_person = decision.best, decision.evidence_person
     vid = violation_id(video_key, decision.track_id)
+    seats = seat_positions({p.person_id: p.position for p in decision.people})
+    role = "rider" if len(decision.people) == 1 else "rider or passenger"
+    verdicts = sorted(((v, p.person_id) for p in decision.people for v in p.verdicts),
+                      key=lambda item: (item[0].frame_index, item[1]))
     return ViolationRecord(
         violation_id=vid,
         video_key=video_key,
@@ -57,14 +62,21 @@ def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_s
         stage2_confidence=round(best.confidence, CONF_DECIMALS),
         decision=DecisionSummary(
             frames_checked=decision.frames_checked,
-            frames_head_seen=decision.frames_head_seen,
-            frames_without_helmet=decision.frames_without_helmet,
-            frames_with_helmet=decision.frames_with_helmet,
+            frames_head_seen=evidence_person.frames_seen,
+            frames_without_helmet=evidence_person.frames_without_helmet,
+            frames_with_helmet=evidence_person.frames_with_helmet,
             frames_tracked=finding.frames_tracked,
             verdicts=[Verdict(frame_index=v.frame_index, timestamp_s=round(v.timestamp_s, TIME_DECIMALS),
-                              state=v.state, confidence=round(v.confidence, CONF_DECIMALS))
-                      for v in finding.verdicts],
+                              state=v.state, confidence=round(v.confidence, CONF_DECIMALS), person_id=person_id,
+                              head_px=round(v.head_px, BOX_DECIMALS), head_xyxy=_box(v.head_xyxy))
+                      for v, person_id in verdicts],
         ),
+        people=[PersonRecord(person_id=p.person_id, role=role, position=seats[p.person_id], verdict=p.verdict,
+                             confidence=round(p.confidence, CONF_DECIMALS), frames_seen=p.frames_seen,
+                             frames_judged=p.frames_judged, frames_without_helmet=p.frames_without_helmet,
+                             frames_with_helmet=p.frames_with_helmet, head_xyxy=_box(p.head_at(best.frame_index)))
+                for p in decision.people],
+        people_without_helmet=decision.people_without_helmet,
         plate=PlateRecord(text=plate.text, status=plate.status, format=plate.format, confidence=plate.confidence,
                           frames_read=plate.frames_read, frames_agreeing=plate.frames_agreeing, votes=plate.votes,
                           char_confidences=list(plate.char_confidences), best_guess=plate.best_guess),
@@ -120,15 +132,18 @@ def failed_video_record(video_key: str, source_path: str, error: str, info: Vide
 
 
 def evidence_images(finding: Finding, record: ViolationRecord, crop_padding: float) -> EvidenceImages:
-    """The images of one violation: the untouched evidence frame, an annotated copy (rider, head, plate boxes and a
-    caption), the rider crop padded by ``crop_padding`` of its size, and the plate crop before and after upscaling."""
+    """The images of one violation: the untouched evidence frame, an annotated copy (motorcycle, every person's head
+    in its verdict's colour, plate box and a caption), the motorcycle crop padded by ``crop_padding`` of its size, and
+    the plate crop before and after upscaling."""
     frame, best = finding.evidence_frame, finding.decision.best
     fh, fw = frame.shape[:2]
     rx1, ry1, rx2, ry2 = pad(best.rider_xyxy, crop_padding, fw, fh)
-    caption = f"NO HELMET  t={best.timestamp_s:.2f}s  track {record.track_id}  plate {record.plate.text or 'unread'}"
+    caption = (f"NO HELMET x{record.people_without_helmet}  t={best.timestamp_s:.2f}s  track {record.track_id}  "
+               f"plate {record.plate.text or 'unread'}")
+    heads = [(p.head_xyxy, p.verdict) for p in record.people if p.head_xyxy is not None]
     return EvidenceImages(
         frame=frame,
-        annotated=annotate(frame, best.rider_xyxy, best.head_xyxy, finding.plate.xyxy_in_evidence_frame, caption),
+        annotated=annotate(frame, best.rider_xyxy, heads, finding.plate.xyxy_in_evidence_frame, caption),
         rider=frame[ry1:ry2, rx1:rx2],
         plate=finding.plate.crop,
         plate_upscaled=finding.plate.upscaled,

@@ -5,14 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def annotate(frame: np.ndarray, rider_xyxy, head_xyxy, plate_xyxy, caption: str) -> np.ndarray:
-    """A copy of ``frame`` ((H, W, 3) uint8 BGR) with the rider (red), head (yellow) and plate (green) boxes and a
-    caption drawn by OpenCV (never ultralytics' plotter, which downloads fonts). ``frame`` is not modified."""
+#: Head box colours (BGR) by verdict: bare yellow, helmeted cyan-blue, unknown grey.
+HEAD_COLOURS = {"without_helmet": (0, 255, 255), "with_helmet": (255, 160, 0), "unknown": (160, 160, 160)}
+
+
+def annotate(frame: np.ndarray, rider_xyxy, heads, plate_xyxy, caption: str) -> np.ndarray:
+    """A copy of ``frame`` ((H, W, 3) uint8 BGR) with the motorcycle (red), each head (``[(xyxy, verdict)]``, coloured
+    by :data:`HEAD_COLOURS`) and plate (green) boxes and a caption drawn by OpenCV (never ultralytics' plotter, which
+    downloads fonts). ``frame`` is not modified."""
     import cv2
 
     out = frame.copy()
     thickness = max(2, round(min(out.shape[:2]) / 300))
-    for box, colour in ((rider_xyxy, (0, 0, 255)), (head_xyxy, (0, 255, 255)), (plate_xyxy, (0, 200, 0))):
+    boxes = [(rider_xyxy, (0, 0, 255)), *((box, HEAD_COLOURS.get(str(v), HEAD_COLOURS["unknown"])) for box, v in heads),
+             (plate_xyxy, (0, 200, 0))]
+    for box, colour in boxes:
         if box is not None:
             x1, y1, x2, y2 = (int(round(v)) for v in box)
             cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)

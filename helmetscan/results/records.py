@@ -18,8 +18,9 @@ from helmetscan.pipeline.plate_text import PlateStatus
 from helmetscan.pipeline.verification import HeadState
 
 #: Version of the record layout. Bump it when a field is added, changes meaning or is removed; readers refuse newer
-#: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place.
-SCHEMA_VERSION = 3
+#: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place. 3: plate
+#: character confidences. 4: every person on the motorcycle (``people``, ``people_without_helmet``).
+SCHEMA_VERSION = 4
 
 Box = tuple[float, float, float, float]
 _BOX = "px (x1, y1, x2, y2)"
@@ -60,23 +61,49 @@ class SourceVideo(_Record):
 
 
 class Verdict(_Record):
-    """One stage-2 check of the track's rider."""
+    """One stage-2 verdict on one person's head."""
 
     frame_index: int = documented(description="Frame checked, 0-based in decode order.", unit="frames")
     timestamp_s: float = documented(description="Time of that frame from the start of the video.", unit="s")
-    state: HeadState = documented(description="What stage 2 saw of the rider's own head.")
+    state: HeadState = documented(description="What stage 2 saw of the head (unknown: too small to judge).")
     confidence: float = documented(description="Stage-2 confidence of that head box (0 when not seen).", unit="0..1")
+    person_id: int | None = documented(None, "Whose head: the person's id within the track (schema 4).")
+    head_px: float | None = documented(None, "Longer side of the head box (schema 4).", unit="px")
+    head_xyxy: Box | None = documented(None, "The head box in that frame (schema 4).", unit=_BOX)
+
+
+class PersonRecord(_Record):
+    """One person on the motorcycle, judged on their own head over the track's frames (schema 4)."""
+
+    person_id: int = documented(description="1-based within the track, in order of first sight.")
+    role: str = documented(description="`rider` when alone on the motorcycle; with several people `rider or "
+                                       "passenger` (who drives depends on the view, which a single camera cannot "
+                                       "tell), with `position` saying where they sit in the picture.")
+    position: str = documented(description="Where the head lies relative to the other people's: `upper`, `lower`, "
+                                           "`left`, `right` (picture directions), or `only`.")
+    verdict: HeadState = documented(description="without_helmet (a violation), with_helmet, or unknown (too few "
+                                                "judgeable frames, heads too small, or states that disagree).")
+    confidence: float = documented(description="Mean stage-2 confidence of the frames agreeing with the verdict "
+                                               "(0 for unknown).", unit="0..1")
+    frames_seen: int = documented(description="Stage-2 checks that found this person's head.", unit="frames")
+    frames_judged: int = documented(description="Of those, heads large enough to judge.", unit="frames")
+    frames_without_helmet: int = documented(description="Of those, bare.", unit="frames")
+    frames_with_helmet: int = documented(description="Of those, helmeted.", unit="frames")
+    head_xyxy: Box | None = documented(None, "The head box in the evidence frame, when stage 2 found it there.",
+                                       unit=_BOX)
 
 
 class DecisionSummary(_Record):
-    """Why the track is a violation: the stage-2 verdicts over its frames."""
+    """Why the track is a violation: the stage-2 verdicts over its frames. The frame counts are those of the evidence
+    person (the bare-headed person with the most confident bare-head verdict); `people` has everyone's."""
 
     frames_checked: int = documented(description="Stage-2 checks run on this track.", unit="frames")
-    frames_head_seen: int = documented(description="Checks in which the rider's own head was found.", unit="frames")
+    frames_head_seen: int = documented(description="Checks in which the evidence person's head was found.",
+                                       unit="frames")
     frames_without_helmet: int = documented(description="Of those, checks with a bare head.", unit="frames")
     frames_with_helmet: int = documented(description="Of those, checks with a helmet.", unit="frames")
     frames_tracked: int = documented(description="Sampled frames in which the track was present.", unit="frames")
-    verdicts: list[Verdict] = documented(description="Every stage-2 check, in frame order.")
+    verdicts: list[Verdict] = documented(description="Every stage-2 verdict on every person, in frame order.")
 
 
 class PlateRecord(_Record):
@@ -121,7 +148,8 @@ class Place(_Record):
 
 
 class ViolationRecord(_Versioned):
-    """One violation: a rider track verified without a helmet (``OUT/<video key>/<violation id>/record.json``)."""
+    """One violation: a motorcycle track with at least one person verified without a helmet
+    (``OUT/<video key>/<violation id>/record.json``)."""
 
     violation_id: str = documented(description="`<video key>_t<track ID, 4 digits>`; unique across nights and "
                                                "vehicles (the video key holds the video's SHA-256).")
@@ -134,13 +162,19 @@ class ViolationRecord(_Versioned):
                                               "ISO 8601 with UTC offset; empty when the start is unknown.")
     recording: RecordingInfo | None = documented(None, "When and by which camera the video was recorded.")
     place: Place | None = documented(None, "Where, from the file's GPS; empty when unknown.")
-    track_id: int = documented(description="ByteTrack ID of the rider within the video.")
-    rider_xyxy: Box = documented(description="Rider box in the evidence frame.", unit=_BOX)
-    head_xyxy: Box | None = documented(description="The rider's bare head in the evidence frame.", unit=_BOX)
+    track_id: int = documented(description="ByteTrack ID of the motorcycle within the video.")
+    rider_xyxy: Box = documented(description="The motorcycle with its people in the evidence frame.", unit=_BOX)
+    head_xyxy: Box | None = documented(description="The evidence person's bare head in the evidence frame.",
+                                       unit=_BOX)
     plate_xyxy: Box | None = documented(description="Plate box in the evidence frame, when found there.", unit=_BOX)
-    stage1_confidence: float = documented(description="Stage-1 confidence of the rider box.", unit="0..1")
+    stage1_confidence: float = documented(description="Stage-1 confidence of the motorcycle (or rider) box.",
+                                          unit="0..1")
     stage2_confidence: float = documented(description="Stage-2 confidence of the bare head.", unit="0..1")
     decision: DecisionSummary = documented(description="Why the track is a violation.")
+    people: list[PersonRecord] = documented(list, "Every person seen on the motorcycle, with their verdict "
+                                                  "(schema 4; empty in older records).")
+    people_without_helmet: int = documented(1, "People verified bare-headed (schema 4; older records: 1).",
+                                            unit="people")
     plate: PlateRecord = documented(description="The track's plate.")
     models: dict[str, str | None] = documented(description="Weight file name → SHA-256 of the models used.")
     settings: dict[str, Any] = documented(description="The resolved settings of the run (as OUT/settings.json).")
@@ -169,8 +203,8 @@ class VideoCounts(_Record):
 
     frames_decoded: int = documented(description="Frames decoded from the stream.", unit="frames")
     frames_sampled: int = documented(description="Frames analysed (at the sampling rate).", unit="frames")
-    riders_tracked: int = documented(description="Distinct rider track IDs.")
-    stage2_checks: int = documented(description="Stage-2 runs on rider crops.")
+    riders_tracked: int = documented(description="Distinct motorcycle track IDs (motorcycles with people on them).")
+    stage2_checks: int = documented(description="Stage-2 runs on motorcycle crops.")
     violations: int = documented(description="Violations written.")
     plates_read: int = documented(description="Violations whose plate status is `read`.")
 

@@ -240,7 +240,8 @@ class BatchRunner:
         self.settings = settings
         self.models = models
         self.tz = ZoneInfo(settings.recording.time_zone)
-        self.analyzer = Analyzer(settings, models.detector, models.verifier, models.plate_detector, models.recognizer)
+        self.analyzer = Analyzer(settings, models.detector, models.verifier, models.plate_detector, models.recognizer,
+                                 models.head_classifier)
 
     # ---- planning --------------------------------------------------------------------------------------------------
 

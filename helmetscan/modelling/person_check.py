@@ -1,0 +1,173 @@
+"""Per-person check: every labelled head on a motorcycle, judged by the pipeline frame by frame.
+
+The unit an authority cares about is a person: was *this* person, reported bare-headed, really bare-headed, and how many
+bare-headed people were missed? On every image of a dataset split (default: the stage-1 test split, never trained on),
+stage 1 → rider rule → stage 2 run as ``analyze`` runs them on one frame, giving a verdict per head. Each labelled head
+(``with helmet`` / ``without helmet``, any head in these sources is a rider's or a passenger's) is matched to the
+verdict head overlapping it most (IoU >= :data:`HEAD_MATCH_IOU`); a bare verdict that matches no labelled head is a
+report on an unlabelled head. Every row carries the head size and, when a view label exists (``view_labels.csv``,
+labelled by eye), the view, so precision and recall come out by head size and by view.
+
+Sources differ in what they label: ``hcmute`` has no bare-head class (a bare verdict on an unlabelled head there may be
+right), so its rows count only against helmeted heads; the summary reports sources apart.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.config import Settings
+from helmetscan.geometry import centre, contains, iou
+from helmetscan.modelling.dataset import DEFAULT_SPEC, Sample, deduplicate, load_specs, read_source, split_groups
+
+#: Minimum IoU between a verdict's head box and a labelled head (heads are small boxes; our choice, as in
+#: :data:`helmetscan.modelling.violation_check.HEAD_MATCH_IOU`).
+HEAD_MATCH_IOU = 0.2
+#: The labelled view classes (``view_labels.csv``).
+VIEWS = ("front", "rear", "side")
+#: Labels kept with the repository: the view of a seeded sample of test-split heads, labelled by eye.
+VIEW_LABELS = Path(__file__).with_name("view_labels.csv")
+#: Head-size bins (longer side, source pixels) of the by-size table.
+SIZE_BINS = (0, 16, 24, 32, 48, 10_000)
+
+
+def split_samples(split: str = "test", spec_path: Path = DEFAULT_SPEC, root: Path | None = None,
+                  seed: int = 0) -> list[Sample]:
+    """The samples of one split of the stage-1 dataset, computed from the sources as ``helmetscan dataset`` splits
+    them (same groups, same seed), without building it.
+
+    Raises:
+        FileNotFoundError: a source root is missing.
+    """
+    root = root or Path(__file__).resolve().parents[2]
+    samples = [s for spec in load_specs(spec_path, root) for s in read_source(spec, [])]
+    samples, _ = deduplicate(samples)
+    assignment = split_groups(samples, seed=seed)
+    return [s for s in samples if assignment[s.group] == split]
+
+
+def head_key(sample: Sample, index: int) -> str:
+    """A stable name for the ``index``-th head box of a sample (the key of ``view_labels.csv``)."""
+    return f"{sample.source}/{sample.image.stem}/{index}"
+
+
+def labelled_heads(sample: Sample, width: int, height: int) -> list[tuple[str, tuple[float, ...], bool]]:
+    """``(head key, xyxy pixels, bare?)`` for the labelled heads of ``sample``."""
+    out = []
+    for k, box in enumerate(sample.boxes):
+        if box.class_name in ("with helmet", "without helmet"):
+            x1, y1, x2, y2 = box.xyxy
+            out.append((head_key(sample, k), (x1 * width, y1 * height, x2 * width, y2 * height),
+                        box.class_name == "without helmet"))
+    return out
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One row of the check: a labelled head and what the pipeline said of it (``state``: ``without_helmet``,
+    ``with_helmet``, ``unknown``, or missed — ``no rider`` when stage 1 found no ridden motorcycle around it, ``no
+    head`` when it did but stage 2 gave that head no verdict), or (``truth`` ``None``) a bare verdict on an unlabelled
+    head."""
+
+    source: str
+    image: str
+    head: str | None
+    truth: bool | None
+    state: str
+    head_px: float
+
+
+def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings: Settings) -> list[PersonRow]:
+    """The rows of one image (``frame``: (H, W, 3) uint8 BGR): stage 1, the rider rule and stage 2 as the pipeline
+    runs them, each labelled head matched to a verdict."""
+    from helmetscan.pipeline.riders import find_riders
+
+    h, w = frame.shape[:2]
+    s = settings
+    detections = detector(frame)
+    ridden = find_riders(detections, s.detector.roles, s.riders)
+    verdicts = [v for r in ridden for v in verifier.verify(frame, r, 0, 0.0, detections)]
+    rows, used = [], set()
+    for key, box, bare in labelled_heads(sample, w, h):
+        scored = [(iou(box, v.head_xyxy), i) for i, v in enumerate(verdicts)]
+        best, i = max(scored, default=(0.0, -1))
+        on_a_rider = any(contains(region, centre(box)) for r in ridden for region in r.regions)
+        state = "no head" if on_a_rider else "no rider"
+        if best >= HEAD_MATCH_IOU:
+            state, _ = str(verdicts[i].state), used.add(i)
+        rows.append(PersonRow(sample.source, sample.image.name, key, bare, state,
+                              max(box[2] - box[0], box[3] - box[1])))
+    for i, v in enumerate(verdicts):
+        if i not in used and v.state == "without_helmet":
+            rows.append(PersonRow(sample.source, sample.image.name, None, None, str(v.state), v.head_px))
+    return rows
+
+
+def check_people(settings: Settings, samples: list[Sample], sample: int | None = None, seed: int = 0):
+    """Rows (pandas) for (a seeded sample of) ``samples``, with a ``view`` column from :data:`VIEW_LABELS`.
+
+    Raises:
+        WeightsError, ConfigError: as :func:`helmetscan.models.loader.load_models`.
+    """
+    import cv2
+    import pandas as pd
+    from tqdm import tqdm
+
+    from helmetscan.models.loader import build_verifier
+    from helmetscan.models.yolo import build_detector
+    from helmetscan.pipeline.verification import Verifier
+
+    chosen = sorted(random.Random(seed).sample(samples, sample), key=lambda s: s.image) if sample and sample < len(
+        samples) else samples
+    detector = build_detector(settings.detector, settings)
+    head_detector, head_classifier = build_verifier(settings, detector.names)
+    verifier = Verifier(head_detector, settings.verification, head_classifier)
+    rows = []
+    for item in tqdm(chosen, desc="checking people", unit="image", disable=None, leave=False):
+        frame = cv2.imread(str(item.image))
+        if frame is not None:
+            rows += check_image(item, frame, detector, verifier, settings)
+    table = pd.DataFrame([r.__dict__ for r in rows])
+    views = pd.read_csv(VIEW_LABELS, comment="#") if VIEW_LABELS.is_file() else pd.DataFrame(columns=["head", "view"])
+    return table.merge(views[["head", "view"]], on="head", how="left")
+
+
+def summarise(table, by: str | None = None):
+    """Per-person precision and recall of bare-head reports (pandas), overall or per value of column ``by``.
+
+    ``reported``: bare verdicts; ``TP`` on labelled bare heads; ``FP helmeted`` on labelled helmeted heads; ``FP
+    unlabelled`` on heads nobody labelled (not counted for sources without a bare-head class);
+    ``precision`` = TP / (TP + FP helmeted + FP unlabelled); ``recall`` = TP / labelled bare heads; ``unknown``:
+    labelled heads the pipeline abstained on; ``no rider`` / ``no head``: labelled heads with no verdict, because stage
+    1 found no ridden motorcycle around them, or because stage 2 found no head there.
+    """
+    import pandas as pd
+
+    def one(part) -> dict:
+        bare_said = part.state == "without_helmet"
+        tp = int((bare_said & (part.truth == True)).sum())  # noqa: E712 (a column of True/False/None)
+        fp_h = int((bare_said & (part.truth == False)).sum())  # noqa: E712
+        fp_u = int((bare_said & part.truth.isna() & (part.source != "hcmute")).sum())
+        positives = int((part.truth == True).sum())  # noqa: E712
+        reported = tp + fp_h + fp_u
+        return {"bare heads": positives, "helmeted heads": int((part.truth == False).sum()),  # noqa: E712
+                "reported": reported, "TP": tp, "FP helmeted": fp_h, "FP unlabelled": fp_u,
+                "precision": tp / reported if reported else float("nan"),
+                "recall": tp / positives if positives else float("nan"),
+                "unknown": int((part.state == "unknown").sum()), "no rider": int((part.state == "no rider").sum()),
+                "no head": int((part.state == "no head").sum())}
+
+    if by is None:
+        return pd.DataFrame([one(table)])
+    return pd.DataFrame([{by: key, **one(part)} for key, part in table.groupby(by, observed=True, dropna=False)])
+
+
+def size_bins(table):
+    """``table`` with a ``head px`` column of :data:`SIZE_BINS` intervals."""
+    import pandas as pd
+
+    return table.assign(**{"head px": pd.cut(table.head_px, SIZE_BINS, right=False).astype(str)})
