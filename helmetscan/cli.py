@@ -563,12 +563,15 @@ def check_violations_cmd(
     sample: Annotated[int, typer.Option(help="Test images sampled (seeded) for the per-person check; 0 = all.")] = 0,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs and the tables.")] = Path("violation_check"),
 ) -> None:
-    """Compare configurations at violation level, per person: reported bare heads judged against labels (precision
-    first), on the labelled clip and on the stage-1 test split (by source, head size and view)."""
+    """Compare configurations at violation level, per person: reported bare heads judged against labels and reviews
+    (precision first), on the labelled clip (tracked as `analyze` runs, and frame by frame) and on the stage-1 test
+    split (by source, head size and view)."""
     import pandas as pd
 
     from helmetscan.fielddoc import markdown_table
-    from helmetscan.modelling.person_check import check_people, size_bins, split_samples, summarise
+    from helmetscan.modelling.person_check import (
+        apply_reviews, check_clip_people, check_people, size_bins, split_samples, summarise,
+    )
     from helmetscan.modelling.violation_check import check_clip, summary_rows
 
     if (clip is None) != (labels is None):
@@ -585,9 +588,18 @@ def check_violations_cmd(
         for config, settings in settings_list:
             console.print(f"checking {config}", highlight=False)
             clip_score = check_clip(settings, clip, labels, out / config.stem) if clip else None
+            if clip:
+                frames = apply_reviews(check_clip_people(settings, clip, labels, settings.sampling.fps))
+                (out / config.stem).mkdir(parents=True, exist_ok=True)
+                frames.to_csv(out / config.stem / "clip_people.csv", index=False)
+                text = "".join(f"### {config.stem}: clip, every sampled frame on its own, {name}\n\n{md(frame)}\n"
+                               for name, frame in (("all", summarise(frames)),
+                                                   ("by head size", summarise(size_bins(frames), "head px"))))
+                (out / config.stem / "clip_people.md").write_text(text, encoding="utf-8")
+                out_console.print(text, markup=False, highlight=False)
             summary = None
             if samples:
-                table = check_people(settings, samples, sample or None)
+                table = apply_reviews(check_people(settings, samples, sample or None))
                 (out / config.stem).mkdir(parents=True, exist_ok=True)
                 table.to_csv(out / config.stem / "people.csv", index=False)
                 summary = summarise(table)

@@ -43,7 +43,7 @@ class DetectorRoles(_Section):
     class (our 4-class ``helmet4n``) is used by setting ``rider = ["rider"]``; no code changes.
     """
 
-    rider: list[str] = setting(_names(), "Classes that are a rider already (rider and motorcycle in one box).",
+    rider: list[str] = setting(_names("rider"), "Classes that are a rider already (rider and motorcycle in one box).",
                                "class names")
     person: list[str] = setting(_names("person"), "Classes that are a person (joined to a motorcycle by the rider rule).",
                                 "class names")
@@ -78,14 +78,28 @@ class _ModelSection(_Section):
 
 
 class DetectorSettings(_ModelSection):
-    """Stage 1: the small detector run on every sampled frame."""
+    """Stage 1: the small detector run on every sampled frame. Default: our 4-class ``helmet4n`` (riders with their
+    motorcycle, heads, plates), joined by the COCO detector (``[assist]``) for close-up riders; chosen on the
+    per-person check (README, *Our own models*)."""
 
-    model: str = setting("yolov8n-coco.onnx", "Stage-1 weight file; a bare name is looked up in the weights folder.",
-                         "file")
-    imgsz: int = setting(640, "Inference size (the COCO ONNX export is fixed at 640).", "px", ge=32)
-    conf: float = setting(0.2, "Minimum detection confidence; lower finds more, tracks more noise.", "0..1", ge=0, le=1)
+    model: str = setting("helmet4n.pt", "Stage-1 weight file; a bare name is looked up in the weights folder.", "file")
+    imgsz: int = setting(416, "Inference size (helmet4n was trained at 416; the COCO ONNX export is fixed at 640).",
+                         "px", ge=32)
+    conf: float = setting(0.25, "Minimum detection confidence; lower finds more, tracks more noise.", "0..1", ge=0,
+                          le=1)
     iou: float = setting(0.6, "NMS IoU threshold.", "0..1", gt=0, le=1)
     roles: DetectorRoles = Field(default_factory=DetectorRoles)
+
+
+class AssistSettings(_ModelSection):
+    """A second stage-1 detector run on every sampled frame beside the first; its boxes join the first's
+    (:mod:`helmetscan.models.ensemble`). Default: the COCO detector, whose person and motorcycle boxes give the
+    close-up riders our 4-class model misses. Empty ``model``: none."""
+
+    model: str = setting("yolov8n-coco.onnx", "Second stage-1 weight file; empty: none.", "file")
+    imgsz: int = setting(640, "Inference size (the COCO ONNX export is fixed at 640).", "px", ge=32)
+    conf: float = setting(0.2, "Minimum detection confidence.", "0..1", ge=0, le=1)
+    iou: float = setting(0.6, "NMS IoU threshold.", "0..1", gt=0, le=1)
 
 
 class RiderRule(_Section):
@@ -108,6 +122,15 @@ class RiderRule(_Section):
     )
     min_seat_depth: float = setting(
         0.3, "The person's bottom lies at least this share of the motorcycle height below its top.", "0..1", ge=0, le=1
+    )
+    confirm_rider_boxes: bool = setting(
+        True, "A rider-class box counts only when a motorcycle box (e.g. the assist model's) has its centre in its "
+        "lower part: our 4-class model sometimes boxes a pedestrian as a rider. Needs a stage-1 model with a "
+        "motorcycle class."
+    )
+    confirm_lower_share: float = setting(
+        0.6, "The lower part of a rider-class box where the confirming motorcycle's centre must lie.", "0..1", gt=0,
+        le=1
     )
     max_nested_share: float = setting(
         0.7, "Rider-class boxes lying at least this share inside another are one motorcycle (merged).", "0..1", gt=0,
@@ -133,11 +156,15 @@ class TrackingSettings(_Section):
 
 
 class VerificationSettings(_ModelSection):
-    """Stage 2: the larger helmet model re-examines the padded rider crop."""
+    """Stage 2: finds the heads on each ridden motorcycle and judges each. Default: stage 1's own head boxes, judged
+    by our head classifier (``weights/HELMET_CLS.md``); the borrowed YOLOv12m helmet model on the motorcycle crop stays
+    selectable (``heads_from = "stage2"``, ``helmetscan/configs/coco-yolov12m.toml``)."""
 
-    model: str = setting("yolov12m-helmet.pt", "Weight file of the head (with/without helmet) detector.", "file")
-    imgsz: int = setting(480, "Inference size for the rider crop; higher is slower.", "px", ge=32)
-    conf: float = setting(0.35, "Minimum head-box confidence; higher means fewer, surer verdicts.", "0..1", ge=0, le=1)
+    model: str = setting("yolov12m-helmet.pt", "Head (with/without helmet) detector run on motorcycle crops when "
+                         "`heads_from` is `stage2`.", "file")
+    imgsz: int = setting(480, "Inference size for the motorcycle crop; higher is slower.", "px", ge=32)
+    conf: float = setting(0.25, "Minimum head-box confidence (of stage 1's head boxes, or of `model`'s).", "0..1", ge=0,
+                          le=1)
     iou: float = setting(0.5, "NMS IoU threshold.", "0..1", gt=0, le=1)
     agnostic_nms: bool = setting(True, "Class-agnostic NMS: one head box even when both head classes fire on it.")
     crop_padding: float = setting(0.15, "Padding around the rider box, as a share of its size.", "0..1", ge=0, le=1)
@@ -151,7 +178,7 @@ class VerificationSettings(_ModelSection):
         "passenger.", "0..1", ge=0, le=1
     )
     min_head_px: float = setting(
-        12.0, "Heads whose longer side is below this are too small to judge: the person stays unknown, never a "
+        16.0, "Heads whose longer side is below this are too small to judge: the person stays unknown, never a "
         "violation.", "px", ge=0
     )
     person_match_distance: float = setting(
@@ -159,12 +186,12 @@ class VerificationSettings(_ModelSection):
         "that person.", "0..1", gt=0, le=1
     )
     heads_from: Literal["stage2", "stage1"] = setting(
-        "stage2", "Where head boxes come from: `stage2` runs `model` on each motorcycle's crop; `stage1` takes the "
+        "stage1", "Where head boxes come from: `stage2` runs `model` on each motorcycle's crop; `stage1` takes the "
         "stage-1 model's own head boxes (a model with head classes, e.g. helmet4n) and runs no second detector."
     )
     classifier: str = setting(
-        "", "Head classifier that re-judges each head the model finds (our `helmet_cls.pt`); empty: the model's own "
-        "head classes decide.", "file"
+        "helmet_cls.pt", "Head classifier that re-judges every head (our `helmet_cls.pt`, weights/HELMET_CLS.md); "
+        "empty: the head boxes' own classes decide.", "file"
     )
     classifier_conf: float = setting(
         0.5, "Below this classifier probability a head is unknown (abstain), never a violation.", "0..1", ge=0, le=1
@@ -315,6 +342,7 @@ class Settings(_Section):
     device: str = setting("cpu", "Torch device for the models: cpu, cuda, cuda:N, mps.", "device")
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    assist: AssistSettings = Field(default_factory=AssistSettings)
     riders: RiderRule = Field(default_factory=RiderRule)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)

@@ -20,9 +20,11 @@ RENDERED_KR = ROOT / "tests" / "data" / "plates_rendered_kr"
 BIKES = ROOT / "sample_videos" / "bikes.mp4"
 #: The weights folder the code uses ($HELMETSCAN_WEIGHTS, else the per-user cache `make weights` fills).
 WEIGHTS = default_weights_dir()
-#: Every file the default pipeline loads: the three detectors, our plate reader and EasyOCR's pinned files.
+#: Every file the default pipeline loads, and the borrowed verifier the comparison configs load: the detectors, our head
+#: classifier and plate reader, EasyOCR's pinned files.
 WEIGHT_FILES = [
-    *(getattr(Settings(), stage).model for stage in ("detector", "verification", "plates")),
+    *(getattr(Settings(), stage).model for stage in ("detector", "assist", "verification", "plates")),
+    Settings().verification.classifier,
     Settings().plates.reader_model,
     *(e.name for e in read_manifest().weights if e.name.startswith("easyocr/")),
 ]

@@ -80,7 +80,8 @@ def test_rider_behind_another_motorcycle_goes_to_their_own():
 
 
 def test_rider_class_needs_no_motorcycle():
-    found = find_riders([det((0, 0, 10, 20), 0.7, "rider")], DetectorRoles(rider=["rider"]), RiderRule())
+    found = find_riders([det((0, 0, 10, 20), 0.7, "rider")], DetectorRoles(rider=["rider"]),
+                        RiderRule(confirm_rider_boxes=False))
     assert [(r.xyxy, r.motorcycle_xyxy, r.regions) for r in found] == [((0.0, 0.0, 10.0, 20.0), None,
                                                                         ((0.0, 0.0, 10.0, 20.0),))]
 
@@ -120,7 +121,7 @@ def test_verifier_judges_every_head_on_the_motorcycle():
         # boxes in crop pixels: the crop starts at (70, 40) for RIDER padded by 0.15 in a 640x640 frame
         return [det((90, 50, 170, 130), 0.8, "with helmet"), det((150, 55, 220, 125), 0.9, "without helmet")]
 
-    verdicts = Verifier(fake_stage2, VerificationSettings()).verify(
+    verdicts = Verifier(fake_stage2, VerificationSettings(heads_from="stage2")).verify(
         np.zeros((640, 640, 3), np.uint8), RiddenMotorcycle(RIDER, 0.7), frame_index=3, timestamp_s=0.6)
     assert crop_seen["shape"] == (520, 260, 3)
     assert [(v.state, v.head_xyxy) for v in verdicts] == [(HeadState.WITH_HELMET, (160, 90, 240, 170)),
@@ -128,9 +129,9 @@ def test_verifier_judges_every_head_on_the_motorcycle():
     assert verdicts[1].confidence == pytest.approx(0.9) and verdicts[1].rider_confidence == pytest.approx(0.7)
 
 
-@pytest.mark.parametrize(("side", "state"), [(11.9, HeadState.UNKNOWN), (12.0, HeadState.WITHOUT_HELMET)])
+@pytest.mark.parametrize(("side", "state"), [(15.9, HeadState.UNKNOWN), (16.0, HeadState.WITHOUT_HELMET)])
 def test_heads_below_the_size_floor_are_unknown(side, state):
-    assert head_state(det((0, 0, side, side * 0.8), 0.9, "without helmet"), VerificationSettings(min_head_px=12)) \
+    assert head_state(det((0, 0, side, side * 0.8), 0.9, "without helmet"), VerificationSettings(min_head_px=16)) \
         is state
 
 
@@ -151,5 +152,33 @@ def test_a_rider_box_inside_a_rider_and_pillion_box_is_the_same_motorcycle():
     both = det((500, 330, 640, 590), 0.8, "rider")  # rider, pillion and motorcycle
     front = det((548, 335, 640, 585), 0.6, "rider")  # the pillion's rider boxed again on their own
     beside = det((300, 330, 440, 590), 0.7, "rider")  # another motorcycle alongside
-    found = find_riders([front, both, beside], DetectorRoles(rider=["rider"]), RiderRule())
+    found = find_riders([front, both, beside], DetectorRoles(rider=["rider"]), RiderRule(confirm_rider_boxes=False))
     assert sorted(r.xyxy for r in found) == [(300.0, 330.0, 440.0, 590.0), (500.0, 330.0, 640.0, 590.0)]
+
+
+def test_heads_from_stage1_are_judged_by_the_classifier():
+    """No second detector: the frame's stage-1 head boxes (above the confidence floor) on this motorcycle, each judged
+    by the classifier on a crop of the frame; an unsure judgement is unknown."""
+    frame_heads = [det((160, 90, 240, 170), 0.8, "with helmet"), det((220, 95, 290, 165), 0.6, "without helmet"),
+                   det((150, 300, 170, 320), 0.9, "number plate"), det((200, 100, 230, 130), 0.1, "with helmet")]
+    seen = []
+
+    def classifier(crops):
+        seen.extend(c.shape for c in crops)
+        return [("without helmet", 0.93), ("with helmet", 0.55)]
+
+    settings = VerificationSettings(heads_from="stage1", conf=0.25, classifier_conf=0.6)
+    verdicts = Verifier(None, settings, classifier).verify(np.zeros((640, 640, 3), np.uint8),
+                                                           RiddenMotorcycle(RIDER, 0.7), 0, 0.0, frame_heads)
+    assert seen == [(64, 64, 3), (64, 64, 3)]  # the plate and the 0.1 head never reach the classifier
+    assert [(v.state, v.confidence) for v in verdicts] == [(HeadState.WITHOUT_HELMET, 0.93), (HeadState.UNKNOWN, 0.55)]
+
+
+def test_a_rider_box_counts_only_with_a_motorcycle_under_it():
+    rider = det((100, 100, 200, 400), 0.8, "rider")
+    pedestrian = det((300, 100, 360, 400), 0.6, "rider")  # the 4-class model boxes a walker as a rider
+    under = det((110, 250, 190, 400), 0.5, "motorcycle")  # centre (150, 325): in the rider box's lower 60 %
+    beside = det((370, 300, 450, 400), 0.5, "motorcycle")  # a parked motorcycle next to the walker
+    found = find_riders([rider, pedestrian, under, beside], DetectorRoles(), RiderRule())
+    assert [r.xyxy for r in found] == [(100.0, 100.0, 200.0, 400.0)]
+    assert len(find_riders([rider, pedestrian], DetectorRoles(), RiderRule(confirm_rider_boxes=False))) == 2

@@ -37,14 +37,20 @@ def test_roles_of_a_four_class_model_come_from_config(tmp_path):
     assert s.model_path("ours.pt") == s.weights_dir / "ours.pt"
 
 
-def test_bundled_stage1_configs_load_and_name_existing_weights():
+def test_bundled_configs_load_and_name_existing_weights():
     from pathlib import Path
 
     import helmetscan
 
-    configs = sorted((Path(helmetscan.__file__).parent / "configs").glob("*.toml"))
-    assert [c.stem for c in configs] == ["stage1-coco", "stage1-helmet4n"]
-    ours = load_settings(configs[1])
-    assert ours.detector.roles.rider == ["rider"] and ours.detector.imgsz == 416
-    assert ours.model_path(ours.detector.model).is_file()  # committed in weights/
-    assert load_settings(configs[0]).detector.model == Settings().detector.model  # the default stays COCO
+    folder = Path(helmetscan.__file__).parent / "configs"
+    assert sorted(c.stem for c in folder.glob("*.toml")) == ["coco-yolov12m", "coco-yolov12m-classifier"]
+    borrowed = load_settings(folder / "coco-yolov12m.toml")
+    assert borrowed.detector.model == "yolov8n-coco.onnx" and borrowed.assist.model == ""
+    assert borrowed.verification.heads_from == "stage2" and borrowed.verification.classifier == ""
+    assert load_settings(folder / "coco-yolov12m-classifier.toml").verification.classifier == "helmet_cls.pt"
+    default = Settings()  # ours: helmet4n + COCO assist, heads from stage 1, our classifier
+    assert (default.detector.model, default.assist.model, default.verification.heads_from,
+            default.verification.classifier) == ("helmet4n.pt", "yolov8n-coco.onnx", "stage1", "helmet_cls.pt")
+    repository_weights = Path(helmetscan.__file__).parent.parent / "weights"
+    for name in ("helmet4n.pt", "helmet_cls.pt"):  # ours: committed in weights/
+        assert (repository_weights / name).is_file()

@@ -40,7 +40,7 @@ def run(installed, *args, cwd, env=None):
 def test_the_installed_package_carries_its_data(installed, tmp_path):
     package = installed / "helmetscan"
     for name in ("models/manifest.toml", "results/templates/report.html.j2", "modelling/dataset_sources.toml",
-                 "configs/stage1-coco.toml", "configs/stage1-helmet4n.toml"):
+                 "configs/coco-yolov12m.toml", "modelling/view_labels.csv", "modelling/unlabelled_reviews.csv"):
         assert (package / name).is_file(), name
     proc = run(installed, "config", "--json", cwd=tmp_path, env={"HELMETSCAN_WEIGHTS": str(tmp_path / "w")})
     assert proc.returncode == 0, proc.stderr

@@ -47,7 +47,7 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     assert record["plate"]["votes"]["TN05AT7024"] > 0
     assert record["schema_version"] == 4 and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
                                                                                           "with_helmet", "unknown"}
-    assert set(record["models"]) == {"yolov8n-coco.onnx", "yolov12m-helmet.pt", "license_plate_detector.pt",
+    assert set(record["models"]) == {"helmet4n.pt", "yolov8n-coco.onnx", "helmet_cls.pt", "license_plate_detector.pt",
                                      "easyocr/craft_mlt_25k.pth", "easyocr/english_g2.pth"}
     for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"):
         assert (folder / name).is_file(), name
@@ -173,9 +173,12 @@ def test_an_unusable_out_folder_is_one_line_and_exit_2(tmp_path):
 @needs_weights
 @needs_bikes
 def test_a_model_whose_classes_do_not_fit_its_stage_fails_before_the_first_video(tmp_path):
-    """The plate detector as stage 1 has no person, motorcycle or rider class: a configuration error, exit 2."""
+    """The plate detector as the only stage-1 model has no person, motorcycle or rider class: a configuration error,
+    exit 2."""
     out = tmp_path / "out"
-    proc = analyze(BIKES, "--out", out, "--detector-model", "license_plate_detector.pt")
+    alone = tmp_path / "alone.toml"
+    alone.write_text('[assist]\nmodel = ""\n')
+    proc = analyze(BIKES, "--out", out, "--detector-model", "license_plate_detector.pt", "--config", alone)
     assert proc.returncode == 2, proc.stderr[-2000:]
     [line] = error_lines(proc.stderr)
     assert "license_plate_detector.pt: stage-1 model has classes ['license_plate']" in line

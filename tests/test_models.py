@@ -74,7 +74,7 @@ def test_trained_weights_are_installed_from_the_repository_and_checked(tmp_path)
     [
         (COCO, DetectorRoles(), True),  # person + motorcycle: the rider rule
         (OURS, DetectorRoles(rider=["rider"]), True),
-        (OURS, DetectorRoles(), False),  # a rider class the settings do not name, no person/motorcycle
+        (OURS, DetectorRoles(rider=[]), False),  # a rider class the settings do not name, no person/motorcycle
         ({0: "person"}, DetectorRoles(), False),  # a person alone is not a rider
         ({0: "license_plate"}, DetectorRoles(), False),
     ],
@@ -85,6 +85,12 @@ def test_stage1_classes_must_yield_riders(names, roles, ok):
     else:
         with pytest.raises(ConfigError, match=r"m.pt: stage-1 model has classes .* detector.roles"):
             check_detector_roles("m.pt", names, roles)
+
+
+def test_confirming_rider_boxes_needs_a_motorcycle_class():
+    check_detector_roles("m.pt", {**OURS, 9: "motorcycle"}, DetectorRoles(), confirm_rider_boxes=True)
+    with pytest.raises(ConfigError, match="confirm_rider_boxes"):
+        check_detector_roles("m.pt", OURS, DetectorRoles(), confirm_rider_boxes=True)
 
 
 def test_a_verifier_needs_both_head_states():
@@ -110,9 +116,9 @@ def test_devices():
 def test_loading_a_corrupted_pinned_weight_fails_before_any_video(tmp_path):
     from helmetscan.models.loader import load_models
 
-    for name in ("yolov8n-coco.onnx", "yolov12m-helmet.pt", "license_plate_detector.pt"):
+    for name in ("helmet4n.pt", "yolov8n-coco.onnx", "helmet_cls.pt", "license_plate_detector.pt"):
         shutil.copyfile(WEIGHTS / name, tmp_path / name)
-    with open(tmp_path / "yolov12m-helmet.pt", "ab") as fh:
+    with open(tmp_path / "helmet_cls.pt", "ab") as fh:
         fh.write(b"\0")
-    with pytest.raises(WeightsError, match="yolov12m-helmet.pt: sha256 .* manifest pins 8dad777a"):
+    with pytest.raises(WeightsError, match="helmet_cls.pt: sha256 .* manifest pins 0c2b2a7f"):
         load_models(Settings(weights_dir=tmp_path))

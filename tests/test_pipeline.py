@@ -46,12 +46,17 @@ def make_ocr(texts):
 
 
 #: The fake reader gives one confidence per read, like EasyOCR: judged with EasyOCR's floor.
-ONE_CONFIDENCE_READER = Settings(plates={"recognizer": "easyocr"})
+#: The fake stage 2 boxes heads on the motorcycle crop (the borrowed verifier's way, `heads_from = "stage2"`).
+ONE_CONFIDENCE_READER = Settings(plates={"recognizer": "easyocr"}, verification={"heads_from": "stage2"})
 
 
 def runner(detector=stage1, verifier=None, plate_detector=plates, ocr=None, settings=None):
     models = Models(detector, verifier or FakeStage2(), plate_detector, ocr or make_ocr([]), {"fake.pt": "ab" * 32})
-    return BatchRunner(settings or ONE_CONFIDENCE_READER, models)
+    settings = settings or ONE_CONFIDENCE_READER
+    # the fake stage 2 boxes heads on the motorcycle crop, as the borrowed verifier does
+    settings = settings.model_copy(update={"verification": settings.verification.model_copy(
+        update={"heads_from": "stage2"})})
+    return BatchRunner(settings, models)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ AUGMENT = {"scale": 0.25, "erasing": 0.1, "fliplr": 0.5, "hsv_h": 0.015, "hsv_s"
 
 
 def train_head_classifier(crops: Path, run_dir: Path, epochs: int = 20, imgsz: int = 64, batch: int = 64,
-                          init: Path | None = None, seed: int = 0) -> Path:
+                          init: Path | None = None, seed: int = 0, patience: int = 6) -> Path:
     """Train (or resume) the head classifier; return the path of ``best.pt`` (best val top-1 accuracy).
 
     Args:
@@ -31,6 +31,9 @@ def train_head_classifier(crops: Path, run_dir: Path, epochs: int = 20, imgsz: i
         run_dir: the run folder (ultralytics' ``project/name``).
         epochs: epochs; imgsz: input size in px; batch: images per step.
         init: detector checkpoint whose backbone initialises the network (default ``weights/helmet4n.pt``).
+        patience: stop after this many epochs without a better val accuracy. The shipped run (20 epochs, patience 6)
+            stopped after epoch 11 with its best at epoch 5; a 30-epoch run without early stopping peaked at the same
+            epoch (val accuracy 0.906, later 0.88–0.90 while the train loss kept falling: more epochs overfit).
 
     Raises:
         FileNotFoundError: ``crops`` has no ``train`` folder, or ``init`` is missing.
@@ -51,7 +54,7 @@ def train_head_classifier(crops: Path, run_dir: Path, epochs: int = 20, imgsz: i
         model = YOLO("yolov8n-cls.yaml", task="classify").load(str(init))
         model.train(data=str(crops.resolve()), epochs=epochs, imgsz=imgsz, batch=batch, workers=2, device="cpu",
                     project=str(run_dir.parent.resolve()), name=run_dir.name, exist_ok=True, seed=seed, plots=False,
-                    warmup_epochs=1, patience=epochs, **AUGMENT)
+                    warmup_epochs=1, patience=patience, **AUGMENT)
     times = run_dir / "train_time.json"
     sessions = json.loads(times.read_text()) if times.is_file() else []
     sessions.append({"seconds": round(time.time() - started, 1), "epochs": epochs, "imgsz": imgsz})

@@ -22,7 +22,9 @@ import numpy as np
 
 from helmetscan.config import Settings
 from helmetscan.geometry import centre, contains, iou
-from helmetscan.modelling.dataset import DEFAULT_SPEC, Sample, deduplicate, load_specs, read_source, split_groups
+from helmetscan.modelling.dataset import (
+    DEFAULT_SPEC, LabelBox, Sample, deduplicate, load_specs, read_source, split_groups,
+)
 
 #: Minimum IoU between a verdict's head box and a labelled head (heads are small boxes; our choice, as in
 #: :data:`helmetscan.modelling.violation_check.HEAD_MATCH_IOU`).
@@ -71,7 +73,7 @@ class PersonRow:
     """One row of the check: a labelled head and what the pipeline said of it (``state``: ``without_helmet``,
     ``with_helmet``, ``unknown``, or missed — ``no rider`` when stage 1 found no ridden motorcycle around it, ``no
     head`` when it did but stage 2 gave that head no verdict), or (``truth`` ``None``) a bare verdict on an unlabelled
-    head."""
+    head. ``xyxy``: the labelled head box, or the verdict's head box for an unlabelled one (pixels)."""
 
     source: str
     image: str
@@ -79,6 +81,7 @@ class PersonRow:
     truth: bool | None
     state: str
     head_px: float
+    xyxy: tuple[float, float, float, float] | None = None
 
 
 def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings: Settings) -> list[PersonRow]:
@@ -100,10 +103,11 @@ def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings:
         if best >= HEAD_MATCH_IOU:
             state, _ = str(verdicts[i].state), used.add(i)
         rows.append(PersonRow(sample.source, sample.image.name, key, bare, state,
-                              max(box[2] - box[0], box[3] - box[1])))
+                              max(box[2] - box[0], box[3] - box[1]), tuple(round(v, 1) for v in box)))
     for i, v in enumerate(verdicts):
         if i not in used and v.state == "without_helmet":
-            rows.append(PersonRow(sample.source, sample.image.name, None, None, str(v.state), v.head_px))
+            rows.append(PersonRow(sample.source, sample.image.name, None, None, str(v.state), v.head_px,
+                                  tuple(round(c, 1) for c in v.head_xyxy)))
     return rows
 
 
@@ -117,13 +121,12 @@ def check_people(settings: Settings, samples: list[Sample], sample: int | None =
     import pandas as pd
     from tqdm import tqdm
 
-    from helmetscan.models.loader import build_verifier
-    from helmetscan.models.yolo import build_detector
+    from helmetscan.models.loader import build_stage1, build_verifier
     from helmetscan.pipeline.verification import Verifier
 
     chosen = sorted(random.Random(seed).sample(samples, sample), key=lambda s: s.image) if sample and sample < len(
         samples) else samples
-    detector = build_detector(settings.detector, settings)
+    detector = build_stage1(settings)
     head_detector, head_classifier = build_verifier(settings, detector.names)
     verifier = Verifier(head_detector, settings.verification, head_classifier)
     rows = []
@@ -139,9 +142,9 @@ def check_people(settings: Settings, samples: list[Sample], sample: int | None =
 def summarise(table, by: str | None = None):
     """Per-person precision and recall of bare-head reports (pandas), overall or per value of column ``by``.
 
-    ``reported``: bare verdicts; ``TP`` on labelled bare heads; ``FP helmeted`` on labelled helmeted heads; ``FP
-    unlabelled`` on heads nobody labelled (not counted for sources without a bare-head class);
-    ``precision`` = TP / (TP + FP helmeted + FP unlabelled); ``recall`` = TP / labelled bare heads; ``unknown``:
+    ``reported``: bare verdicts; ``TP`` on labelled (or reviewed, :func:`apply_reviews`) bare heads; ``FP known`` on
+    labelled helmeted heads or reports reviewed wrong; ``FP unlabelled`` on heads nobody labelled or reviewed (not
+    counted for sources without a bare-head class); ``precision`` = TP / (TP + FP known + FP unlabelled); ``recall`` = TP / labelled bare heads; ``unknown``:
     labelled heads the pipeline abstained on; ``no rider`` / ``no head``: labelled heads with no verdict, because stage
     1 found no ridden motorcycle around them, or because stage 2 found no head there.
     """
@@ -149,17 +152,19 @@ def summarise(table, by: str | None = None):
 
     def one(part) -> dict:
         bare_said = part.state == "without_helmet"
+        labelled = ~part["head"].fillna("").str.startswith("reviewed:") & part["head"].notna()
         tp = int((bare_said & (part.truth == True)).sum())  # noqa: E712 (a column of True/False/None)
-        fp_h = int((bare_said & (part.truth == False)).sum())  # noqa: E712
+        fp_known = int((bare_said & (part.truth == False)).sum())  # noqa: E712
         fp_u = int((bare_said & part.truth.isna() & (part.source != "hcmute")).sum())
-        positives = int((part.truth == True).sum())  # noqa: E712
-        reported = tp + fp_h + fp_u
-        return {"bare heads": positives, "helmeted heads": int((part.truth == False).sum()),  # noqa: E712
-                "reported": reported, "TP": tp, "FP helmeted": fp_h, "FP unlabelled": fp_u,
+        positives = labelled & (part.truth == True)  # noqa: E712
+        reported = tp + fp_known + fp_u
+        return {"bare heads": int(positives.sum()), "helmeted heads": int((labelled & (part.truth == False)).sum()),  # noqa: E712
+                "reported": reported, "TP": tp, "FP known": fp_known, "FP unlabelled": fp_u,
                 "precision": tp / reported if reported else float("nan"),
-                "recall": tp / positives if positives else float("nan"),
-                "unknown": int((part.state == "unknown").sum()), "no rider": int((part.state == "no rider").sum()),
-                "no head": int((part.state == "no head").sum())}
+                "recall": int((positives & bare_said).sum()) / positives.sum() if positives.sum() else float("nan"),
+                "unknown": int((labelled & (part.state == "unknown")).sum()),
+                "no rider": int((labelled & (part.state == "no rider")).sum()),
+                "no head": int((labelled & (part.state == "no head")).sum())}
 
     if by is None:
         return pd.DataFrame([one(table)])
@@ -171,3 +176,62 @@ def size_bins(table):
     import pandas as pd
 
     return table.assign(**{"head px": pd.cut(table.head_px, SIZE_BINS, right=False).astype(str)})
+
+
+#: Bare-head reports on heads the datasets do not label, reviewed by eye (``review``: bare, helmet, pedestrian, not_head,
+#: unclear);
+#: key: image name and the reported head box, pixels rounded to 0.1 (:class:`PersonRow`).
+REVIEWS = Path(__file__).with_name("unlabelled_reviews.csv")
+
+
+def apply_reviews(table, reviews: Path = REVIEWS):
+    """``table`` with the reviewed truth of bare-head reports on unlabelled heads: a report reviewed ``bare`` counts as
+    a true positive (``truth`` True, ``head`` ``reviewed:bare``); ``helmet``, ``pedestrian`` (not on a motorcycle) or
+    ``not_head`` as a false report (``truth`` False, counted with "FP known"); ``unclear`` and unreviewed ones stay
+    unlabelled (counted false)."""
+    import pandas as pd
+
+    if not reviews.is_file() or table.empty or "xyxy" not in table.columns:
+        return table
+    done = pd.read_csv(reviews, comment="#")
+    truth = {(r.image, r.xyxy): r.review for r in done.itertuples()}
+    table = table.copy()
+    for i, row in table[table.truth.isna()].iterrows():
+        review = truth.get((row.image, str(tuple(row.xyxy)) if not isinstance(row.xyxy, str) else row.xyxy))
+        if review in ("bare", "helmet", "pedestrian", "not_head"):
+            table.at[i, "truth"] = review == "bare"
+            table.at[i, "head"] = f"reviewed:{review}"
+    return table
+
+
+#: Class ids of the helmet9 CCTV clip's labels (``../shared/footage/helmet9_cctv_clip/data.yaml``) that are heads.
+CLIP_HEADS = {1: "with helmet", 3: "without helmet"}
+
+
+def check_clip_people(settings: Settings, video: Path, labels_dir: Path, fps: float = 5.0):
+    """The per-person rows (as :func:`check_people`) of a clip with a YOLO label file per frame
+    (``labels_dir/frame_{N:06d}.txt``, N = frame index + 1), on the frames ``analyze`` would sample at ``fps``: each
+    frame judged on its own (no tracking), so a rider counts once per sampled frame.
+
+    Raises:
+        VideoError: the clip cannot be opened.
+    """
+    import pandas as pd
+
+    from helmetscan.modelling.labels import read_yolo_labels
+    from helmetscan.models.loader import build_stage1, build_verifier
+    from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames
+    from helmetscan.pipeline.verification import Verifier
+
+    detector = build_stage1(settings)
+    head_detector, head_classifier = build_verifier(settings, detector.names)
+    verifier = Verifier(head_detector, settings.verification, head_classifier)
+    rows = []
+    for sampled in iter_sampled_frames(video, fps, DecodeStats()):
+        classes, boxes = read_yolo_labels(labels_dir / f"frame_{sampled.frame_index + 1:06d}.txt")
+        heads = [LabelBox(CLIP_HEADS[int(k)], tuple(map(float, b))) for k, b in zip(classes, boxes)
+                 if int(k) in CLIP_HEADS]
+        sample = Sample("clip", Path(f"frame_{sampled.frame_index + 1:06d}.png"), str(sampled.frame_index), "clip",
+                        heads)
+        rows += check_image(sample, sampled.image, detector, verifier, settings)
+    return pd.DataFrame([r.__dict__ for r in rows])

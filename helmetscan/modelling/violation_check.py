@@ -132,7 +132,7 @@ def summary_rows(name: str, clip: ClipScore | None, people=None) -> dict:
     if people is not None:
         first = people.iloc[0]
         row.update({"test bare heads": int(first["bare heads"]), "test TP": int(first["TP"]),
-                    "test FP helmeted": int(first["FP helmeted"]), "test FP unlabelled": int(first["FP unlabelled"]),
+                    "test FP known": int(first["FP known"]), "test FP unlabelled": int(first["FP unlabelled"]),
                     "test precision": round(float(first["precision"]), 3),
                     "test recall": round(float(first["recall"]), 3)})
     return row

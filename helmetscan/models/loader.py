@@ -73,13 +73,18 @@ def check_classes(stage: str, model: str, names: dict[int, str], needs: dict[str
             )
 
 
-def check_detector_roles(model: str, names: dict[int, str], roles: DetectorRoles) -> None:
-    """A stage-1 model yields riders: it has a ``rider`` class, or both a ``person`` and a ``motorcycle`` class.
+def check_detector_roles(model: str, names: dict[int, str], roles: DetectorRoles, confirm_rider_boxes: bool = False
+                         ) -> None:
+    """A stage-1 model yields riders: it has a ``rider`` class, or both a ``person`` and a ``motorcycle`` class; rider
+    boxes confirmed by motorcycles (``riders.confirm_rider_boxes``) need a motorcycle class too.
 
     Raises:
-        ConfigError: it has neither.
+        ConfigError: it has neither, or rider boxes are to be confirmed and no class is a motorcycle.
     """
     if _lower(names.values()) & _lower(roles.rider):
+        if confirm_rider_boxes:
+            check_classes("stage-1", model, names, {"detector.roles.motorcycle (riders.confirm_rider_boxes; set it "
+                                                    "false without an assist model)": roles.motorcycle})
         return
     check_classes("stage-1", model, names, {"detector.roles.person": roles.person,
                                             "detector.roles.motorcycle": roles.motorcycle})
@@ -115,6 +120,23 @@ def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[Text
 
         return TesseractRecognizer("kor+eng", s.plates.two_row_max_aspect), {}
     raise ConfigError(f"unknown plate recognizer {name!r}; one of helmetscan, easyocr, tesseract")
+
+
+def build_stage1(settings: Settings) -> Detector:
+    """Stage 1: the ``detector`` model, joined by the ``assist`` model when one is set
+    (:class:`~helmetscan.models.ensemble.DetectorEnsemble`).
+
+    Raises:
+        WeightsError: a weight file is missing or cannot be loaded.
+    """
+    from helmetscan.models.yolo import build_detector
+
+    detector = build_detector(settings.detector, settings)
+    if not settings.assist.model:
+        return detector
+    from helmetscan.models.ensemble import DetectorEnsemble
+
+    return DetectorEnsemble([detector, build_detector(settings.assist, settings)])
 
 
 def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = None):
@@ -166,12 +188,12 @@ def load_models(settings: Settings) -> Models:
     manifest = read_manifest()
     sha256 = {}
     stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""
-    for name in (s.detector.model, stage2, s.verification.classifier, s.plates.model):
+    for name in (s.detector.model, s.assist.model, stage2, s.verification.classifier, s.plates.model):
         if name:
             path = s.model_path(name)
             sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
-    detector = build_detector(s.detector, s)
-    check_detector_roles(s.detector.model, detector.names, s.detector.roles)
+    detector = build_stage1(s)
+    check_detector_roles(s.detector.model, detector.names, s.detector.roles, s.riders.confirm_rider_boxes)
     verifier, head_classifier = build_verifier(s, detector.names)
     plate_detector = build_detector(s.plates, s)
     check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})

@@ -72,8 +72,8 @@ class Verifier:
     """Stage 2: finds the heads of a ridden motorcycle's people and judges each.
 
     Head boxes come from the stage-2 ``detector`` run on the motorcycle's padded crop, or — with
-    ``settings.heads_from = "stage1"`` — from the stage-1 model's own head boxes on the whole frame (no second
-    detector run). When a ``classifier`` is given, it re-judges every attached head on a crop of the source frame
+    ``settings.heads_from = "stage1"`` — from the stage-1 model's own head boxes on the whole frame at or above
+    ``settings.conf`` (no second detector run). When a ``classifier`` is given, it re-judges every attached head on a crop of the source frame
     (:class:`~helmetscan.models.head_classifier.HeadClassifier`); a head it is less than ``settings.classifier_conf``
     sure of is unknown. Otherwise the head boxes' own classes decide.
 
@@ -101,7 +101,7 @@ class Verifier:
         """
         s = self.settings
         if s.heads_from == "stage1":
-            found = [d for d in frame_heads or [] if d.label in self._head_labels]
+            found = [d for d in frame_heads or [] if d.label in self._head_labels and d.confidence >= s.conf]
         else:
             h, w = image.shape[:2]
             x1, y1, x2, y2 = pad(motorcycle.xyxy, s.crop_padding, w, h)
