@@ -559,6 +559,8 @@ def check_violations_cmd(
     configs: Annotated[list[Path], typer.Argument(help="Settings TOML files to compare (e.g. helmetscan/configs/*.toml).")],
     clip: Annotated[Optional[Path], typer.Option(help="Clip with a YOLO label file per frame.")] = None,
     labels: Annotated[Optional[Path], typer.Option(help="Folder of the clip's labels (frame_NNNNNN.txt).")] = None,
+    film: Annotated[Optional[Path], typer.Option(help="The film clip rider_pillion_no_helmet.mp4, checked per person "
+                                                      "against its heads labelled by eye (modelling/film_people.csv).")] = None,
     people: Annotated[bool, typer.Option(help="Check every labelled head of the stage-1 test split, per person.")] = True,
     sample: Annotated[int, typer.Option(help="Test images sampled (seeded) for the per-person check; 0 = all.")] = 0,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs and the tables.")] = Path("violation_check"),
@@ -570,7 +572,8 @@ def check_violations_cmd(
 
     from helmetscan.fielddoc import markdown_table
     from helmetscan.modelling.person_check import (
-        apply_reviews, check_clip_people, check_people, size_bins, split_samples, summarise,
+        FILM_LABELS, apply_reviews, check_clip_people, check_people, csv_clip_heads, size_bins, split_samples,
+        summarise, yolo_clip_heads,
     )
     from helmetscan.modelling.violation_check import check_clip, summary_rows
 
@@ -589,13 +592,22 @@ def check_violations_cmd(
             console.print(f"checking {config}", highlight=False)
             clip_score = check_clip(settings, clip, labels, out / config.stem) if clip else None
             if clip:
-                frames = apply_reviews(check_clip_people(settings, clip, labels, settings.sampling.fps))
+                frames = apply_reviews(check_clip_people(settings, clip, yolo_clip_heads(labels),
+                                                         settings.sampling.fps))
                 (out / config.stem).mkdir(parents=True, exist_ok=True)
                 frames.to_csv(out / config.stem / "clip_people.csv", index=False)
                 text = "".join(f"### {config.stem}: clip, every sampled frame on its own, {name}\n\n{md(frame)}\n"
                                for name, frame in (("all", summarise(frames)),
                                                    ("by head size", summarise(size_bins(frames), "head px"))))
                 (out / config.stem / "clip_people.md").write_text(text, encoding="utf-8")
+                out_console.print(text, markup=False, highlight=False)
+            if film:
+                frames = apply_reviews(check_clip_people(settings, film, csv_clip_heads(FILM_LABELS),
+                                                         settings.sampling.fps))
+                (out / config.stem).mkdir(parents=True, exist_ok=True)
+                frames.to_csv(out / config.stem / "film_people.csv", index=False)
+                text = f"### {config.stem}: film clip, every labelled frame on its own\n\n{md(summarise(frames))}\n"
+                (out / config.stem / "film_people.md").write_text(text, encoding="utf-8")
                 out_console.print(text, markup=False, highlight=False)
             summary = None
             if samples:

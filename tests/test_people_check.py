@@ -68,3 +68,14 @@ def test_head_classifier_judges_held_aside_real_heads():
     assert len(crops) == 60 and sum(truth) >= 15
     assert accuracy >= 0.8, accuracy
     assert np.mean(bare_said) >= 0.8  # precision of "without helmet"
+
+
+def test_film_labels_give_heads_for_labelled_frames_only():
+    from helmetscan.modelling.person_check import FILM_LABELS, csv_clip_heads
+
+    heads_of = csv_clip_heads(FILM_LABELS)
+    [head] = heads_of(0, 720, 1280)
+    assert head.class_name == "without helmet"
+    assert head.xyxy == pytest.approx((345 / 720, 211 / 1280, 618 / 720, 463 / 1280))
+    assert len(heads_of(18, 720, 1280)) == 2  # rider and pillion
+    assert heads_of(54, 720, 1280) is None  # motion blur: nobody labelled it

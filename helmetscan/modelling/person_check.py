@@ -208,17 +208,54 @@ def apply_reviews(table, reviews: Path = REVIEWS):
 CLIP_HEADS = {1: "with helmet", 3: "without helmet"}
 
 
-def check_clip_people(settings: Settings, video: Path, labels_dir: Path, fps: float = 5.0):
-    """The per-person rows (as :func:`check_people`) of a clip with a YOLO label file per frame
-    (``labels_dir/frame_{N:06d}.txt``, N = frame index + 1), on the frames ``analyze`` would sample at ``fps``: each
-    frame judged on its own (no tracking), so a rider counts once per sampled frame.
+#: Heads labelled by eye on the film clip ``../shared/footage/rider_pillion_no_helmet.mp4`` (see the file's header).
+FILM_LABELS = Path(__file__).with_name("film_people.csv")
+
+
+def yolo_clip_heads(labels_dir: Path):
+    """``heads_of(frame_index, width, height)`` for a clip with a YOLO label file per frame (``labels_dir/
+    frame_{N:06d}.txt``, N = frame index + 1, classes as :data:`CLIP_HEADS`); ``None`` for a frame without a file."""
+    from helmetscan.modelling.labels import read_yolo_labels
+
+    def heads_of(frame_index: int, width: int, height: int) -> list[LabelBox] | None:
+        path = labels_dir / f"frame_{frame_index + 1:06d}.txt"
+        if not path.is_file():
+            return None
+        classes, boxes = read_yolo_labels(path)
+        return [LabelBox(CLIP_HEADS[int(k)], tuple(map(float, b))) for k, b in zip(classes, boxes)
+                if int(k) in CLIP_HEADS]
+
+    return heads_of
+
+
+def csv_clip_heads(path: Path = FILM_LABELS):
+    """``heads_of(frame_index, width, height)`` from a CSV of pixel head boxes (``frame_index,x1,y1,x2,y2,state``,
+    ``#`` comment lines; state ``with helmet`` or ``without helmet``); ``None`` for a frame the CSV does not list
+    (not labelled)."""
+    import pandas as pd
+
+    table = pd.read_csv(path, comment="#")
+
+    def heads_of(frame_index: int, width: int, height: int) -> list[LabelBox] | None:
+        rows = table[table.frame_index == frame_index]
+        if rows.empty:
+            return None
+        return [LabelBox(r.state, (r.x1 / width, r.y1 / height, r.x2 / width, r.y2 / height)) for r in rows.itertuples()]
+
+    return heads_of
+
+
+def check_clip_people(settings: Settings, video: Path, heads_of, fps: float = 5.0):
+    """The per-person rows (as :func:`check_people`) of a clip whose heads are labelled frame by frame
+    (``heads_of(frame_index, width, height) -> [LabelBox]``, ``None`` for a frame nobody labelled:
+    :func:`yolo_clip_heads`, :func:`csv_clip_heads`), on the frames ``analyze`` samples at ``fps``: each labelled
+    frame judged on its own (no tracking), so a person counts once per sampled frame.
 
     Raises:
         VideoError: the clip cannot be opened.
     """
     import pandas as pd
 
-    from helmetscan.modelling.labels import read_yolo_labels
     from helmetscan.models.loader import build_stage1, build_verifier
     from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames
     from helmetscan.pipeline.verification import Verifier
@@ -228,9 +265,10 @@ def check_clip_people(settings: Settings, video: Path, labels_dir: Path, fps: fl
     verifier = Verifier(head_detector, settings.verification, head_classifier)
     rows = []
     for sampled in iter_sampled_frames(video, fps, DecodeStats()):
-        classes, boxes = read_yolo_labels(labels_dir / f"frame_{sampled.frame_index + 1:06d}.txt")
-        heads = [LabelBox(CLIP_HEADS[int(k)], tuple(map(float, b))) for k, b in zip(classes, boxes)
-                 if int(k) in CLIP_HEADS]
+        h, w = sampled.image.shape[:2]
+        heads = heads_of(sampled.frame_index, w, h)
+        if heads is None:
+            continue
         sample = Sample("clip", Path(f"frame_{sampled.frame_index + 1:06d}.png"), str(sampled.frame_index), "clip",
                         heads)
         rows += check_image(sample, sampled.image, detector, verifier, settings)
