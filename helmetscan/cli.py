@@ -483,13 +483,15 @@ def dataset(
         specs = load_specs(spec or DEFAULT_SPEC, Path(__file__).resolve().parent.parent)
         labeller = None
         if pseudo_labels:
+            from helmetscan.config import load_settings
             from helmetscan.models.yolo import build_detector
-            from helmetscan.modelling.pseudo_labels import ModelPseudoLabeller
+            from helmetscan.modelling.pseudo_labels import PSEUDO_LABEL_CONFIG, ModelPseudoLabeller
 
-            s = Settings()
+            s = load_settings(PSEUDO_LABEL_CONFIG)  # the COCO cascade: never our own model labelling its own data
             labeller = ModelPseudoLabeller(
                 build_detector(s.verification, s, conf=min_head_conf), build_detector(s.detector, s),
-                {sp.name: sp.pseudo for sp in specs}, min_head_conf, min_rider_conf,
+                {sp.name: sp.pseudo for sp in specs}, min_head_conf, min_rider_conf, s.verification,
+                s.detector.roles, s.riders,
             )
         stats = build(specs, out, pseudo_labeller=labeller, test_share=test_share, val_share=val_share, seed=seed)
     except (OSError, ValueError, KeyError, HelmetscanError) as exc:

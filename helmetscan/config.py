@@ -39,8 +39,8 @@ def _names(*names: str):
 class DetectorRoles(_Section):
     """Which stage-1 class names mean what (matched case-insensitively).
 
-    The default fits the COCO YOLOv8n (``person`` + ``motorcycle`` joined by the rider rule). A model with a ``rider``
-    class (our 4-class ``helmet4n``) is used by setting ``rider = ["rider"]``; no code changes.
+    The default fits the default stage 1: our 4-class ``helmet4n`` (``rider``) and the COCO YOLOv8n beside it
+    (``person`` + ``motorcycle``, joined by the rider rule). Another model's names are set here; no code changes.
     """
 
     rider: list[str] = setting(_names("rider"), "Classes that are a rider already (rider and motorcycle in one box).",
@@ -103,8 +103,8 @@ class AssistSettings(_ModelSection):
 
 
 class RiderRule(_Section):
-    """When a person rides a motorcycle (used only when stage 1 has no ``rider`` class): see
-    :func:`helmetscan.pipeline.riders.riding_score`.
+    """When a person rides a motorcycle (person and motorcycle boxes, :func:`helmetscan.pipeline.riders.riding_score`),
+    when a rider-class box counts, and when two units are one motorcycle.
 
     Our heuristic, set by hand from the geometry of seated riders and checked on the footage in ``../shared/footage``
     and ``bikes.mp4`` (a parked motorcycle beside pedestrians): the person's centre lies over the motorcycle, their top
@@ -133,7 +133,7 @@ class RiderRule(_Section):
         le=1
     )
     max_nested_share: float = setting(
-        0.7, "Rider-class boxes lying at least this share inside another are one motorcycle (merged).", "0..1", gt=0,
+        0.7, "Ridden motorcycles whose box lies at least this share inside another's are one motorcycle (merged).", "0..1", gt=0,
         le=1
     )
     max_feet_below: float = setting(
@@ -194,7 +194,9 @@ class VerificationSettings(_ModelSection):
         "empty: the head boxes' own classes decide.", "file"
     )
     classifier_conf: float = setting(
-        0.5, "Below this classifier probability a head is unknown (abstain), never a violation.", "0..1", ge=0, le=1
+        0.8, "Below this classifier probability a head is unknown (abstain), never a violation. 0.8: chosen on the "
+        "classifier's val heads (bare precision 0.955 against 0.895 at 0.5, which never abstains).", "0..1", ge=0,
+        le=1
     )
     max_checks_per_track: int = setting(8, "Upper bound on stage-2 runs per track.", "frames", ge=1)
     settle_margin: int = setting(
@@ -207,9 +209,13 @@ class VerificationSettings(_ModelSection):
 class DecisionSettings(_Section):
     """Per-person verdicts; a motorcycle track with at least one bare-headed person is one violation."""
 
-    min_no_helmet_frames: int = setting(2, "Verified no-helmet frames a person needs at least to be bare-headed (and helmeted frames to be helmeted).", "frames", ge=1)
+    min_no_helmet_frames: int = setting(
+        2, "Judged no-helmet frames a person needs at least to be bare-headed (and helmeted frames to be helmeted).",
+        "frames", ge=1
+    )
     min_no_helmet_share: float = setting(
-        0.5, "No-helmet frames must be MORE than this share of the frames the head was seen.", "0..1", ge=0, le=1
+        0.5, "No-helmet frames must be MORE than this share of the person's judged frames (heads large enough, "
+        "classifier sure).", "0..1", ge=0, le=1
     )
 
 

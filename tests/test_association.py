@@ -182,3 +182,27 @@ def test_a_rider_box_counts_only_with_a_motorcycle_under_it():
     found = find_riders([rider, pedestrian, under, beside], DetectorRoles(), RiderRule())
     assert [r.xyxy for r in found] == [(100.0, 100.0, 200.0, 400.0)]
     assert len(find_riders([rider, pedestrian], DetectorRoles(), RiderRule(confirm_rider_boxes=False))) == 2
+
+
+def test_one_head_boxed_twice_is_one_person():
+    # stage 1 runs without class-agnostic NMS: one head can come back once per head class
+    bare = det((160, 90, 240, 170), 0.7, "without helmet")
+    helmeted = det((162, 92, 242, 172), 0.4, "with helmet")
+    pillion = det((230, 95, 300, 165), 0.6, "without helmet")
+    assert attach_heads([RIDER], [helmeted, bare, pillion]) == [bare, pillion]
+
+
+def test_a_head_two_motorcycles_reach_goes_to_the_one_it_sits_on():
+    from helmetscan.pipeline.association import share_out_heads
+    from helmetscan.pipeline.verification import FrameVerdict
+
+    def verdict(head):
+        return FrameVerdict(0, 0.0, HeadState.WITHOUT_HELMET, 0.9, 0.8, (0, 0, 1, 1), head)
+
+    left, right = (100.0, 100.0, 300.0, 500.0), (250.0, 100.0, 450.0, 500.0)  # side by side, overlapping
+    shared = (260.0, 90.0, 320.0, 150.0)  # the right rider's head, inside the left box's edge too
+    own = (150.0, 90.0, 210.0, 150.0)
+    kept = share_out_heads({1: ((left,), [verdict(own), verdict(shared)]),
+                            2: ((right,), [verdict((261.0, 91.0, 321.0, 151.0))])})
+    assert [v.head_xyxy for v in kept[1]] == [own]
+    assert [v.head_xyxy for v in kept[2]] == [(261.0, 91.0, 321.0, 151.0)]

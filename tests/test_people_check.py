@@ -79,3 +79,14 @@ def test_film_labels_give_heads_for_labelled_frames_only():
     assert head.xyxy == pytest.approx((345 / 720, 211 / 1280, 618 / 720, 463 / 1280))
     assert len(heads_of(18, 720, 1280)) == 2  # rider and pillion
     assert heads_of(54, 720, 1280) is None  # motion blur: nobody labelled it
+
+
+@needs_weights
+@pytest.mark.skipif(not (WEIGHTS / "helmet_cls.pt").is_file(), reason="run `make weights`")
+def test_a_classifier_whose_classes_are_not_the_head_roles_is_a_configuration_error():
+    from helmetscan.errors import ConfigError
+    from helmetscan.models.loader import build_verifier
+
+    settings = Settings(verification={"roles": {"head_with_helmet": ["helmet"], "head_without_helmet": ["bare"]}})
+    with pytest.raises(ConfigError, match="head classifier"):
+        build_verifier(settings, {0: "rider", 1: "bare", 2: "helmet"})

@@ -3,9 +3,9 @@
 The unit an authority cares about is a person: was *this* person, reported bare-headed, really bare-headed, and how many
 bare-headed people were missed? On every image of a dataset split (default: the stage-1 test split, never trained on),
 stage 1 → rider rule → stage 2 run as ``analyze`` runs them on one frame, giving a verdict per head. Each labelled head
-(``with helmet`` / ``without helmet``, any head in these sources is a rider's or a passenger's) is matched to the
-verdict head overlapping it most (IoU >= :data:`HEAD_MATCH_IOU`); a bare verdict that matches no labelled head is a
-report on an unlabelled head. Every row carries the head size and, when a view label exists (``view_labels.csv``,
+(``with helmet`` / ``without helmet``, any head in these sources is a rider's or a passenger's) is matched one to one
+to a verdict head (most overlapping pairs first, IoU >= :data:`HEAD_MATCH_IOU`); a bare verdict that matches no
+labelled head is a report on an unlabelled head. Every row carries the head size and, when a view label exists (``view_labels.csv``,
 labelled by eye), the view, so precision and recall come out by head size and by view.
 
 Sources differ in what they label: ``hcmute`` has no bare-head class (a bare verdict on an unlabelled head there may be
@@ -87,21 +87,29 @@ class PersonRow:
 def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings: Settings) -> list[PersonRow]:
     """The rows of one image (``frame``: (H, W, 3) uint8 BGR): stage 1, the rider rule and stage 2 as the pipeline
     runs them, each labelled head matched to a verdict."""
+    from helmetscan.pipeline.association import share_out_heads
     from helmetscan.pipeline.riders import find_riders
 
     h, w = frame.shape[:2]
     s = settings
     detections = detector(frame)
     ridden = find_riders(detections, s.detector.roles, s.riders)
-    verdicts = [v for r in ridden for v in verifier.verify(frame, r, 0, 0.0, detections)]
-    rows, used = [], set()
-    for key, box, bare in labelled_heads(sample, w, h):
-        scored = [(iou(box, v.head_xyxy), i) for i, v in enumerate(verdicts)]
-        best, i = max(scored, default=(0.0, -1))
+    claims = {k: (r.regions, verifier.verify(frame, r, 0, 0.0, detections)) for k, r in enumerate(ridden)}
+    verdicts = [v for kept in share_out_heads(claims).values() for v in kept]
+    labelled = labelled_heads(sample, w, h)
+    # one-to-one: the most overlapping (labelled head, verdict) pairs first, each side used once
+    pairs = sorted(((iou(box, v.head_xyxy), li, vi) for li, (_, box, _) in enumerate(labelled)
+                    for vi, v in enumerate(verdicts)), reverse=True)
+    match: dict[int, int] = {}
+    used: set[int] = set()
+    for overlap, li, vi in pairs:
+        if overlap >= HEAD_MATCH_IOU and li not in match and vi not in used:
+            match[li] = vi
+            used.add(vi)
+    rows = []
+    for li, (key, box, bare) in enumerate(labelled):
         on_a_rider = any(contains(region, centre(box)) for r in ridden for region in r.regions)
-        state = "no head" if on_a_rider else "no rider"
-        if best >= HEAD_MATCH_IOU:
-            state, _ = str(verdicts[i].state), used.add(i)
+        state = str(verdicts[match[li]].state) if li in match else "no head" if on_a_rider else "no rider"
         rows.append(PersonRow(sample.source, sample.image.name, key, bare, state,
                               max(box[2] - box[0], box[3] - box[1]), tuple(round(v, 1) for v in box)))
     for i, v in enumerate(verdicts):

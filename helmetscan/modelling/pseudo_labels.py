@@ -36,6 +36,11 @@ def _to_norm(box, w, h):
     return (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
 
 
+#: The models that make the pseudo-labels: the COCO detector + rider rule and the borrowed YOLOv12m helmet model (the
+#: shipped dataset was built with them; our own models must not label their own training data).
+PSEUDO_LABEL_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "coco-yolov12m.toml"
+
+
 class ModelPseudoLabeller:
     """Callable ``(Sample) -> list[LabelBox]`` for :func:`helmetscan.modelling.dataset.build`.
 
@@ -48,7 +53,7 @@ class ModelPseudoLabeller:
         verification: crop padding, head region and the head roles (``roles.head_without_helmet``) of stage 2;
             default :class:`VerificationSettings`.
         detector_roles: which ``rider_detector`` classes are person / motorcycle / rider; default
-            :class:`DetectorRoles` (the COCO names).
+            :class:`DetectorRoles`.
         rider_rule: how a person and a motorcycle make a rider; default :class:`RiderRule`.
     """
 

@@ -119,7 +119,7 @@ def check_clip(settings: Settings, video: Path, labels_dir: Path, out: Path) -> 
 
 
 def summary_rows(name: str, clip: ClipScore | None, people=None) -> dict:
-    """One flat row for the comparison table: ``stage 1`` = ``name``, then the clip columns and the per-person columns
+    """One flat row for the comparison table: ``config`` = ``name``, then the clip columns and the per-person columns
     (``people``: :func:`helmetscan.modelling.person_check.summarise` of the test split) of the checks that ran
     (precision and recall rounded to 3 places, ``None`` when undefined)."""
     row: dict = {"config": name}

@@ -147,8 +147,8 @@ def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = Non
     classifier is ``verification.classifier`` when set (:class:`~helmetscan.models.head_classifier.HeadClassifier`).
 
     Raises:
-        ConfigError: the model that gives the heads has no class of one of the head roles, or heads come from stage 1
-            while nothing says which classes stage 1 has.
+        ConfigError: the model that gives the heads, or the classifier, has no class of one of the head roles, or heads
+            come from stage 1 while nothing says which classes stage 1 has.
         WeightsError: a weight file is missing or cannot be loaded.
     """
     from helmetscan.models.yolo import build_detector
@@ -169,6 +169,7 @@ def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = Non
         from helmetscan.models.head_classifier import HeadClassifier
 
         classifier = HeadClassifier(settings.model_path(s.classifier), device=settings.device)
+        check_classes("head classifier", s.classifier, classifier.names, needs)
     return detector, classifier
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from helmetscan.config import Settings
 from helmetscan.models.base import Detector, TextRecognizer
+from helmetscan.pipeline.association import share_out_heads
 from helmetscan.pipeline.decision import TrackDecision, decide, is_settled
 from helmetscan.pipeline.people import PeopleTracker
 from helmetscan.pipeline.plate_stage import PlateCandidates, PlateResult, PlateStage, plate_region
@@ -141,6 +142,7 @@ class Analyzer:
                 detections = self.detector(image)
             with timer.stage("tracking"):
                 tracked = tracker.update(find_riders(detections, s.detector.roles, s.riders), image.shape[:2])
+            claims: dict[int, tuple] = {}
             for tr in tracked:
                 track = tracks.get(tr.track_id)
                 if track is None:
@@ -153,10 +155,12 @@ class Analyzer:
                     with timer.stage("stage2"):
                         verdicts = self.verifier.verify(image, ridden, sampled.frame_index, sampled.timestamp_s,
                                                         detections)
-                    track.add_verdicts(verdicts, image)
+                    claims[tr.track_id] = (ridden.regions, verdicts)
                 track.plate_candidates.offer(
                     plate_region(image, ridden.xyxy, ridden.motorcycle_xyxy, sampled.frame_index, s.plates)
                 )
+            for track_id, verdicts in share_out_heads(claims).items():
+                tracks[track_id].add_verdicts(verdicts, image)
             if progress:
                 progress(stats.frames_sampled, max(expected, stats.frames_sampled))
         timer.calls["decode"] = stats.frames_decoded

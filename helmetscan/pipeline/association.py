@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helmetscan.models.base import Detection
-from helmetscan.geometry import centre, contains, inside_share
+from helmetscan.geometry import centre, contains, inside_share, iou
 
 
 def head_region(rider_xyxy: Sequence[float], head_region_fraction: float) -> tuple[float, float, float, float]:
@@ -14,6 +14,19 @@ def head_region(rider_xyxy: Sequence[float], head_region_fraction: float) -> tup
     x1, y1, x2, y2 = rider_xyxy
     h = y2 - y1
     return (x1, y1 - 0.1 * h, x2, y1 + head_region_fraction * h)
+
+
+def one_box_per_head(heads: list[Detection], max_iou: float = 0.5) -> list[Detection]:
+    """Class-agnostic non-maximum suppression: of head boxes overlapping by more than ``max_iou``, only the most
+    confident stays. A detector run without agnostic NMS (our stage 1) can box one head twice, once per head class;
+    two boxes would make two people of one. 0.5: the usual NMS threshold (ultralytics' default ``iou`` is 0.7 for
+    same-class boxes; two head classes on one head overlap far more than two neighbouring heads do). The boxes kept
+    stay in the order given."""
+    kept: list[int] = []
+    for k in sorted(range(len(heads)), key=lambda i: -heads[i].confidence):
+        if all(iou(heads[k].xyxy, heads[j].xyxy) <= max_iou for j in kept):
+            kept.append(k)
+    return [heads[k] for k in sorted(kept)]
 
 
 def attach_heads(
@@ -37,10 +50,11 @@ def attach_heads(
     heuristic: people on one seat differ in head size by far less (children's heads are about 80 % of an adult's);
     someone two motorcycle lengths further away appears at about half the size at dashcam distances.
 
-    Returns the attached heads, in the order given.
+    Overlapping boxes of one head are one head first (:func:`one_box_per_head`). Returns the attached heads, in the
+    order given.
     """
     attached = []
-    for h in heads:
+    for h in one_box_per_head(heads):
         c = centre(h.xyxy)
         if any(contains(head_region(r, head_region_fraction), c) and inside_share(h.xyxy, r) >= min_head_inside
                for r in regions):
@@ -83,6 +97,42 @@ def assign_head(
         if best is None or key < best[:2]:
             best = (*key, head)
     return best[2] if best else None
+
+
+def head_fit(head_xyxy: Sequence[float], regions: Sequence[Sequence[float]]) -> float:
+    """How well a head sits in one of a motorcycle's person regions: the share of the head inside the region minus how
+    far its centre lies from the region's centre line (in region widths); the best region counts."""
+    hx, _ = centre(head_xyxy)
+    return max((inside_share(head_xyxy, r) - abs(hx - centre(r)[0]) / max(1.0, r[2] - r[0]) for r in regions),
+               default=float("-inf"))
+
+
+def share_out_heads(claims: dict, same_head_iou: float = 0.5) -> dict:
+    """Give each head to one motorcycle per frame.
+
+    Args:
+        claims: motorcycle key → ``(regions, verdicts)``, the person regions of that motorcycle
+            (:attr:`~helmetscan.pipeline.riders.RiddenMotorcycle.regions`) and its stage-2 verdicts of this frame
+            (each with a ``head_xyxy``).
+        same_head_iou: head boxes of two motorcycles overlapping more than this are one head (as
+            :func:`one_box_per_head`).
+
+    Returns:
+        key → the verdicts it keeps. A head claimed by neighbouring motorcycles (boxes side by side in dense traffic
+        both reach it) stays with the one it fits best (:func:`head_fit`), so one person is never charged twice.
+    """
+    kept = {key: list(verdicts) for key, (_, verdicts) in claims.items()}
+    keys = list(claims)
+    for a_pos, a in enumerate(keys):
+        for b in keys[a_pos + 1:]:
+            for va in list(kept[a]):
+                for vb in list(kept[b]):
+                    if va in kept[a] and vb in kept[b] and iou(va.head_xyxy, vb.head_xyxy) > same_head_iou:
+                        if head_fit(va.head_xyxy, claims[a][0]) >= head_fit(vb.head_xyxy, claims[b][0]):
+                            kept[b].remove(vb)
+                        else:
+                            kept[a].remove(va)
+    return kept
 
 
 def pick_plate(plates: list[Detection], region_xyxy: Sequence[float]) -> Detection | None:

@@ -20,7 +20,7 @@ class HeadState(StrEnum):
 
     WITHOUT_HELMET = "without_helmet"
     WITH_HELMET = "with_helmet"
-    UNKNOWN = "unknown"  # a head too small to judge (`verification.min_head_px`): never a violation
+    UNKNOWN = "unknown"  # too small to judge (`verification.min_head_px`) or the classifier unsure: never a violation
     NOT_SEEN = "not_seen"  # records before schema 4: the rider's head was not found in that check
 
 

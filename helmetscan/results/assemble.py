@@ -63,6 +63,7 @@ def violation_record(finding: Finding, video_key: str, info: VideoInfo, source_s
         decision=DecisionSummary(
             frames_checked=decision.frames_checked,
             frames_head_seen=evidence_person.frames_seen,
+            frames_judged=evidence_person.frames_judged,
             frames_without_helmet=evidence_person.frames_without_helmet,
             frames_with_helmet=evidence_person.frames_with_helmet,
             frames_tracked=finding.frames_tracked,

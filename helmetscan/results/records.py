@@ -65,7 +65,8 @@ class Verdict(_Record):
 
     frame_index: int = documented(description="Frame checked, 0-based in decode order.", unit="frames")
     timestamp_s: float = documented(description="Time of that frame from the start of the video.", unit="s")
-    state: HeadState = documented(description="What stage 2 saw of the head (unknown: too small to judge).")
+    state: HeadState = documented(description="What stage 2 saw of the head (unknown: too small to judge, or the "
+                                                 "classifier unsure).")
     confidence: float = documented(description="Stage-2 confidence of that head box (0 when not seen).", unit="0..1")
     person_id: int | None = documented(None, "Whose head: the person's id within the track (schema 4).")
     head_px: float | None = documented(None, "Longer side of the head box (schema 4).", unit="px")
@@ -100,6 +101,8 @@ class DecisionSummary(_Record):
     frames_checked: int = documented(description="Stage-2 checks run on this track.", unit="frames")
     frames_head_seen: int = documented(description="Checks in which the evidence person's head was found.",
                                        unit="frames")
+    frames_judged: int | None = documented(None, "Of those, heads large enough and the classifier sure enough to "
+                                                 "judge (schema 4; what the decision counts).", unit="frames")
     frames_without_helmet: int = documented(description="Of those, checks with a bare head.", unit="frames")
     frames_with_helmet: int = documented(description="Of those, checks with a helmet.", unit="frames")
     frames_tracked: int = documented(description="Sampled frames in which the track was present.", unit="frames")

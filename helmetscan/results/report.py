@@ -16,8 +16,8 @@ HTML_NAME = "report.html"
 #: CSV columns, in order.
 CSV_COLUMNS = [
     "violation_id", "video", "video_sha256", "frame_index", "timestamp_s", "track_id",
-    "stage1_confidence", "stage2_confidence", "frames_without_helmet", "frames_head_seen", "people_without_helmet",
-    "people_seen",
+    "stage1_confidence", "stage2_confidence", "frames_without_helmet", "frames_head_seen", "frames_judged",
+    "people_without_helmet", "people_seen",
     "plate_text", "plate_status", "plate_format", "plate_confidence", "plate_frames_agreeing", "plate_frames_read",
     "evidence_dir", "local_time", "vehicle", "channel", "latitude", "longitude", "speed_kmh",
 ]
@@ -46,6 +46,7 @@ def csv_rows(records: list[ViolationRecord]) -> list[dict[str, Any]]:
             "stage2_confidence": r.stage2_confidence,
             "frames_without_helmet": r.decision.frames_without_helmet,
             "frames_head_seen": r.decision.frames_head_seen,
+            "frames_judged": r.decision.frames_judged,
             "people_without_helmet": r.people_without_helmet,
             "people_seen": len(r.people),
             "plate_text": r.plate.text,
