@@ -1,4 +1,4 @@
-"""Command line: ``analyze``, ``report``, ``plate``, ``config``, ``fetch-weights``, and the model tooling ``dataset``,
+"""Command line: ``analyze``, ``report``, ``verify``, ``plate``, ``config``, ``fetch-weights``, and the model tooling ``dataset``,
 ``train``, ``evaluate``, ``evaluate-plates``, ``check-violations``.
 
 Thin: parses options, calls the library (the batch runner for ``analyze``), renders progress and a summary with rich.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -263,6 +264,34 @@ def report(
     except HelmetscanError as exc:
         _fail(str(exc), 1)
     out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)
+
+
+@app.command("verify")
+def verify_cmd(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    sources: Annotated[bool, typer.Option("--sources/--no-sources", help="Also re-hash the source videos still at "
+                                                                         "their recorded paths.")] = True,
+) -> None:
+    """Re-hash every evidence file (and the source videos) against the SHA-256 recorded when they were written; exit 0
+    only when everything matches. Writes nothing."""
+    from helmetscan.results.verify import verify_output
+
+    try:
+        report = verify_output(out, sources)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    lines = ([f"changed: {out / rel}" for rel in report.changed] + [f"missing: {out / rel}" for rel in report.missing]
+             + [f"source changed: {src}" for src in report.sources_changed]
+             + [f"source not found (not checked): {src}" for src in report.sources_missing]
+             + [f"not in any record: {out / rel}" for rel in report.unlisted])
+    for line in lines:  # one line per file, never wrapped: a script can read them
+        print(line, file=sys.stderr)
+    verdict = "OK" if report.ok else "FAILED"
+    print(f"{verdict}: {report.checked} evidence files checked, {len(report.changed)} changed, "
+          f"{len(report.missing)} missing; {report.sources_checked} source videos checked, "
+          f"{len(report.sources_changed)} changed, {len(report.sources_missing)} not found")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("config")
