@@ -326,11 +326,16 @@ class RecordingSettings(_Section):
 
 
 class EvidenceSettings(_Section):
-    """How evidence images are encoded."""
+    """How evidence is written: image encoding and the clip excerpt."""
 
     png_compression: int = setting(0, "cv2.IMWRITE_PNG_COMPRESSION for evidence frames (0 = none).", "0..9", ge=0,
                                    le=9)
     jpeg_quality: int = setting(92, "Quality of the annotated JPEG.", "1..100", ge=1, le=100)
+    excerpt: bool = setting(True, "Write a clip excerpt of the original footage around each violation (copied, not "
+                                  "re-encoded).")
+    excerpt_before_s: float = setting(10.0, "Excerpt start before the evidence frame (clamped to the file; the copy "
+                                            "starts at the keyframe at or before it).", "s", ge=0)
+    excerpt_after_s: float = setting(10.0, "Excerpt end after the evidence frame (clamped to the file).", "s", ge=0)
 
 
 #: Torch device strings: ``cpu``, ``mps``, ``cuda``, ``cuda:N``, or ultralytics' GPU index form ``N`` / ``N,M``.

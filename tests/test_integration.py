@@ -50,8 +50,9 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
                                                                                           "with_helmet", "unknown"}
     assert set(record["models"]) == {"helmet4n.pt", "yolov8n-coco.onnx", "helmet_cls.pt", "license_plate_detector.pt",
                                      "easyocr/craft_mlt_25k.pth", "easyocr/english_g2.pth"}
-    for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"):
+    for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png", "excerpt.mp4"):
         assert (folder / name).is_file(), name
+    assert record["excerpt"]["file"] == "excerpt.mp4" and record["excerpt"]["end_s"] > record["timestamp_s"]
     import cv2
 
     frame = cv2.imread(str(folder / "frame.png"))

@@ -81,7 +81,11 @@ def test_one_rider_is_one_violation_with_a_fused_plate(tmp_path, clip):
     assert record.decision.frames_without_helmet == 3
     assert [v.state for v in record.decision.verdicts] == [HeadState.WITHOUT_HELMET] * 3
     assert record.violation_id == "clip_t0001" and record.track_id == 1 and record.models == {"fake.pt": "ab" * 32}
-    assert set(record.evidence_files) == {"frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png"}
+    assert set(record.evidence_files) == {"frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png",
+                                          "excerpt.avi"}
+    # the clip is 3 s at 10 fps, all keyframes: 10 s either side of the evidence frame is the whole clip
+    assert record.excerpt.file == "excerpt.avi" and record.excerpt.start_s == 0.0
+    assert record.excerpt.end_s == pytest.approx(3.0)
     assert result.violation_ids == ["clip_t0001"]
     assert set(result.evidence_sha256) == {f"clip/clip_t0001/{n}" for n in [*record.evidence_files, "record.json"]}
 

@@ -71,12 +71,19 @@ def write_record(path: Path, record: BaseModel) -> bytes:
     return write_json(path, record.model_dump(mode="json"))
 
 
+def excerpt_name(path: Path) -> str:
+    """The name of a violation's clip excerpt in its folder: ``excerpt`` with the container suffix of ``path``."""
+    return f"excerpt{path.suffix}"
+
+
 def write_violation(
-    folder: Path, images: EvidenceImages, record: ViolationRecord, png_compression: int, jpeg_quality: int
+    folder: Path, images: EvidenceImages, record: ViolationRecord, png_compression: int, jpeg_quality: int,
+    excerpt: Path | None = None,
 ) -> tuple[ViolationRecord, dict[str, str]]:
     """Write one violation's evidence into ``folder`` (created; emptied first if it exists).
 
-    The record is written as ``record.json`` with ``evidence_files`` (file name → SHA-256 of every other file).
+    ``excerpt``: a clip excerpt already cut (outside ``folder``), moved in as :func:`excerpt_name`. The record is written
+    as ``record.json`` with ``evidence_files`` (file name → SHA-256 of every other file).
 
     Returns:
         (the record as written, ``{file name: sha256}`` for every file written, ``record.json`` included).
@@ -100,6 +107,11 @@ def write_violation(
     for name, data in files.items():
         (folder / name).write_bytes(data)
         hashes[name] = _sha256_bytes(data)
+    if excerpt is not None:
+        from helmetscan.results.verify import sha256_file
+
+        moved = Path(shutil.move(excerpt, folder / excerpt_name(excerpt)))
+        hashes[moved.name] = sha256_file(moved)
     record = record.model_copy(update={"evidence_files": dict(hashes)})
     hashes[RECORD_JSON] = _sha256_bytes(write_record(folder / RECORD_JSON, record))
     return record, hashes

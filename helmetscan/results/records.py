@@ -150,6 +150,18 @@ class Place(_Record):
     source: str = documented(description="GPS source: sidecar:<file>, exiftool.")
 
 
+class ExcerptRecord(_Record):
+    """The clip excerpt of a violation: the original footage around it, copied without re-encoding (schema 4)."""
+
+    file: str = documented(description="File name in the violation's folder.")
+    start_s: float = documented(description="Start of the excerpt in the original video: the keyframe at or before the "
+                                            "requested start (negative when that keyframe lies before the first frame "
+                                            "the file shows, as with an edit list).",
+                                unit="s from the start of the video")
+    end_s: float = documented(description="End of the excerpt in the original video.",
+                              unit="s from the start of the video")
+
+
 class ViolationRecord(_Versioned):
     """One violation: a motorcycle track with at least one person verified without a helmet
     (``OUT/<video key>/<violation id>/record.json``)."""
@@ -179,6 +191,8 @@ class ViolationRecord(_Versioned):
     people_without_helmet: int = documented(1, "People verified bare-headed (schema 4; older records: 1).",
                                             unit="people")
     plate: PlateRecord = documented(description="The track's plate.")
+    excerpt: ExcerptRecord | None = documented(None, "The clip excerpt; empty when none was written (`evidence.excerpt`"
+                                                     " off, or it could not be cut: the video's warnings say why).")
     models: dict[str, str | None] = documented(description="Weight file name → SHA-256 of the models used.")
     settings: dict[str, Any] = documented(description="The resolved settings of the run (as OUT/settings.json).")
     helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")

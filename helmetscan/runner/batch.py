@@ -40,9 +40,11 @@ from helmetscan.results.assemble import (
 )
 from helmetscan.results.database import ResultsDB
 from helmetscan.results.evidence import (
-    VIDEO_JSON, load_results, write_json, write_record, write_sha256sums, write_violation,
+    VIDEO_JSON, excerpt_name, load_results, write_json, write_record, write_sha256sums, write_violation,
 )
-from helmetscan.results.records import Place, RecordingInfo, VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.records import (
+    ExcerptRecord, Place, RecordingInfo, VideoRecord, VideoStatus, ViolationRecord,
+)
 from helmetscan.results.report import write_csv, write_html
 from helmetscan.runner.dashcam import Recording, local_time, recording_of
 from helmetscan.runner.discovery import find_videos, video_key
@@ -389,6 +391,22 @@ class BatchRunner:
                       source=gps_source) if position else None
         return when.isoformat(timespec="milliseconds"), place
 
+    def _excerpt(self, job: Job, folder: Path, record: ViolationRecord, analysis: VideoAnalysis):
+        """Cut the clip excerpt of one violation beside its folder (moved in by ``write_violation``); ``None`` with a
+        warning on the video when it cannot be cut."""
+        from helmetscan.results.excerpt import ExcerptError, cut_excerpt, excerpt_suffix
+
+        e = self.settings.evidence
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / f".{record.violation_id}.excerpt{excerpt_suffix(job.path)}"
+        try:
+            cut = cut_excerpt(job.path, dest, record.timestamp_s - e.excerpt_before_s,
+                              record.timestamp_s + e.excerpt_after_s)
+        except ExcerptError as exc:
+            analysis.warnings.append(f"no excerpt for {record.violation_id}: {exc}")
+            return None
+        return cut
+
     def _write_results(self, folder: Path, job: Job, analysis: VideoAnalysis, timer: StageTimer,
                        recording: RecordingInfo) -> tuple[VideoRecord, list[ViolationRecord]]:
         s = self.settings
@@ -399,8 +417,12 @@ class BatchRunner:
             record = violation_record(finding, job.key, analysis.info, job.sha256, s, self.models.sha256, when,
                                       recording, place)
             images = evidence_images(finding, record, s.verification.crop_padding)
+            excerpt = self._excerpt(job, folder, record, analysis) if s.evidence.excerpt else None
+            if excerpt is not None:
+                record = record.model_copy(update={"excerpt": ExcerptRecord(
+                    file=excerpt_name(excerpt.path), start_s=excerpt.start_s, end_s=excerpt.end_s)})
             record, hashes = write_violation(folder / record.violation_id, images, record, s.evidence.png_compression,
-                                             s.evidence.jpeg_quality)
+                                             s.evidence.jpeg_quality, excerpt.path if excerpt else None)
             evidence_sha256.update({f"{record.evidence_dir}/{name}": digest for name, digest in hashes.items()})
             violations.append(record)
         video = video_record(job.key, str(job.path), analysis, job.sha256, violations, timer.rounded_seconds(),
