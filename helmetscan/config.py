@@ -331,6 +331,11 @@ class EvidenceSettings(_Section):
     png_compression: int = setting(0, "cv2.IMWRITE_PNG_COMPRESSION for evidence frames (0 = none).", "0..9", ge=0,
                                    le=9)
     jpeg_quality: int = setting(92, "Quality of the annotated JPEG.", "1..100", ge=1, le=100)
+    privacy_blur: bool = setting(True, "Blur the faces of everyone not on the violating motorcycle, and other "
+                                       "vehicles' plates, in the annotated image and the crops (never in frame.png).")
+    face_model: str = setting("yolov12n-face.pt", "Face detector for the privacy blur.", "file")
+    face_conf: float = setting(0.3, "Minimum face confidence for the blur (low: a missed face is exposed, an extra "
+                                    "blur costs nothing).", "0..1", ge=0, le=1)
     excerpt: bool = setting(True, "Write a clip excerpt of the original footage around each violation (copied, not "
                                   "re-encoded).")
     excerpt_before_s: float = setting(10.0, "Excerpt start before the evidence frame (clamped to the file; the copy "

@@ -15,11 +15,18 @@ from helmetscan.models.base import Detector, TextRecognizer
 from helmetscan.models.registry import checked_sha256, read_manifest
 
 
+#: Inference size of the plate detector on a whole evidence frame (privacy blur): plates of other vehicles are small
+#: there. On the helmet9 clip's evidence frame (1024 px) it found 1 plate at 480 px, 3 at 640 and 4 at 960.
+FRAME_PLATE_IMGSZ = 960
+
+
 @dataclass(frozen=True)
 class Models:
     """The models of one run and the SHA-256 of each weight file (file name → hex digest), for the records.
     ``verifier`` (the stage-2 head detector) is ``None`` when heads come from stage 1; ``head_classifier`` is ``None``
-    when the head boxes' own classes decide (:func:`build_verifier`)."""
+    when the head boxes' own classes decide (:func:`build_verifier`); ``face_detector`` is ``None`` without the
+    privacy blur (``evidence.privacy_blur``), as is ``frame_plate_detector`` (the plate detector at
+    :data:`FRAME_PLATE_IMGSZ` for other vehicles' plates on the whole evidence frame)."""
 
     detector: Detector
     verifier: Detector | None
@@ -27,6 +34,8 @@ class Models:
     recognizer: TextRecognizer
     sha256: dict[str, str]
     head_classifier: object | None = None
+    face_detector: Detector | None = None
+    frame_plate_detector: Detector | None = None
 
 
 def check_device(device: str) -> None:
@@ -200,4 +209,14 @@ def load_models(settings: Settings) -> Models:
     check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
     recognizer, recognizer_sha256 = build_recognizer(s, s.plates.recognizer, manifest)
     sha256.update(recognizer_sha256)
-    return Models(detector, verifier, plate_detector, recognizer, sha256, head_classifier)
+    face_detector = None
+    if s.evidence.privacy_blur:
+        from helmetscan.models.yolo import YoloDetector
+
+        path = s.model_path(s.evidence.face_model)
+        sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+        face_detector = YoloDetector(path, 640, s.evidence.face_conf, 0.5, s.device)
+        frame_plates = YoloDetector(s.model_path(s.plates.model), FRAME_PLATE_IMGSZ, s.plates.conf, s.plates.iou,
+                                    s.device)
+    return Models(detector, verifier, plate_detector, recognizer, sha256, head_classifier, face_detector,
+                  frame_plates if s.evidence.privacy_blur else None)

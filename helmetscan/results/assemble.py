@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from helmetscan import __version__
 from helmetscan.config import Settings
 from helmetscan.geometry import pad
@@ -132,11 +134,15 @@ def failed_video_record(video_key: str, source_path: str, error: str, info: Vide
                        info=info_record, timing_s=timing_s or {}, helmetscan_version=__version__)
 
 
-def evidence_images(finding: Finding, record: ViolationRecord, crop_padding: float) -> EvidenceImages:
+def evidence_images(finding: Finding, record: ViolationRecord, crop_padding: float,
+                    shown_frame: np.ndarray | None = None) -> EvidenceImages:
     """The images of one violation: the untouched evidence frame, an annotated copy (motorcycle, every person's head
     in its verdict's colour, plate box and a caption), the motorcycle crop padded by ``crop_padding`` of its size, and
-    the plate crop before and after upscaling."""
+    the plate crop before and after upscaling. ``shown_frame``: the evidence frame with bystanders blurred
+    (:mod:`helmetscan.results.privacy`), used for the annotated image and the motorcycle crop; ``frame`` stays the
+    untouched original."""
     frame, best = finding.evidence_frame, finding.decision.best
+    shown = frame if shown_frame is None else shown_frame
     fh, fw = frame.shape[:2]
     rx1, ry1, rx2, ry2 = pad(best.rider_xyxy, crop_padding, fw, fh)
     caption = (f"NO HELMET x{record.people_without_helmet}  t={best.timestamp_s:.2f}s  track {record.track_id}  "
@@ -144,8 +150,8 @@ def evidence_images(finding: Finding, record: ViolationRecord, crop_padding: flo
     heads = [(p.head_xyxy, p.verdict) for p in record.people if p.head_xyxy is not None]
     return EvidenceImages(
         frame=frame,
-        annotated=annotate(frame, best.rider_xyxy, heads, finding.plate.xyxy_in_evidence_frame, caption),
-        rider=frame[ry1:ry2, rx1:rx2],
+        annotated=annotate(shown, best.rider_xyxy, heads, finding.plate.xyxy_in_evidence_frame, caption),
+        rider=shown[ry1:ry2, rx1:rx2],
         plate=finding.plate.crop,
         plate_upscaled=finding.plate.upscaled,
     )

@@ -191,6 +191,9 @@ class ViolationRecord(_Versioned):
     people_without_helmet: int = documented(1, "People verified bare-headed (schema 4; older records: 1).",
                                             unit="people")
     plate: PlateRecord = documented(description="The track's plate.")
+    bystanders_blurred: int | None = documented(None, "Faces of people not on this motorcycle and other vehicles' "
+                                                      "plates blurred in annotated.jpg and the crops (never in "
+                                                      "frame.png); empty when the blur is off (schema 4).")
     excerpt: ExcerptRecord | None = documented(None, "The clip excerpt; empty when none was written (`evidence.excerpt`"
                                                      " off, or it could not be cut: the video's warnings say why).")
     models: dict[str, str | None] = documented(description="Weight file name → SHA-256 of the models used.")

@@ -391,6 +391,19 @@ class BatchRunner:
                       source=gps_source) if position else None
         return when.isoformat(timespec="milliseconds"), place
 
+    def _blur_bystanders(self, frame, record: ViolationRecord):
+        """``(frame copy with bystanders blurred, number of regions blurred)`` for one violation
+        (:mod:`helmetscan.results.privacy`): faces not of the motorcycle's people, plates not its plate."""
+        from helmetscan.results.privacy import blur_boxes, bystander_boxes
+
+        plate_labels = {r.lower() for r in self.settings.plates.roles.plate}
+        faces = [d.xyxy for d in self.models.face_detector(frame)]
+        plate_detector = self.models.frame_plate_detector or self.models.plate_detector
+        plates = [d.xyxy for d in plate_detector(frame) if d.label in plate_labels]
+        keep = [p.head_xyxy for p in record.people if p.head_xyxy] + ([record.head_xyxy] if record.head_xyxy else [])
+        boxes = bystander_boxes(faces, plates, keep, record.plate_xyxy)
+        return blur_boxes(frame, boxes), len(boxes)
+
     def _excerpt(self, job: Job, folder: Path, record: ViolationRecord, analysis: VideoAnalysis):
         """Cut the clip excerpt of one violation beside its folder (moved in by ``write_violation``); ``None`` with a
         warning on the video when it cannot be cut."""
@@ -416,7 +429,11 @@ class BatchRunner:
             when, place = self._place(job, fixes, gps_source, finding.decision.best.timestamp_s)
             record = violation_record(finding, job.key, analysis.info, job.sha256, s, self.models.sha256, when,
                                       recording, place)
-            images = evidence_images(finding, record, s.verification.crop_padding)
+            shown = None
+            if self.models.face_detector is not None:
+                shown, blurred = self._blur_bystanders(finding.evidence_frame, record)
+                record = record.model_copy(update={"bystanders_blurred": blurred})
+            images = evidence_images(finding, record, s.verification.crop_padding, shown)
             excerpt = self._excerpt(job, folder, record, analysis) if s.evidence.excerpt else None
             if excerpt is not None:
                 record = record.model_copy(update={"excerpt": ExcerptRecord(
