@@ -1,4 +1,4 @@
-"""The README's generated sections: every setting and every record field, listed from the models themselves so the
+"""The README's generated sections: every setting, every record field and CSV column, listed from the models themselves so the
 documentation cannot drift from the code. ``python -m helmetscan.readme README.md`` (``make docs``) rewrites them;
 a test fails when they are stale.
 
@@ -38,7 +38,16 @@ def record_table(model) -> str:
     return markdown_table(["field", "type", "unit", "meaning"], rows)
 
 
+def csv_table() -> str:
+    """Every column of ``violations.csv``: name, unit, meaning."""
+    from helmetscan.results.report import CSV_FIELDS
+
+    return markdown_table(["column", "unit", "meaning"],
+                          [[f"`{name}`", unit, meaning] for name, (unit, meaning) in CSV_FIELDS.items()])
+
+
 GENERATORS = {
+    "csv_columns": csv_table,
     "settings": settings_table,
     "violation_record": lambda: record_table(ViolationRecord),
     "video_record": lambda: record_table(VideoRecord),

@@ -116,3 +116,13 @@ def test_results_written_by_helmetscan_0_1_still_rebuild(tmp_path):
     }))
     _, html_path, n = rebuild(tmp_path, "test")
     assert n == 0 and "broken.mp4" in html_path.read_text()
+
+
+def test_every_csv_column_is_documented_and_written(tmp_path):
+    from helmetscan.results.evidence import load_results
+    from helmetscan.results.report import CSV_COLUMNS, CSV_FIELDS, csv_rows
+
+    assert CSV_COLUMNS == list(CSV_FIELDS) and all(meaning for _, meaning in CSV_FIELDS.values())
+    _store(tmp_path, "clip_a", "clip_a_t0001", "/data/clip_a.mp4", "TN05AT7024")
+    _, [record] = load_results(tmp_path)
+    assert list(csv_rows([record])[0]) == CSV_COLUMNS

@@ -13,14 +13,38 @@ from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 CSV_NAME = "violations.csv"
 HTML_NAME = "report.html"
 
-#: CSV columns, in order.
-CSV_COLUMNS = [
-    "violation_id", "video", "video_sha256", "frame_index", "timestamp_s", "track_id",
-    "stage1_confidence", "stage2_confidence", "frames_without_helmet", "frames_head_seen", "frames_judged",
-    "people_without_helmet", "people_seen",
-    "plate_text", "plate_status", "plate_format", "plate_confidence", "plate_frames_agreeing", "plate_frames_read",
-    "evidence_dir", "local_time", "vehicle", "channel", "latitude", "longitude", "speed_kmh",
-]
+#: CSV columns, in order: name → (unit, meaning). Times are seconds from the start of the video unless named
+#: ``local_time`` (ISO 8601 local time with its UTC offset, the recording's time zone: ``recording.time_zone``).
+CSV_FIELDS: dict[str, tuple[str, str]] = {
+    "violation_id": ("", "`<video key>_t<track ID>`; the folder of the evidence."),
+    "video": ("", "Path of the video as given to `analyze`."),
+    "video_sha256": ("", "SHA-256 of the video file (hex)."),
+    "frame_index": ("frames", "Evidence frame, 0-based in decode order."),
+    "timestamp_s": ("s", "Time of the evidence frame from the start of the video."),
+    "track_id": ("", "ByteTrack ID of the motorcycle within the video."),
+    "stage1_confidence": ("0..1", "Stage-1 confidence of the motorcycle (or rider) box."),
+    "stage2_confidence": ("0..1", "Stage-2 confidence of the evidence person's bare head."),
+    "frames_without_helmet": ("frames", "The evidence person's judged frames without helmet."),
+    "frames_head_seen": ("frames", "Stage-2 checks that found the evidence person's head."),
+    "frames_judged": ("frames", "Of those, heads large enough and the classifier sure enough to judge."),
+    "people_without_helmet": ("people", "People on the motorcycle verified bare-headed."),
+    "people_seen": ("people", "People seen on the motorcycle (bare, helmeted or unknown)."),
+    "plate_text": ("", "Fused plate text; empty when unread."),
+    "plate_status": ("", "read, unvalidated (no known format) or unread."),
+    "plate_format": ("", "Plate format the text matches."),
+    "plate_confidence": ("0..1", "Support of the least supported character of the fused plate."),
+    "plate_frames_agreeing": ("frames", "Reads equal to the fused text."),
+    "plate_frames_read": ("frames", "Reads that voted."),
+    "evidence_dir": ("", "Folder of the evidence, relative to OUT."),
+    "local_time": ("ISO 8601, local", "Time of the evidence frame in the recording's time zone, with its UTC offset;"
+                                      " empty when the recording start is unknown."),
+    "vehicle": ("", "Vehicle that recorded the video (setting, else the dump's top folder)."),
+    "channel": ("", "Camera channel: front, rear, interior; empty when unknown."),
+    "latitude": ("degrees", "Where, from the file's GPS (+ north); empty when unknown."),
+    "longitude": ("degrees", "Where, from the file's GPS (+ east); empty when unknown."),
+    "speed_kmh": ("km/h", "Vehicle speed over ground at that time; empty when unknown."),
+}
+CSV_COLUMNS = list(CSV_FIELDS)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
