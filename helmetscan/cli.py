@@ -616,42 +616,41 @@ def check_violations_cmd(
         frame = frame.round(3)
         return markdown_table(list(frame.columns), frame.astype(object).where(frame.notna(), None).values.tolist())
 
+    def publish(folder: Path, name: str, rows, parts) -> None:
+        """Write ``rows`` as ``folder/name.csv`` and the ``(heading, summary)`` tables as ``name.md``; print them."""
+        folder.mkdir(parents=True, exist_ok=True)
+        rows.to_csv(folder / f"{name}.csv", index=False)
+        text = "".join(f"### {heading}\n\n{md(frame)}\n" for heading, frame in parts)
+        (folder / f"{name}.md").write_text(text, encoding="utf-8")
+        out_console.print(text, markup=False, highlight=False)
+
     try:
         samples = split_samples("test") if people else None
         rows = []
         for config, settings in settings_list:
             console.print(f"checking {config}", highlight=False)
             clip_score = check_clip(settings, clip, labels, out / config.stem) if clip else None
+            folder, stem = out / config.stem, config.stem
             if clip:
                 frames = apply_reviews(check_clip_people(settings, clip, yolo_clip_heads(labels),
                                                          settings.sampling.fps))
-                (out / config.stem).mkdir(parents=True, exist_ok=True)
-                frames.to_csv(out / config.stem / "clip_people.csv", index=False)
-                text = "".join(f"### {config.stem}: clip, every sampled frame on its own, {name}\n\n{md(frame)}\n"
-                               for name, frame in (("all", summarise(frames)),
-                                                   ("by head size", summarise(size_bins(frames), "head px"))))
-                (out / config.stem / "clip_people.md").write_text(text, encoding="utf-8")
-                out_console.print(text, markup=False, highlight=False)
+                publish(folder, "clip_people", frames, [
+                    (f"{stem}: clip, every sampled frame on its own, all", summarise(frames)),
+                    (f"{stem}: clip, every sampled frame on its own, by head size",
+                     summarise(size_bins(frames), "head px"))])
             if film:
                 frames = apply_reviews(check_clip_people(settings, film, csv_clip_heads(FILM_LABELS),
                                                          settings.sampling.fps))
-                (out / config.stem).mkdir(parents=True, exist_ok=True)
-                frames.to_csv(out / config.stem / "film_people.csv", index=False)
-                text = f"### {config.stem}: film clip, every labelled frame on its own\n\n{md(summarise(frames))}\n"
-                (out / config.stem / "film_people.md").write_text(text, encoding="utf-8")
-                out_console.print(text, markup=False, highlight=False)
+                publish(folder, "film_people", frames,
+                        [(f"{stem}: film clip, every labelled frame on its own", summarise(frames))])
             summary = None
             if samples:
                 table = apply_reviews(check_people(settings, samples, sample or None))
-                (out / config.stem).mkdir(parents=True, exist_ok=True)
-                table.to_csv(out / config.stem / "people.csv", index=False)
                 summary = summarise(table)
-                parts = [("all", summary), ("by source", summarise(table, "source")),
-                         ("by head size", summarise(size_bins(table), "head px")),
-                         ("by view (heads labelled by eye)", summarise(table[table.view.notna()], "view"))]
-                text = "".join(f"### {config.stem}: {name}\n\n{md(frame)}\n" for name, frame in parts)
-                (out / config.stem / "people.md").write_text(text, encoding="utf-8")
-                out_console.print(text, markup=False, highlight=False)
+                publish(folder, "people", table, [
+                    (f"{stem}: all", summary), (f"{stem}: by source", summarise(table, "source")),
+                    (f"{stem}: by head size", summarise(size_bins(table), "head px")),
+                    (f"{stem}: by view (heads labelled by eye)", summarise(table[table.view.notna()], "view"))])
             rows.append(summary_rows(config.stem, clip_score, summary))
     except ConfigError as exc:
         _fail(str(exc), 2)

@@ -256,6 +256,20 @@ def split_groups(samples: list[Sample], test_share: float = 0.2, val_share: floa
     return assignment
 
 
+def split_sources(spec_path: Path = DEFAULT_SPEC, root: Path | None = None, seed: int = 0) -> list[tuple[Sample, str]]:
+    """Every de-duplicated sample of the sources with its split, as :func:`build` splits them (same groups, same
+    seed), without building anything; relative roots are resolved from ``root`` (default: the repository root).
+
+    Raises:
+        FileNotFoundError: a source root is missing.
+        ValueError: a source's group rule does not fit an image name.
+    """
+    root = root or Path(__file__).resolve().parents[2]
+    samples, _ = deduplicate([s for spec in load_specs(spec_path, root) for s in read_source(spec, [])])
+    assignment = split_groups(samples, seed=seed)
+    return [(s, assignment[s.group]) for s in samples]
+
+
 def load_specs(path: Path, root: Path) -> list[SourceSpec]:
     """Read source specs from a TOML file (see ``dataset_sources.toml``); relative roots are resolved from ``root``.
     An empty string in a mapping drops that class. YOLO class names are read from the source's ``data.yaml``.

@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 from helmetscan.models.head_classifier import CropGeometry, square_crop
-from helmetscan.modelling.dataset import DEFAULT_SPEC, deduplicate, load_specs, read_source, split_groups
+from helmetscan.modelling.dataset import DEFAULT_SPEC, split_sources
 
 #: Class folder names (ultralytics sorts them: index 0 = with_helmet, 1 = without_helmet).
 CLASSES = {"with helmet": "with_helmet", "without helmet": "without_helmet"}
@@ -44,14 +44,9 @@ def build_head_crops(out: Path, spec_path: Path = DEFAULT_SPEC, root: Path | Non
 
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: exists and is not empty")
-    root = root or Path(__file__).resolve().parents[2]
-    problems: list = []
-    samples = [s for spec in load_specs(spec_path, root) for s in read_source(spec, problems)]
-    samples, _ = deduplicate(samples)
-    assignment = split_groups(samples, seed=seed)
     rng = random.Random(seed)
     rows = []
-    for sample in samples:
+    for sample, split in split_sources(spec_path, root, seed):
         heads = [b for b in sample.boxes if b.class_name in CLASSES]
         if not heads:
             continue
@@ -59,7 +54,6 @@ def build_head_crops(out: Path, spec_path: Path = DEFAULT_SPEC, root: Path | Non
         if image is None:
             continue
         h, w = image.shape[:2]
-        split = assignment[sample.group]
         for k, box in enumerate(heads):
             xyxy = (box.xyxy[0] * w, box.xyxy[1] * h, box.xyxy[2] * w, box.xyxy[3] * h)
             head_px = max(xyxy[2] - xyxy[0], xyxy[3] - xyxy[1])

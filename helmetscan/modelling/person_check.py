@@ -4,7 +4,7 @@ The unit an authority cares about is a person: was *this* person, reported bare-
 bare-headed people were missed? On every image of a dataset split (default: the stage-1 test split, never trained on),
 stage 1 → rider rule → stage 2 run as ``analyze`` runs them on one frame, giving a verdict per head. Each labelled head
 (``with helmet`` / ``without helmet``, any head in these sources is a rider's or a passenger's) is matched one to one
-to a verdict head (most overlapping pairs first, IoU >= :data:`HEAD_MATCH_IOU`); a bare verdict that matches no
+to a verdict head (most overlapping pairs first, IoU >= ``violation_check.HEAD_MATCH_IOU``); a bare verdict that matches no
 labelled head is a report on an unlabelled head. Every row carries the head size and, when a view label exists (``view_labels.csv``,
 labelled by eye), the view, so precision and recall come out by head size and by view.
 
@@ -22,13 +22,9 @@ import numpy as np
 
 from helmetscan.config import Settings
 from helmetscan.geometry import centre, contains, iou
-from helmetscan.modelling.dataset import (
-    DEFAULT_SPEC, LabelBox, Sample, deduplicate, load_specs, read_source, split_groups,
-)
+from helmetscan.modelling.dataset import DEFAULT_SPEC, LabelBox, Sample, split_sources
+from helmetscan.modelling.violation_check import CLIP_HELMET, CLIP_NO_HELMET, HEAD_MATCH_IOU
 
-#: Minimum IoU between a verdict's head box and a labelled head (heads are small boxes; our choice, as in
-#: :data:`helmetscan.modelling.violation_check.HEAD_MATCH_IOU`).
-HEAD_MATCH_IOU = 0.2
 #: The labelled view classes (``view_labels.csv``).
 VIEWS = ("front", "rear", "side")
 #: Labels kept with the repository: the view of a seeded sample of test-split heads, labelled by eye.
@@ -45,11 +41,7 @@ def split_samples(split: str = "test", spec_path: Path = DEFAULT_SPEC, root: Pat
     Raises:
         FileNotFoundError: a source root is missing.
     """
-    root = root or Path(__file__).resolve().parents[2]
-    samples = [s for spec in load_specs(spec_path, root) for s in read_source(spec, [])]
-    samples, _ = deduplicate(samples)
-    assignment = split_groups(samples, seed=seed)
-    return [s for s in samples if assignment[s.group] == split]
+    return [s for s, where in split_sources(spec_path, root, seed) if where == split]
 
 
 def head_key(sample: Sample, index: int) -> str:
@@ -82,6 +74,20 @@ class PersonRow:
     state: str
     head_px: float
     xyxy: tuple[float, float, float, float] | None = None
+
+
+def build_pipeline(settings: Settings):
+    """``(stage 1, Verifier)`` as ``analyze`` builds them from ``settings``.
+
+    Raises:
+        WeightsError, ConfigError: as :func:`helmetscan.models.loader.load_models`.
+    """
+    from helmetscan.models.loader import build_stage1, build_verifier
+    from helmetscan.pipeline.verification import Verifier
+
+    detector = build_stage1(settings)
+    head_detector, head_classifier = build_verifier(settings, detector.names)
+    return detector, Verifier(head_detector, settings.verification, head_classifier)
 
 
 def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings: Settings) -> list[PersonRow]:
@@ -129,14 +135,9 @@ def check_people(settings: Settings, samples: list[Sample], sample: int | None =
     import pandas as pd
     from tqdm import tqdm
 
-    from helmetscan.models.loader import build_stage1, build_verifier
-    from helmetscan.pipeline.verification import Verifier
-
     chosen = sorted(random.Random(seed).sample(samples, sample), key=lambda s: s.image) if sample and sample < len(
         samples) else samples
-    detector = build_stage1(settings)
-    head_detector, head_classifier = build_verifier(settings, detector.names)
-    verifier = Verifier(head_detector, settings.verification, head_classifier)
+    detector, verifier = build_pipeline(settings)
     rows = []
     for item in tqdm(chosen, desc="checking people", unit="image", disable=None, leave=False):
         frame = cv2.imread(str(item.image))
@@ -212,8 +213,8 @@ def apply_reviews(table, reviews: Path = REVIEWS):
     return table
 
 
-#: Class ids of the helmet9 CCTV clip's labels (``../shared/footage/helmet9_cctv_clip/data.yaml``) that are heads.
-CLIP_HEADS = {1: "with helmet", 3: "without helmet"}
+#: Class ids of the helmet9 CCTV clip's labels that are heads, by target class.
+CLIP_HEADS = {CLIP_HELMET: "with helmet", CLIP_NO_HELMET: "without helmet"}
 
 
 #: Heads labelled by eye on the film clip ``../shared/footage/rider_pillion_no_helmet.mp4`` (see the file's header).
@@ -264,13 +265,9 @@ def check_clip_people(settings: Settings, video: Path, heads_of, fps: float = 5.
     """
     import pandas as pd
 
-    from helmetscan.models.loader import build_stage1, build_verifier
     from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames
-    from helmetscan.pipeline.verification import Verifier
 
-    detector = build_stage1(settings)
-    head_detector, head_classifier = build_verifier(settings, detector.names)
-    verifier = Verifier(head_detector, settings.verification, head_classifier)
+    detector, verifier = build_pipeline(settings)
     rows = []
     for sampled in iter_sampled_frames(video, fps, DecodeStats()):
         h, w = sampled.image.shape[:2]

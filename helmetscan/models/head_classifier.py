@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.errors import WeightsError
-from helmetscan.models.registry import require, set_offline
+from helmetscan.models.yolo import load_ultralytics
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,7 @@ class HeadClassifier:
     names: dict[int, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        set_offline()
-        require(self.path)
-        from ultralytics import YOLO
-
-        try:
-            self._model = YOLO(str(self.path), task="classify")
-        except Exception as exc:  # ultralytics raises many types for a bad file
-            raise WeightsError(f"{self.path}: cannot be loaded by ultralytics ({exc})") from exc
+        self._model = load_ultralytics(self.path, "classify")
         self.names = {int(k): str(v).replace("_", " ").lower() for k, v in self._model.names.items()}
         if set(self.names.values()) != {"with helmet", "without helmet"}:
             raise WeightsError(f"{self.path}: classes {sorted(self.names.values())} are not with/without helmet")

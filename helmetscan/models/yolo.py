@@ -19,6 +19,22 @@ log = logging.getLogger(__name__)
 ONNX_EXPORT_IMGSZ = 640
 
 
+def load_ultralytics(path: Path, task: str):
+    """An ultralytics ``YOLO`` model from a local weight file, offline, for ``task`` (``detect``, ``classify``).
+
+    Raises:
+        WeightsError: the file is missing or ultralytics cannot load it.
+    """
+    set_offline()
+    require(path)
+    from ultralytics import YOLO
+
+    try:
+        return YOLO(str(path), task=task)
+    except Exception as exc:  # ultralytics raises many types for a bad file
+        raise WeightsError(f"{path}: cannot be loaded by ultralytics ({exc})") from exc
+
+
 @dataclass
 class YoloDetector:
     """A YOLO model run by ultralytics on one image at a time.
@@ -47,14 +63,7 @@ class YoloDetector:
     names: dict[int, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        set_offline()
-        require(self.path)
-        from ultralytics import YOLO
-
-        try:
-            self._model = YOLO(str(self.path), task="detect")
-        except Exception as exc:  # ultralytics raises many types for a bad file
-            raise WeightsError(f"{self.path}: cannot be loaded by ultralytics ({exc})") from exc
+        self._model = load_ultralytics(self.path, "detect")
         self.names = {int(k): str(v) for k, v in self._model.names.items()}
         if self.path.suffix == ".onnx":
             self.imgsz = ONNX_EXPORT_IMGSZ

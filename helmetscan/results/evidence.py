@@ -108,7 +108,7 @@ def write_violation(
         (folder / name).write_bytes(data)
         hashes[name] = _sha256_bytes(data)
     if excerpt is not None:
-        from helmetscan.results.verify import sha256_file
+        from helmetscan.models.registry import sha256_file
 
         moved = Path(shutil.move(excerpt, folder / excerpt_name(excerpt)))
         hashes[moved.name] = sha256_file(moved)

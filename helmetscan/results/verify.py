@@ -8,11 +8,11 @@ results arrive, and touched by nothing else), or â€” for a folder without one â€
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from helmetscan.errors import ResultsError
+from helmetscan.models.registry import sha256_file
 
 
 @dataclass
@@ -39,13 +39,19 @@ class VerifyReport:
         return not (self.changed or self.missing or self.sources_changed)
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 (hex) of a file, read in ``chunk``-byte pieces (videos are large)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+def _compare(expected, path_of) -> tuple[int, list[str], list[str]]:
+    """``(checked, changed, missing)`` for ``expected`` ``(name, sha256)`` pairs, each file found at ``path_of(name)``
+    and re-hashed."""
+    checked, changed, missing = 0, [], []
+    for name, digest in sorted(expected):
+        path = path_of(name)
+        if not path.is_file():
+            missing.append(name)
+            continue
+        checked += 1
+        if sha256_file(path) != digest:
+            changed.append(name)
+    return checked, changed, missing
 
 
 def expected_hashes(out: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -95,14 +101,7 @@ def verify_output(out: Path, sources: bool = True) -> VerifyReport:
 
     files, videos = expected_hashes(out)
     report = VerifyReport()
-    for rel, digest in sorted(files.items()):
-        path = out / rel
-        if not path.is_file():
-            report.missing.append(rel)
-            continue
-        report.checked += 1
-        if sha256_file(path) != digest:
-            report.changed.append(rel)
+    report.checked, report.changed, report.missing = _compare(files.items(), lambda rel: out / rel)
     listed = set(files)
     for record_path in sorted(out.glob(f"*/*/{RECORD_JSON}")):
         for path in sorted(record_path.parent.iterdir()):
@@ -110,12 +109,5 @@ def verify_output(out: Path, sources: bool = True) -> VerifyReport:
             if path.is_file() and rel not in listed and not path.name.startswith("."):
                 report.unlisted.append(rel)
     if sources:
-        for source, digest in sorted(set(videos)):
-            path = Path(source)
-            if not path.is_file():
-                report.sources_missing.append(source)
-                continue
-            report.sources_checked += 1
-            if sha256_file(path) != digest:
-                report.sources_changed.append(source)
+        report.sources_checked, report.sources_changed, report.sources_missing = _compare(set(videos), Path)
     return report
