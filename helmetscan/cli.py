@@ -1,4 +1,4 @@
-"""Command line: ``analyze``, ``report``, ``verify``, ``plate``, ``config``, ``fetch-weights``, and the model tooling ``dataset``,
+"""Command line: ``analyze``, ``report``, ``verify``, ``review``, ``plate``, ``config``, ``fetch-weights``, and the model tooling ``dataset``,
 ``train``, ``evaluate``, ``evaluate-plates``, ``check-violations``.
 
 Thin: parses options, calls the library (the batch runner for ``analyze``), renders progress and a summary with rich.
@@ -292,6 +292,33 @@ def verify_cmd(
           f"{len(report.sources_changed)} changed, {len(report.sources_missing)} not found")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("review")
+def review_cmd(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    host: Annotated[str, typer.Option(help="Address to serve on. The default is reachable from this machine only; "
+                                           "another address exposes the evidence to that network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8765,
+    reviewer: Annotated[Optional[str], typer.Option(help="Name proposed for the decisions (default: the login "
+                                                         "name); the page lets the analyst change it.")] = None,
+) -> None:
+    """Serve a local review page: play each violation's excerpt, confirm or reject it, correct its plate. Decisions
+    are stored in the results database with who and when, and exported to violations.csv and the report. Evidence
+    files are never changed. Stop with Ctrl+C."""
+    import getpass
+
+    from helmetscan.review.app import serve
+
+    name = reviewer if reviewer is not None else getpass.getuser()
+    out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl+C to stop)",
+                      highlight=False)
+    try:
+        serve(out, host, port, name)
+    except HelmetscanError as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:
+        _fail(f"{host}:{port}: cannot serve there ({exc.strerror or exc})", 2)
 
 
 @app.command("config")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import BIKES, FOOTAGE, needs_bikes, needs_footage, needs_weights
+from helmetscan.results.records import SCHEMA_VERSION
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +47,7 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     record = json.loads((folder / "record.json").read_text())
     assert record["source"]["sha256"] == __import__("hashlib").sha256(FOOTAGE.read_bytes()).hexdigest()
     assert record["plate"]["votes"]["TN05AT7024"] > 0
-    assert record["schema_version"] == 4 and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
+    assert record["schema_version"] == SCHEMA_VERSION and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
                                                                                           "with_helmet", "unknown"}
     assert set(record["models"]) == {"helmet4n.pt", "yolov8n-coco.onnx", "helmet_cls.pt", "license_plate_detector.pt",
                                      "yolov12n-face.pt",
@@ -65,6 +66,10 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     video = json.loads(video_json.read_text())
     assert video["counts"]["frames_decoded"] == 66  # the container declares 96; the stream holds 66
     assert any("decoded 66 of 96" in w for w in video["warnings"])
+    # the timeline: every track's span, the violation's among them
+    spans = {t["track_id"]: t for t in video["tracks"]}
+    assert len(spans) == video["counts"]["riders_tracked"] and spans[record["track_id"]]["violation"]
+    assert spans[record["track_id"]]["first_s"] <= record["timestamp_s"] <= spans[record["track_id"]]["last_s"]
 
     check = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

@@ -15,7 +15,7 @@ HOSTILE_NAME = '<script>alert("x")</script>=HYPERLINK("http://evil").mp4'
 HOSTILE_OCR = "<img src=x onerror=alert(1)>"
 
 
-def _store(out, key, violation_id, path, plate_text):
+def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated"):
     folder = out / key
     folder.mkdir(parents=True, exist_ok=True)
     frame = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
@@ -27,7 +27,7 @@ def _store(out, key, violation_id, path, plate_text):
         stage1_confidence=0.75, stage2_confidence=0.8,
         decision=DecisionSummary(frames_checked=5, frames_head_seen=5, frames_without_helmet=4, frames_with_helmet=1,
                                  frames_tracked=9, verdicts=[]),
-        plate=PlateRecord(text=plate_text, status="unvalidated", format=None, confidence=0.5, frames_read=3,
+        plate=PlateRecord(text=plate_text, status=plate_status, format=None, confidence=0.5, frames_read=3,
                           frames_agreeing=2, votes={}),
         models={}, settings={}, helmetscan_version="test",
     )
@@ -71,11 +71,13 @@ def test_hostile_file_name_and_ocr_text_are_escaped(tmp_path):
     _store(tmp_path, "evil", "evil_t0001", HOSTILE_NAME, HOSTILE_OCR)
     _, html_path, _ = rebuild(tmp_path, "test")
     html = html_path.read_text()
-    assert "<script>" not in html and "<img src=x" not in html
+    assert '<script>alert("x")' not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     table = pd.read_csv(tmp_path / "violations.csv", keep_default_na=False)
     assert table["video"][0] == HOSTILE_NAME  # starts with "<", kept as is
     assert table["plate_text"][0] == HOSTILE_OCR
+    sheet = (tmp_path / "sheets" / "evil_t0001.html").read_text()
+    assert "<script>" not in sheet and "<img src=x" not in sheet and "&lt;img src=x onerror=alert(1)&gt;" in sheet
 
 
 def test_report_command_needs_no_model(tmp_path):

@@ -37,6 +37,8 @@ class TrackState:
     people: PeopleTracker
     frames_checked: int = 0
     frames_seen: int = 0
+    first_s: float = 0.0
+    last_s: float = 0.0
     bare_head_frames: dict[int, tuple[FrameVerdict, np.ndarray]] = field(default_factory=dict)
 
     def add_verdicts(self, verdicts: list[FrameVerdict], image: np.ndarray) -> None:
@@ -67,14 +69,27 @@ class Finding:
     plate: PlateResult
 
 
+@dataclass(frozen=True)
+class TrackSpan:
+    """When one motorcycle track was seen: ``first_s`` / ``last_s`` (seconds from the start of the video) of its first
+    and last sampled frame, ``frames_seen`` sampled frames, ``people`` seen on it and whether it is a ``violation``."""
+
+    track_id: int
+    first_s: float
+    last_s: float
+    frames_seen: int
+    people: int
+    violation: bool
+
+
 @dataclass
 class VideoAnalysis:
     """Everything the analyzer found in one video.
 
     ``info``: container metadata; ``decode``: frames decoded and sampled; ``riders_tracked``: distinct motorcycle
     track IDs; ``stage2_checks``: stage-2 runs over all tracks;
-    ``findings``: violating tracks, by track ID; ``warnings``: one-line notes (a container that declares more frames
-    than it holds).
+    ``findings``: violating tracks, by track ID; ``tracks``: every track's span (the report's timeline);
+    ``warnings``: one-line notes (a container that declares more frames than it holds).
     """
 
     info: VideoInfo
@@ -82,6 +97,7 @@ class VideoAnalysis:
     riders_tracked: int = 0
     stage2_checks: int = 0
     findings: list[Finding] = field(default_factory=list)
+    tracks: list[TrackSpan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -148,8 +164,9 @@ class Analyzer:
                 if track is None:
                     track = tracks[tr.track_id] = TrackState(
                         tr.track_id, PlateCandidates(s.plates.max_frames_per_track),
-                        PeopleTracker(s.verification.person_match_distance))
+                        PeopleTracker(s.verification.person_match_distance), first_s=sampled.timestamp_s)
                 track.frames_seen += 1
+                track.last_s = sampled.timestamp_s
                 ridden = tr.rider
                 if not is_settled(track.people.people, track.frames_checked, s.verification):
                     with timer.stage("stage2"):
@@ -168,6 +185,8 @@ class Analyzer:
                                  stage2_checks=sum(t.frames_checked for t in tracks.values()))
         for track in sorted(tracks.values(), key=lambda t: t.track_id):
             decision = decide(track.track_id, track.people.people, track.frames_checked, s.decision)
+            analysis.tracks.append(TrackSpan(track.track_id, track.first_s, track.last_s, track.frames_seen,
+                                             len(track.people.people), decision.violation))
             if not decision.violation:
                 continue
             with timer.stage("plates") as span:

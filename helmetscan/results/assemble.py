@@ -16,8 +16,8 @@ from helmetscan.pipeline.sampling import VideoInfo
 from helmetscan.results.drawing import annotate
 from helmetscan.results.evidence import EvidenceImages
 from helmetscan.results.records import (
-    DecisionSummary, PersonRecord, Place, PlateRecord, RecordingInfo, SourceVideo, Verdict, VideoCounts, VideoInfoRecord,
-    VideoRecord, VideoStatus, ViolationRecord,
+    DecisionSummary, PersonRecord, Place, PlateRecord, RecordingInfo, SourceVideo, TrackRecord, Verdict, VideoCounts,
+    VideoInfoRecord, VideoRecord, VideoStatus, ViolationRecord,
 )
 
 #: Decimals kept in records: boxes to 0.1 px, times to 1 ms, confidences to 1e-4 (finer is noise).
@@ -122,6 +122,9 @@ def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, sour
         ),
         timing_s=timing_s, stage_fps=stage_fps, warnings=list(analysis.warnings),
         violation_ids=[v.violation_id for v in violations], evidence_sha256=evidence_sha256, gps_source=gps_source,
+        tracks=[TrackRecord(track_id=t.track_id, first_s=round(t.first_s, TIME_DECIMALS),
+                            last_s=round(t.last_s, TIME_DECIMALS), frames_seen=t.frames_seen, people=t.people,
+                            violation=t.violation) for t in analysis.tracks],
         helmetscan_version=__version__,
     )
 

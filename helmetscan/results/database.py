@@ -6,7 +6,9 @@ Tables (created and upgraded by sqlite-utils migrations, named ``m001_…``; the
 * ``videos`` — one row per video, keyed by its SHA-256: path, size, modification time, recording time, duration,
   status (pending / done / failed with reason), timings, and the whole ``video.json`` record;
 * ``violations`` — one row per violation: the columns a report filters on (local time, vehicle, plate) and the whole
-  ``record.json`` record.
+  ``record.json`` record;
+* ``reviews`` — every analyst decision (``helmetscan review``), append-only: confirmed or rejected, the corrected plate,
+  who and when; the latest per violation counts (:mod:`helmetscan.results.reviews`).
 
 Rows of a video are committed only after its evidence folder is complete on disk, in one transaction, so the database
 never names a file that does not exist. CSV and HTML are views of it (:mod:`helmetscan.results.report`).
@@ -23,6 +25,7 @@ from typing import Any
 
 from helmetscan.errors import ResultsError
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.reviews import Review, ReviewStatus
 
 DB_NAME = "helmetscan.db"
 #: How long a connection waits for another one's write lock (a report opened while a night runs): our choice.
@@ -47,8 +50,16 @@ def _m001_tables(db) -> None:
     db["violations"].create_index(["video_sha256"])
 
 
+def _m002_reviews(db) -> None:
+    db["reviews"].create({
+        "id": int, "violation_id": str, "status": str, "plate_text_reviewed": str, "reviewer": str,
+        "reviewed_at": str, "note": str,
+    }, pk="id")
+    db["reviews"].create_index(["violation_id", "id"])
+
+
 #: The results database's migrations, in order. Append new ones; never edit one that has been applied.
-MIGRATIONS = [("m001_tables", _m001_tables)]
+MIGRATIONS = [("m001_tables", _m001_tables), ("m002_reviews", _m002_reviews)]
 
 
 def migrations():
@@ -80,14 +91,16 @@ class ResultsDB:
 
     Args:
         out: the output folder; the database is ``out / DB_NAME``.
-        create: create the database when missing and bring it up to date (``analyze``, the single writer);
-            ``report`` opens existing ones only, and writes nothing to them.
+        create: create the database when missing and bring it up to date (``analyze``); ``report`` opens existing
+            ones only, and writes nothing to them.
+        migrate: bring an existing database up to date (default: ``create``); ``review`` opens existing ones only
+            and writes its decisions.
 
     Raises:
         ResultsError: no database and ``create`` is false, or the file is not a helmetscan database.
     """
 
-    def __init__(self, out: Path, create: bool = True):
+    def __init__(self, out: Path, create: bool = True, migrate: bool | None = None):
         import sqlite3
 
         import sqlite_utils
@@ -98,7 +111,7 @@ class ResultsDB:
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if create:
+            if create or migrate:
                 if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     self.db.execute("PRAGMA journal_mode=WAL")  # readers (report) never block the writer
                 self._migrate()
@@ -226,3 +239,39 @@ class ResultsDB:
                 raise ResultsError(f"{self.path}: a stored {model.__name__} is unreadable ({exc.errors()[0]['msg']})") \
                     from None
         return out
+
+    # ---- reviews ---------------------------------------------------------------------------------------------------
+
+    def add_review(self, violation_id: str, status: ReviewStatus, reviewer: str, plate_text_reviewed: str = "",
+                   note: str = "") -> Review:
+        """Store one analyst decision (kept beside every earlier one; the latest counts). The strings are expected
+        cleaned (:mod:`helmetscan.results.reviews`).
+
+        Raises:
+            ResultsError: no such violation, or ``status`` is pending.
+        """
+        if status is ReviewStatus.PENDING:
+            raise ResultsError(f"{violation_id}: a decision is confirmed or rejected")
+        if next(self.db.query("select 1 from violations where violation_id = ?", [violation_id]), None) is None:
+            raise ResultsError(f"{violation_id}: no such violation in {self.path}")
+        review = Review(violation_id=violation_id, status=status, plate_text_reviewed=plate_text_reviewed,
+                        reviewer=reviewer, reviewed_at=_now(), note=note)
+        with self.db.conn:
+            self.db["reviews"].insert(review.model_dump(mode="json"))
+        return review
+
+    def reviews(self) -> dict[str, Review]:
+        """The latest decision on each violation that has one (empty for a database from before reviews)."""
+        if "reviews" not in self.db.table_names():
+            return {}
+        rows = self.db.query("select violation_id, status, plate_text_reviewed, reviewer, reviewed_at, note "
+                             "from reviews where id in (select max(id) from reviews group by violation_id)")
+        return {row["violation_id"]: Review(**row) for row in rows}
+
+    def review_history(self, violation_id: str) -> list[Review]:
+        """Every decision on one violation, oldest first."""
+        if "reviews" not in self.db.table_names():
+            return []
+        rows = self.db.query("select violation_id, status, plate_text_reviewed, reviewer, reviewed_at, note "
+                             "from reviews where violation_id = ? order by id", [violation_id])
+        return [Review(**row) for row in rows]

@@ -19,8 +19,9 @@ from helmetscan.pipeline.verification import HeadState
 
 #: Version of the record layout. Bump it when a field is added, changes meaning or is removed; readers refuse newer
 #: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place. 3: plate
-#: character confidences. 4: every person on the motorcycle (``people``, ``people_without_helmet``).
-SCHEMA_VERSION = 4
+#: character confidences. 4: every person on the motorcycle (``people``, ``people_without_helmet``). 5: every track's span
+#: in ``video.json`` (``tracks``, the report's timeline).
+SCHEMA_VERSION = 5
 
 Box = tuple[float, float, float, float]
 _BOX = "px (x1, y1, x2, y2)"
@@ -229,6 +230,17 @@ class VideoCounts(_Record):
     plates_read: int = documented(description="Violations whose plate status is `read`.")
 
 
+class TrackRecord(_Record):
+    """When one motorcycle track was seen in the video (schema 5): a bar of the report's timeline."""
+
+    track_id: int = documented(description="ByteTrack ID of the motorcycle within the video.")
+    first_s: float = documented(description="Its first sampled frame.", unit="s from the start of the video")
+    last_s: float = documented(description="Its last sampled frame.", unit="s from the start of the video")
+    frames_seen: int = documented(description="Sampled frames it was present in.", unit="frames")
+    people: int = documented(description="People seen on it.", unit="people")
+    violation: bool = documented(description="Whether it is a violation (a record of its own).")
+
+
 class VideoRecord(_Versioned):
     """One analysed (or failed) video (``OUT/<video key>/video.json``)."""
 
@@ -248,6 +260,8 @@ class VideoRecord(_Versioned):
                                                    "rider crops (stage2), plate reads (plates).", unit="items/s")
     warnings: list[str] = documented(list, "One-line notes (a container that declares more frames than it holds).")
     violation_ids: list[str] = documented(list, "Violations written for this video.")
+    tracks: list[TrackRecord] = documented(list, "Every motorcycle track, in track ID order (schema 5; empty in older "
+                                                 "records).")
     evidence_sha256: dict[str, str] = documented(dict, "Evidence file path relative to OUT → SHA-256.")
     helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")
 

@@ -1,7 +1,11 @@
-"""Reports rebuilt from stored results: ``violations.csv`` (pandas) and a self-contained ``report.html`` (Jinja2)."""
+"""Reports rebuilt from stored results: ``violations.csv`` (pandas), a self-contained ``report.html`` (Jinja2: summary,
+one card per violation with sorting, filtering and plate search, a timeline per video) and a printable one-page sheet
+per violation (``sheets/<violation id>.html``). The analyst's reviews, when there are any, are part of every view.
+Offline: no script, style or font from anywhere else."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +13,11 @@ from helmetscan.pipeline.plate_text import PlateStatus
 from helmetscan.errors import ResultsError
 from helmetscan.results.evidence import load_results, write_atomically
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.reviews import Review, ReviewStatus
 
 CSV_NAME = "violations.csv"
 HTML_NAME = "report.html"
+SHEETS_DIR = "sheets"
 
 #: CSV columns, in order: name → (unit, meaning). Times are seconds from the start of the video unless named
 #: ``local_time`` (ISO 8601 local time with its UTC offset, the recording's time zone: ``recording.time_zone``).
@@ -43,6 +49,10 @@ CSV_FIELDS: dict[str, tuple[str, str]] = {
     "latitude": ("degrees", "Where, from the file's GPS (+ north); empty when unknown."),
     "longitude": ("degrees", "Where, from the file's GPS (+ east); empty when unknown."),
     "speed_kmh": ("km/h", "Vehicle speed over ground at that time; empty when unknown."),
+    "review_status": ("", "pending, confirmed or rejected: the latest decision in `helmetscan review`."),
+    "plate_text_reviewed": ("", "The plate as the reviewer reads it; empty when not given."),
+    "reviewed_by": ("", "Who made the latest decision."),
+    "reviewed_at": ("ISO 8601, UTC", "When."),
 }
 CSV_COLUMNS = list(CSV_FIELDS)
 
@@ -56,8 +66,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def csv_rows(records: list[ViolationRecord]) -> list[dict[str, Any]]:
-    """One row per violation record, with the columns of :data:`CSV_COLUMNS`."""
+def csv_rows(records: list[ViolationRecord], reviews: dict[str, Review] | None = None) -> list[dict[str, Any]]:
+    """One row per violation record, with the columns of :data:`CSV_COLUMNS`; ``reviews``: the latest decision per
+    violation id."""
+    reviews = reviews or {}
     return [
         {
             "violation_id": r.violation_id,
@@ -86,47 +98,117 @@ def csv_rows(records: list[ViolationRecord]) -> list[dict[str, Any]]:
             "latitude": r.place.latitude if r.place else None,
             "longitude": r.place.longitude if r.place else None,
             "speed_kmh": r.place.speed_kmh if r.place else None,
+            **_review_columns(reviews.get(r.violation_id)),
         }
         for r in records
     ]
 
 
-def write_csv(out: Path, records: list[ViolationRecord], name: str = CSV_NAME) -> Path:
+def _review_columns(review: Review | None) -> dict[str, str]:
+    if review is None:
+        return {"review_status": ReviewStatus.PENDING.value, "plate_text_reviewed": "", "reviewed_by": "",
+                "reviewed_at": ""}
+    return {"review_status": review.status.value, "plate_text_reviewed": review.plate_text_reviewed,
+            "reviewed_by": review.reviewer, "reviewed_at": review.reviewed_at}
+
+
+def write_csv(out: Path, records: list[ViolationRecord], name: str = CSV_NAME,
+              reviews: dict[str, Review] | None = None) -> Path:
     """Write ``OUT/violations.csv`` (header only when there is no violation)."""
     import pandas as pd
 
-    frame = pd.DataFrame(csv_rows(records), columns=CSV_COLUMNS)
+    frame = pd.DataFrame(csv_rows(records, reviews), columns=CSV_COLUMNS)
     frame = frame.map(_cell) if len(frame) else frame
     return write_atomically(out / name, frame.to_csv(index=False).encode("utf-8"))
 
 
-def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
-               name: str = HTML_NAME, title: str = "") -> Path:
-    """Write ``OUT/report.html``: summary, one card per violation (thumbnails link to the evidence files by relative
-    path), and the list of videos with failures. Every text is HTML-escaped (Jinja2 autoescape)."""
+def local_time_text(iso: str | None) -> str:
+    """``2023-08-30T13:53:53.000+09:00`` → ``2023-08-30 13:53:53 +09:00`` (how the pages show a local time);
+    ``unknown`` for none."""
+    if not iso:
+        return "unknown"
+    when = datetime.fromisoformat(iso)
+    offset = when.strftime("%z")
+    return when.strftime("%Y-%m-%d %H:%M:%S") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
+
+
+def template_environment(package: str = "helmetscan.results"):
+    """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filter
+    ``when`` (:func:`local_time_text`) and ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("helmetscan.results", "templates"),
-                      autoescape=select_autoescape(default=True))
+    env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True))
+    env.filters["when"] = local_time_text
+    env.filters["epoch"] = lambda iso: f"{datetime.fromisoformat(iso).timestamp():.3f}" if iso else ""
+    return env
+
+
+def totals(videos: list[VideoRecord], records: list[ViolationRecord],
+           reviews: dict[str, Review] | None = None) -> dict[str, Any]:
+    """The report's summary: videos, failures, footage hours, violations, plates read / unvalidated / unread,
+    processing time and real-time factor, and violations per review status."""
+    reviews = reviews or {}
     footage_s = sum(v.info.duration_s for v in videos if v.info)
     wall_s = sum(v.wall_s or 0.0 for v in videos)
-    html = env.get_template("report.html.j2").render(
-        videos=videos,
-        records=records,
-        version=version,
-        title=title,
-        totals={
-            "videos": len(videos),
-            "failed": sum(v.status is VideoStatus.FAILED for v in videos),
-            "violations": len(records),
-            "plates_read": sum(r.plate.status is PlateStatus.READ for r in records),
-            "duration_s": footage_s,
-            "footage_h": footage_s / 3600,
-            "wall_s": wall_s,
-            "real_time_factor": footage_s / wall_s if wall_s else None,
-        },
+    plates = [r.plate.status for r in records]
+    statuses = [(reviews[r.violation_id].status if r.violation_id in reviews else ReviewStatus.PENDING)
+                for r in records]
+    return {
+        "videos": len(videos),
+        "failed": sum(v.status is VideoStatus.FAILED for v in videos),
+        "violations": len(records),
+        "plates_read": plates.count(PlateStatus.READ),
+        "plates_unvalidated": plates.count(PlateStatus.UNVALIDATED),
+        "plates_unread": plates.count(PlateStatus.UNREAD),
+        "duration_s": footage_s,
+        "footage_h": footage_s / 3600,
+        "wall_s": wall_s,
+        "real_time_factor": footage_s / wall_s if wall_s else None,
+        **{f"review_{status.value}": statuses.count(status) for status in ReviewStatus},
+    }
+
+
+def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
+               name: str = HTML_NAME, title: str = "", reviews: dict[str, Review] | None = None) -> Path:
+    """Write ``OUT/report.html``: the summary, one card per violation (thumbnails link to the evidence files by
+    relative path; sorting, filtering and plate search by an inline script that only reorders and hides cards), a
+    timeline per video, and the list of videos with failures. Every text is HTML-escaped (Jinja2 autoescape)."""
+    from helmetscan.results.timeline import timeline
+
+    reviews = reviews or {}
+    by_video: dict[str, list[ViolationRecord]] = {}
+    for r in records:
+        by_video.setdefault(r.video_key, []).append(r)
+    html = template_environment().get_template("report.html.j2").render(
+        videos=videos, records=records, version=version, title=title, reviews=reviews,
+        totals=totals(videos, records, reviews),
+        timelines=[(v, timeline(v, by_video.get(v.video_key, []))) for v in videos],
+        sheets_dir=SHEETS_DIR,
     )
     return write_atomically(out / name, html.encode("utf-8"))
+
+
+def write_sheets(out: Path, records: list[ViolationRecord], version: str,
+                 reviews: dict[str, Review] | None = None) -> list[Path]:
+    """Write the printable one-page sheet of each violation, ``OUT/sheets/<violation id>.html`` (A4; the evidence
+    images by relative path, every field an authority files, the SHA-256 of each evidence file, the review)."""
+    reviews = reviews or {}
+    template = template_environment().get_template("sheet.html.j2")
+    (out / SHEETS_DIR).mkdir(exist_ok=True)
+    return [write_atomically(out / SHEETS_DIR / f"{r.violation_id}.html",
+                             template.render(r=r, review=reviews.get(r.violation_id), version=version,
+                                             root="..").encode("utf-8"))
+            for r in records]
+
+
+def write_reports(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
+                  reviews: dict[str, Review] | None = None, suffix: str = "", title: str = "") -> tuple[Path, Path]:
+    """Write every view of the results: ``violations<suffix>.csv``, ``report<suffix>.html`` and the sheets.
+    Returns the CSV and HTML paths."""
+    csv_path = write_csv(out, records, f"violations{suffix}.csv", reviews)
+    html_path = write_html(out, videos, records, version, f"report{suffix}.html", title, reviews)
+    write_sheets(out, records, version, reviews)
+    return csv_path, html_path
 
 
 def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | None = None) -> tuple[Path, Path, int]:
@@ -144,10 +226,12 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
     from helmetscan.results.evidence import VIDEO_JSON
 
     suffix = "".join(f"-{part}" for part in (date, vehicle) if part)
+    reviews: dict[str, Review] = {}
     if (out / DB_NAME).is_file():
         db = ResultsDB(out, create=False)
         try:
             videos, records = db.load(date, vehicle)
+            reviews = db.reviews()
         finally:
             db.close()
     elif out.is_dir() and any(out.glob(f"*/{VIDEO_JSON}")) and not suffix:
@@ -155,5 +239,5 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
     else:
         raise ResultsError(f"{out}: not a results folder (no {DB_NAME}); nothing written")
     title = " ".join(part for part in (date, vehicle) if part)
-    return (write_csv(out, records, f"violations{suffix}.csv"),
-            write_html(out, videos, records, version, f"report{suffix}.html", title), len(records))
+    csv_path, html_path = write_reports(out, videos, records, version, reviews, suffix, title)
+    return csv_path, html_path, len(records)

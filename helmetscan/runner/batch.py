@@ -45,7 +45,7 @@ from helmetscan.results.evidence import (
 from helmetscan.results.records import (
     ExcerptRecord, Place, RecordingInfo, VideoRecord, VideoStatus, ViolationRecord,
 )
-from helmetscan.results.report import write_csv, write_html
+from helmetscan.results.report import write_reports
 from helmetscan.runner.dashcam import Recording, local_time, recording_of
 from helmetscan.runner.discovery import find_videos, video_key
 from helmetscan.runner.gps import find_gps_track, position_at
@@ -186,11 +186,10 @@ def config_hash(settings: Settings, model_sha256: dict[str, str]) -> str:
 
 
 def refresh_outputs(out: Path, db: ResultsDB | None = None) -> None:
-    """Rewrite SHA256SUMS and both reports from the results stored in ``out`` (its database when there is one)."""
+    """Rewrite SHA256SUMS and the reports (CSV, HTML, sheets) from the results stored in ``out`` (its database when there is one)."""
     videos, records = db.load() if db is not None else load_results(out)
     write_sha256sums(out, videos)
-    write_csv(out, records)
-    write_html(out, videos, records, __version__)
+    write_reports(out, videos, records, __version__, db.reviews() if db is not None else None)
 
 
 def _new_partial(out: Path, key: str) -> Path:
