@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from helmetscan.results.evidence import EvidenceImages, write_record, write_sha256sums, write_violation
 from helmetscan.results.records import (
@@ -128,3 +129,29 @@ def test_every_csv_column_is_documented_and_written(tmp_path):
     _store(tmp_path, "clip_a", "clip_a_t0001", "/data/clip_a.mp4", "TN05AT7024")
     _, [record] = load_results(tmp_path)
     assert list(csv_rows([record])[0]) == CSV_COLUMNS
+
+
+def test_timeline_packs_overlapping_tracks_into_rows_and_links_violations(tmp_path):
+    from helmetscan.results.evidence import load_results
+    from helmetscan.results.records import TrackRecord
+    from helmetscan.results.timeline import LEFT, MAX_ROWS, RIGHT, WIDTH, timeline
+
+    _store(tmp_path, "clip_a", "clip_a_t0001", "/data/clip_a.mp4", "TN05AT7024")
+    [video], [record] = load_results(tmp_path)  # 3.2 s of video; the violation is track 1
+    spans = [TrackRecord(track_id=1, first_s=0.0, last_s=2.0, frames_seen=10, people=2, violation=True),
+             TrackRecord(track_id=2, first_s=1.0, last_s=3.0, frames_seen=10, people=1, violation=False),
+             TrackRecord(track_id=3, first_s=2.6, last_s=2.6, frames_seen=1, people=1, violation=False)]
+    drawn = timeline(video.model_copy(update={"tracks": spans}), [record])
+    rows = {bar.label.split(":")[0]: bar for bar in drawn.bars}
+    assert rows["track 1"].row == 0 and rows["track 2"].row == 1 and rows["track 3"].row == 0  # 3 starts after 1 ends
+    assert rows["track 1"].violation_id == "clip_a_t0001" and rows["track 2"].violation_id is None
+    scale = (WIDTH - LEFT - RIGHT) / 3.2
+    assert rows["track 2"].x + rows["track 2"].width == pytest.approx(LEFT + 3.0 * scale)  # it ends at 3.0 s
+    assert rows["track 3"].width > 0 and drawn.rows == 2 and [label for _, label in drawn.ticks][:2] == ["0:00", "0:01"]
+    # a crowded road: at most MAX_ROWS rows, the rest share the last
+    crowd = [TrackRecord(track_id=i, first_s=0.0, last_s=3.0, frames_seen=5, people=1, violation=False)
+             for i in range(MAX_ROWS + 5)]
+    assert timeline(video.model_copy(update={"tracks": crowd}), []).rows == MAX_ROWS
+    # a record from before schema 5 has no spans: a mark at each violation instead
+    old = timeline(video, [record])
+    assert old.bars == [] and [vid for _, vid in old.markers] == ["clip_a_t0001"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from helmetscan.results.records import VideoRecord, ViolationRecord
 
 #: Drawing geometry in SVG user units (our choice: fits an A4 page and a laptop screen).
-WIDTH, LEFT, RIGHT, ROW_H, AXIS_H = 900.0, 8.0, 8.0, 7.0, 18.0
+WIDTH, LEFT, RIGHT, ROW_H, AXIS_H = 900.0, 16.0, 16.0, 7.0, 18.0
 #: Rows before tracks share the last one (a dense road gives dozens of overlapping tracks).
 MAX_ROWS = 24
 #: Shortest bar drawn, so a track seen in one sampled frame shows.
