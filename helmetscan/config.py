@@ -96,8 +96,12 @@ class AssistSettings(_ModelSection):
     (:mod:`helmetscan.models.ensemble`). Default: the COCO detector, whose person and motorcycle boxes give the
     close-up riders our 4-class model misses. Empty ``model``: none."""
 
-    model: str = setting("yolov8n-coco.onnx", "Second stage-1 weight file; empty: none.", "file")
-    imgsz: int = setting(640, "Inference size (the COCO ONNX export is fixed at 640).", "px", ge=32)
+    model: str = setting(
+        "yolov8n-coco-416.onnx", "Second stage-1 weight file; empty: none. The default is the COCO YOLOv8n export "
+        "re-sized to a 416 px input (`helmetscan.modelling.onnx_resize`): 2.4x less work than its 640 px original "
+        "(`yolov8n-coco.onnx`) at the same per-person precision (README, Speed).", "file")
+    imgsz: int = setting(416, "Inference size (a static ONNX export runs at its own input size whatever this says).",
+                         "px", ge=32)
     conf: float = setting(0.2, "Minimum detection confidence.", "0..1", ge=0, le=1)
     iou: float = setting(0.6, "NMS IoU threshold.", "0..1", gt=0, le=1)
 
@@ -343,6 +347,29 @@ class EvidenceSettings(_Section):
     excerpt_after_s: float = setting(10.0, "Excerpt end after the evidence frame (clamped to the file).", "s", ge=0)
 
 
+class RuntimeSettings(_Section):
+    """How the work is spread over this machine's cores."""
+
+    threads: int = setting(0, "Threads for the models' own parallelism (torch, ONNX Runtime); 0: one per core "
+                              "(os.cpu_count()).", "threads", ge=0)
+    pipelined: bool = setting(True, "Decode frames, and run each stage-1 model, in a thread of its own, joined to "
+                                    "the frame loop by bounded queues, so they use other cores while it works; "
+                                    "false: one after another in one thread (same results, slower).")
+    queue_frames: int = setting(4, "Frames each queue between the threads holds at most (a 1080p frame is 6 MB); "
+                                   "memory stays flat whatever the video's length.", "frames", ge=1)
+
+    def resolved_threads(self) -> int:
+        """``threads``, or the number of cores when it is 0."""
+        import os
+
+        return self.threads or os.cpu_count() or 1
+
+    def model_threads(self) -> int:
+        """Intra-op threads of each model: pipelined, the two stage-1 models run side by side (each in its own
+        thread, beside decoding), so each gets half the threads (at least 1); otherwise all of them."""
+        return max(1, self.resolved_threads() // 2) if self.pipelined else self.resolved_threads()
+
+
 #: Torch device strings: ``cpu``, ``mps``, ``cuda``, ``cuda:N``, or ultralytics' GPU index form ``N`` / ``N,M``.
 _DEVICE = re.compile(r"^(cpu|mps|cuda(:\d+)?|\d+(,\d+)*)$")
 
@@ -366,6 +393,7 @@ class Settings(_Section):
     plates: PlateSettings = Field(default_factory=PlateSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
     @field_validator("device")
     @classmethod

@@ -182,6 +182,17 @@ def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = Non
     return detector, classifier
 
 
+def set_threads(threads: int) -> None:
+    """Give torch ``threads`` intra-op threads, and keep ultralytics from putting it back: its ``select_device``
+    (run when each model first predicts) calls ``torch.set_num_threads(NUM_THREADS)`` with ``NUM_THREADS = cpu_count
+    - 1`` (1 on a 2-core machine), a setting meant for its training data loaders."""
+    import torch
+    import ultralytics.utils.torch_utils as torch_utils
+
+    torch.set_num_threads(threads)
+    torch_utils.NUM_THREADS = threads
+
+
 def load_models(settings: Settings) -> Models:
     """Load the YOLO detectors and the plate recogniser the settings name, after checking device, weight hashes and
     class roles.
@@ -195,6 +206,7 @@ def load_models(settings: Settings) -> Models:
 
     s = settings
     check_device(s.device)
+    set_threads(s.runtime.model_threads())
     manifest = read_manifest()
     sha256 = {}
     stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""

@@ -4,7 +4,8 @@ into records and evidence (:mod:`helmetscan.results`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from helmetscan.pipeline.decision import TrackDecision, decide, is_settled
 from helmetscan.pipeline.people import PeopleTracker
 from helmetscan.pipeline.plate_stage import PlateCandidates, PlateResult, PlateStage, plate_region
 from helmetscan.pipeline.riders import find_riders
-from helmetscan.pipeline.sampling import DecodeStats, VideoInfo, iter_sampled_frames, open_video
+from helmetscan.pipeline.sampling import DecodeStats, SampledFrame, VideoInfo, iter_sampled_frames, open_video
+from helmetscan.pipeline.staging import StageChain
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.pipeline.tracking import RiderTracker
 from helmetscan.pipeline.verification import FrameVerdict, HeadState, Verifier
@@ -147,39 +149,13 @@ class Analyzer:
         tracker = RiderTracker(s.tracking, s.sampling.fps)
         tracks: dict[int, TrackState] = {}
         stats = DecodeStats()
-        frames = iter_sampled_frames(path, s.sampling.fps, stats)
-        while True:
-            with timer.stage("decode", calls=None):
-                sampled = next(frames, None)
-            if sampled is None:
-                break
-            image = sampled.image
-            with timer.stage("stage1"):
-                detections = self.detector(image)
-            with timer.stage("tracking"):
-                tracked = tracker.update(find_riders(detections, s.detector.roles, s.riders), image.shape[:2])
-            claims: dict[int, tuple] = {}
-            for tr in tracked:
-                track = tracks.get(tr.track_id)
-                if track is None:
-                    track = tracks[tr.track_id] = TrackState(
-                        tr.track_id, PlateCandidates(s.plates.max_frames_per_track),
-                        PeopleTracker(s.verification.person_match_distance), first_s=sampled.timestamp_s)
-                track.frames_seen += 1
-                track.last_s = sampled.timestamp_s
-                ridden = tr.rider
-                if not is_settled(track.people.people, track.frames_checked, s.verification):
-                    with timer.stage("stage2"):
-                        verdicts = self.verifier.verify(image, ridden, sampled.frame_index, sampled.timestamp_s,
-                                                        detections)
-                    claims[tr.track_id] = (ridden.regions, verdicts)
-                track.plate_candidates.offer(
-                    plate_region(image, ridden.xyxy, ridden.motorcycle_xyxy, sampled.frame_index, s.plates)
-                )
-            for track_id, verdicts in share_out_heads(claims).items():
-                tracks[track_id].add_verdicts(verdicts, image)
-            if progress:
-                progress(stats.frames_sampled, max(expected, stats.frames_sampled))
+        done = 0
+        with self._detected_frames(path, stats, timer) as detected:
+            for sampled, detections in detected:
+                self._frame(sampled, detections, tracker, tracks, timer)
+                done += 1
+                if progress:
+                    progress(done, max(expected, done))
         timer.calls["decode"] = stats.frames_decoded
         analysis = VideoAnalysis(info=info, decode=stats, riders_tracked=len(tracks),
                                  stage2_checks=sum(t.frames_checked for t in tracks.values()))
@@ -196,3 +172,67 @@ class Analyzer:
         if info.frame_count and stats.frames_decoded < info.frame_count:
             analysis.warnings.append(f"decoded {stats.frames_decoded} of {info.frame_count} frames the container declares")
         return analysis
+
+    def _detected_frames(self, path: Path, stats: DecodeStats, timer: StageTimer):
+        """The sampled frames of ``path`` with their stage-1 detections, in order: decoding and each stage-1 model in
+        a thread of its own (``runtime.pipelined``), else one after another here. A context manager whose value is
+        an iterator of ``(SampledFrame, list[Detection])``."""
+
+        def decoded() -> Iterator[tuple[SampledFrame, list]]:
+            frames = iter_sampled_frames(path, self.settings.sampling.fps, stats)
+            try:
+                while True:
+                    with timer.stage("decode", calls=None):
+                        sampled = next(frames, None)
+                    if sampled is None:
+                        return
+                    yield sampled, []
+            finally:
+                frames.close()  # the video is released even when the loop stops early
+
+        def stage(name: str, detector):
+            def run(item):
+                sampled, found = item
+                with timer.stage(name):
+                    return sampled, found + detector(sampled.image)
+            return name, run
+
+        # an ensemble's models each get a stage (a thread) of their own, timed as stage1 and assist; their boxes join
+        # in the ensemble's order
+        models = getattr(self.detector, "detectors", [self.detector])
+        stages = [stage("stage1" if i == 0 else "assist" if i == 1 else f"assist{i}", model)
+                  for i, model in enumerate(models)]
+        frames = decoded()
+        runtime = self.settings.runtime
+        if runtime.pipelined:
+            return StageChain(frames, stages, runtime.queue_frames)
+        for _, run in stages:
+            frames = map(run, frames)
+        return nullcontext(frames)
+
+    def _frame(self, sampled: SampledFrame, detections, tracker: RiderTracker, tracks: dict[int, TrackState],
+               timer: StageTimer) -> None:
+        """The frame loop's work on one sampled frame: tracking, stage 2 on unsettled tracks, plate candidates."""
+        s, image = self.settings, sampled.image
+        with timer.stage("tracking"):
+            tracked = tracker.update(find_riders(detections, s.detector.roles, s.riders), image.shape[:2])
+        claims: dict[int, tuple] = {}
+        for tr in tracked:
+            track = tracks.get(tr.track_id)
+            if track is None:
+                track = tracks[tr.track_id] = TrackState(
+                    tr.track_id, PlateCandidates(s.plates.max_frames_per_track),
+                    PeopleTracker(s.verification.person_match_distance), first_s=sampled.timestamp_s)
+            track.frames_seen += 1
+            track.last_s = sampled.timestamp_s
+            ridden = tr.rider
+            if not is_settled(track.people.people, track.frames_checked, s.verification):
+                with timer.stage("stage2"):
+                    verdicts = self.verifier.verify(image, ridden, sampled.frame_index, sampled.timestamp_s,
+                                                    detections)
+                claims[tr.track_id] = (ridden.regions, verdicts)
+            track.plate_candidates.offer(
+                plate_region(image, ridden.xyxy, ridden.motorcycle_xyxy, sampled.frame_index, s.plates)
+            )
+        for track_id, verdicts in share_out_heads(claims).items():
+            tracks[track_id].add_verdicts(verdicts, image)

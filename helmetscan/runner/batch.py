@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from helmetscan import __version__
 from helmetscan.config import Settings
 from helmetscan.errors import ConfigError, HelmetscanError, VideoError
-from helmetscan.models.loader import Models
+from helmetscan.models.loader import Models, set_threads
 from helmetscan.models.registry import sha256_file
 from helmetscan.pipeline.analyzer import Analyzer, VideoAnalysis
 from helmetscan.pipeline.sampling import VideoInfo, open_video
@@ -179,9 +179,10 @@ class BatchResult:
 
 
 def config_hash(settings: Settings, model_sha256: dict[str, str]) -> str:
-    """SHA-256 of everything that decides a video's results: the settings (but where the weights live) and the model
-    files' hashes. A video done under another hash is analysed again."""
-    data = settings.model_dump(mode="json", exclude={"weights_dir"})
+    """SHA-256 of everything that decides a video's results: the settings (but where the weights live and how the
+    work is spread over cores, ``runtime``, which change no result) and the model files' hashes. A video done under
+    another hash is analysed again."""
+    data = settings.model_dump(mode="json", exclude={"weights_dir", "runtime"})
     return hashlib.sha256(json.dumps([data, model_sha256], sort_keys=True).encode()).hexdigest()
 
 
@@ -352,6 +353,7 @@ class BatchRunner:
             if info is None:
                 cap, info = open_video(job.path)  # raises the one-line reason it does not open
                 cap.release()
+            set_threads(self.settings.runtime.model_threads())  # per video: another runner may have changed it
             analysis = self.analyzer.analyze(job.path, on_frame, timer, info=info)
             record, violations = self._write_results(partial, job, analysis, timer, recording)
         except HelmetscanError as exc:
