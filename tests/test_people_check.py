@@ -90,3 +90,21 @@ def test_a_classifier_whose_classes_are_not_the_head_roles_is_a_configuration_er
     settings = Settings(verification={"roles": {"head_with_helmet": ["helmet"], "head_without_helmet": ["bare"]}})
     with pytest.raises(ConfigError, match="head classifier"):
         build_verifier(settings, {0: "rider", 1: "bare", 2: "helmet"})
+
+
+def test_reviews_apply_to_the_same_head_when_another_model_moves_its_box(tmp_path):
+    import pandas as pd
+
+    from helmetscan.modelling.person_check import apply_reviews
+
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text('# comment\nimage,xyxy,review\na.jpg,"(10.0, 10.0, 30.0, 30.0)",bare\n'
+                       'a.jpg,"(100.0, 10.0, 120.0, 30.0)",not_head\nb.jpg,"(10.0, 10.0, 30.0, 30.0)",unclear\n')
+    table = pd.DataFrame({"image": ["a.jpg", "a.jpg", "a.jpg", "b.jpg", "c.jpg"],
+                          "xyxy": ["(10.5, 10.2, 30.4, 31.0)", "(101.0, 10.0, 121.0, 30.0)", "(50.0, 50.0, 70.0, 70.0)",
+                                   "(10.0, 10.0, 30.0, 30.0)", "(10.0, 10.0, 30.0, 30.0)"],
+                          "truth": [None] * 5, "head": [""] * 5}, dtype=object)
+    got = apply_reviews(table, reviews)
+    # a moved box keeps its review; a box elsewhere in the image, an unclear review and another image do not
+    assert list(got.truth) == [True, False, None, None, None]
+    assert list(got["head"][:2]) == ["reviewed:bare", "reviewed:not_head"]

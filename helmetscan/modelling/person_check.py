@@ -193,21 +193,34 @@ def size_bins(table):
 REVIEWS = Path(__file__).with_name("unlabelled_reviews.csv")
 
 
+#: A review applies to a report whose box overlaps the reviewed one by at least this IoU in the same image: another
+#: model version (an INT8 copy, another input size) moves the same head's box by a pixel or two (our choice).
+REVIEW_MATCH_IOU = 0.5
+
+
 def apply_reviews(table, reviews: Path = REVIEWS):
     """``table`` with the reviewed truth of bare-head reports on unlabelled heads: a report reviewed ``bare`` counts as
     a true positive (``truth`` True, ``head`` ``reviewed:bare``); ``helmet``, ``pedestrian`` (not on a motorcycle) or
     ``not_head`` as a false report (``truth`` False, counted with "FP known"); ``unclear`` and unreviewed ones stay
-    unlabelled (counted false)."""
+    unlabelled (counted false). A review matches the report in the same image whose box overlaps its box most, by at
+    least :data:`REVIEW_MATCH_IOU`."""
+    import ast
+
     import pandas as pd
+
+    from helmetscan.geometry import iou
 
     if not reviews.is_file() or table.empty or "xyxy" not in table.columns:
         return table
-    done = pd.read_csv(reviews, comment="#")
-    truth = {(r.image, r.xyxy): r.review for r in done.itertuples()}
+    done: dict[str, list] = {}
+    for r in pd.read_csv(reviews, comment="#").itertuples():
+        done.setdefault(r.image, []).append((ast.literal_eval(r.xyxy), r.review))
     table = table.copy()
     for i, row in table[table.truth.isna()].iterrows():
-        review = truth.get((row.image, str(tuple(row.xyxy)) if not isinstance(row.xyxy, str) else row.xyxy))
-        if review in ("bare", "helmet", "pedestrian", "not_head"):
+        box = ast.literal_eval(row.xyxy) if isinstance(row.xyxy, str) else tuple(row.xyxy)
+        scored = [(iou(box, reviewed), review) for reviewed, review in done.get(row.image, [])]
+        overlap, review = max(scored, default=(0.0, None))
+        if overlap >= REVIEW_MATCH_IOU and review in ("bare", "helmet", "pedestrian", "not_head"):
             table.at[i, "truth"] = review == "bare"
             table.at[i, "head"] = f"reviewed:{review}"
     return table
