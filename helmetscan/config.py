@@ -97,9 +97,9 @@ class AssistSettings(_ModelSection):
     close-up riders our 4-class model misses. Empty ``model``: none."""
 
     model: str = setting(
-        "yolov8n-coco-416.onnx", "Second stage-1 weight file; empty: none. The default is the COCO YOLOv8n export "
-        "re-sized to a 416 px input (`helmetscan.modelling.onnx_resize`): 2.4x less work than its 640 px original "
-        "(`yolov8n-coco.onnx`) at the same per-person precision (README, Speed).", "file")
+        "yolov8n-coco-416-int8.onnx", "Second stage-1 weight file; empty: none. The default is the COCO YOLOv8n "
+        "export re-sized to a 416 px input and quantised to INT8 (weights/ASSIST_INT8.md): 4x less time than its "
+        "640 px original (`yolov8n-coco.onnx`) at the same per-person precision.", "file")
     imgsz: int = setting(416, "Inference size (a static ONNX export runs at its own input size whatever this says).",
                          "px", ge=32)
     conf: float = setting(0.2, "Minimum detection confidence.", "0..1", ge=0, le=1)

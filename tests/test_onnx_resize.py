@@ -100,3 +100,26 @@ def test_thread_settings_follow_the_machine_and_the_pipeline():
     assert RuntimeSettings(threads=1).model_threads() == 1
     with pytest.raises(ValueError):
         RuntimeSettings(queue_frames=0)
+
+
+@needs_footage
+def test_the_int8_assist_finds_the_persons_and_motorcycles_of_its_float_source():
+    import av
+
+    from helmetscan.geometry import iou
+    from helmetscan.models.onnx_yolo import OnnxYoloDetector
+
+    float_file, int8_file = WEIGHTS / "yolov8n-coco-416.onnx", WEIGHTS / "yolov8n-coco-416-int8.onnx"
+    if not (float_file.exists() and int8_file.exists()):
+        pytest.skip("run `make weights`")
+    exact, quantised = OnnxYoloDetector(float_file, 0.4, 0.6), OnnxYoloDetector(int8_file, 0.4, 0.6)
+    assert quantised.names == exact.names and quantised.imgsz == 416
+    with av.open(str(FOOTAGE)) as container:
+        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 5 == 0]
+    matched = total = 0
+    for frame in frames:
+        found = quantised(frame)
+        for box in (b for b in exact(frame) if b.label in {"person", "motorcycle"}):
+            total += 1
+            matched += any(o.label == box.label and iou(o.xyxy, box.xyxy) >= 0.7 for o in found)
+    assert total >= 10 and matched / total >= 0.85, (matched, total)

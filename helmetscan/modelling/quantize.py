@@ -7,8 +7,9 @@ stay in float: one INT8 scale cannot hold both ranges. Weights are quantised per
 split of the stage-1 dataset (:func:`helmetscan.modelling.dataset.split_sources`), never from val or test, and
 letterboxed exactly as :class:`~helmetscan.models.onnx_yolo.OnnxYoloDetector` letterboxes frames.
 
-Usage: ``python -m helmetscan.modelling.quantize IN.onnx OUT.onnx [--images 128] [--seed 0]``; ``IN`` is a float
-export (``yolov8n-coco-416.onnx``, or ours: ``yolo export model=weights/helmet4n.pt format=onnx imgsz=416``).
+Usage: ``python -m helmetscan.modelling.quantize IN OUT.onnx [--imgsz 416] [--images 128] [--seed 0]``; ``IN`` is a
+float ONNX export (``yolov8n-coco-416.onnx``) or an Ultralytics ``.pt`` (``weights/helmet4n.pt``), exported to ONNX
+first at ``--imgsz`` (:func:`export_onnx`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ def calibration_images(count: int = CALIBRATION_IMAGES, seed: int = 0) -> list[P
 
     train = sorted(str(s.image) for s, split in split_sources() if split == "train")
     return [Path(p) for p in random.Random(seed).sample(train, min(count, len(train)))]
+
+
+#: ONNX opset of our exports (ONNX Runtime 1.31 runs it; Ultralytics' default for this version).
+OPSET = 17
+
+
+def export_onnx(weights: Path, dst: Path, imgsz: int) -> Path:
+    """Export an Ultralytics detection ``.pt`` to a static ``imgsz`` ONNX file ``dst`` (batch 1, opset :data:`OPSET`,
+    not simplified: no extra package).
+
+    Raises:
+        WeightsError: the file cannot be loaded.
+    """
+    import shutil
+
+    from helmetscan.models.yolo import load_ultralytics
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / weights.name
+        shutil.copyfile(weights, copy)  # ultralytics writes the export beside its input
+        exported = load_ultralytics(copy, "detect").export(format="onnx", imgsz=imgsz, simplify=False, dynamic=False,
+                                                           opset=OPSET)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(exported, dst)
+    return dst
 
 
 def quantize(src: Path, dst: Path, images: list[Path]) -> Path:
@@ -104,10 +130,16 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m helmetscan.modelling.quantize")
     parser.add_argument("src", type=Path)
     parser.add_argument("dst", type=Path)
+    parser.add_argument("--imgsz", type=int, default=416, help="Export size of a .pt input (px).")
     parser.add_argument("--images", type=int, default=CALIBRATION_IMAGES)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    print(quantize(args.src, args.dst, calibration_images(args.images, args.seed)))
+    images = calibration_images(args.images, args.seed)
+    if args.src.suffix == ".pt":
+        with tempfile.TemporaryDirectory() as tmp:
+            print(quantize(export_onnx(args.src, Path(tmp) / "float.onnx", args.imgsz), args.dst, images))
+    else:
+        print(quantize(args.src, args.dst, images))
     return 0
 
 
