@@ -38,7 +38,7 @@ test: weights
 	$(PY) -m pytest -q -rs
 
 bench: weights
-	$(PY) -m helmetscan.modelling.benchmark
+	$(PY) -m helmetscan.modelling.benchmark $(BENCH_ARGS)
 
 # Regenerates the README's settings and record tables from the models (a test fails when they are stale).
 docs: install

@@ -30,9 +30,11 @@ FrameProgress = Callable[[int, int], None]
 
 @dataclass
 class TrackState:
-    """What the frame loop keeps of one motorcycle track: its people (with their stage-2 verdicts), the stage-2 checks
-    run, frames seen, for each person the frame of their most confident bare-head verdict (a copy, (H, W, 3) uint8
-    BGR: the evidence frame if that person makes the violation) and the regions kept for plate reading."""
+    """What the frame loop keeps of one motorcycle track while it lasts: its people (with their stage-2 verdicts), the
+    stage-2 checks run, frames seen, when it was first and last seen (``first_s``/``last_s``: seconds from the start of
+    the video; ``last_frame``: the sampled frame's number), for each person the frame of their most confident bare-head
+    verdict (a copy, (H, W, 3) uint8 BGR: the evidence frame if that person makes the violation) and the regions kept
+    for plate reading."""
 
     track_id: int
     plate_candidates: PlateCandidates
@@ -41,6 +43,7 @@ class TrackState:
     frames_seen: int = 0
     first_s: float = 0.0
     last_s: float = 0.0
+    last_frame: int = 0
     bare_head_frames: dict[int, tuple[FrameVerdict, np.ndarray]] = field(default_factory=dict)
 
     def add_verdicts(self, verdicts: list[FrameVerdict], image: np.ndarray) -> None:
@@ -148,27 +151,25 @@ class Analyzer:
         expected = max(1, int(info.duration_s * s.sampling.fps) + 1) if info.duration_s > 0 else 0
         tracker = RiderTracker(s.tracking, s.sampling.fps)
         tracks: dict[int, TrackState] = {}
-        stats = DecodeStats()
-        done = 0
+        analysis = VideoAnalysis(info=info, decode=DecodeStats())
+        stats, done = analysis.decode, 0
         with self._detected_frames(path, stats, timer) as detected:
             for sampled, detections in detected:
-                self._frame(sampled, detections, tracker, tracks, timer)
+                self._frame(sampled, detections, tracker, tracks, timer, done)
                 done += 1
+                # a track lost for longer than ByteTrack keeps lost tracks never comes back: decide it now and let
+                # its frames and plate regions go, so memory does not grow with the video's length
+                ended = [t for t in tracks.values() if done - t.last_frame > tracker.track_buffer_frames + 1]
+                for track in ended:
+                    self._finish(tracks.pop(track.track_id), analysis, timer)
                 if progress:
                     progress(done, max(expected, done))
+        for track in list(tracks.values()):
+            self._finish(track, analysis, timer)
         timer.calls["decode"] = stats.frames_decoded
-        analysis = VideoAnalysis(info=info, decode=stats, riders_tracked=len(tracks),
-                                 stage2_checks=sum(t.frames_checked for t in tracks.values()))
-        for track in sorted(tracks.values(), key=lambda t: t.track_id):
-            decision = decide(track.track_id, track.people.people, track.frames_checked, s.decision)
-            analysis.tracks.append(TrackSpan(track.track_id, track.first_s, track.last_s, track.frames_seen,
-                                             len(track.people.people), decision.violation))
-            if not decision.violation:
-                continue
-            with timer.stage("plates") as span:
-                plate = self.plate_stage.read(track.plate_candidates, decision.best.frame_index)
-                span.calls = plate.reads
-            analysis.findings.append(Finding(decision, track.evidence_frame(decision), track.frames_seen, plate))
+        analysis.tracks.sort(key=lambda t: t.track_id)
+        analysis.findings.sort(key=lambda f: f.decision.track_id)
+        analysis.riders_tracked = len(analysis.tracks)
         if info.frame_count and stats.frames_decoded < info.frame_count:
             analysis.warnings.append(f"decoded {stats.frames_decoded} of {info.frame_count} frames the container declares")
         return analysis
@@ -210,8 +211,22 @@ class Analyzer:
             frames = map(run, frames)
         return nullcontext(frames)
 
+    def _finish(self, track: TrackState, analysis: VideoAnalysis, timer: StageTimer) -> None:
+        """Decide an ended track: its span, and for a violation its plate and finding, into ``analysis``."""
+        s = self.settings
+        decision = decide(track.track_id, track.people.people, track.frames_checked, s.decision)
+        analysis.stage2_checks += track.frames_checked
+        analysis.tracks.append(TrackSpan(track.track_id, track.first_s, track.last_s, track.frames_seen,
+                                         len(track.people.people), decision.violation))
+        if not decision.violation:
+            return
+        with timer.stage("plates") as span:
+            plate = self.plate_stage.read(track.plate_candidates, decision.best.frame_index)
+            span.calls = plate.reads
+        analysis.findings.append(Finding(decision, track.evidence_frame(decision), track.frames_seen, plate))
+
     def _frame(self, sampled: SampledFrame, detections, tracker: RiderTracker, tracks: dict[int, TrackState],
-               timer: StageTimer) -> None:
+               timer: StageTimer, frame_no: int) -> None:
         """The frame loop's work on one sampled frame: tracking, stage 2 on unsettled tracks, plate candidates."""
         s, image = self.settings, sampled.image
         with timer.stage("tracking"):
@@ -224,7 +239,7 @@ class Analyzer:
                     tr.track_id, PlateCandidates(s.plates.max_frames_per_track),
                     PeopleTracker(s.verification.person_match_distance), first_s=sampled.timestamp_s)
             track.frames_seen += 1
-            track.last_s = sampled.timestamp_s
+            track.last_s, track.last_frame = sampled.timestamp_s, frame_no
             ridden = tr.rider
             if not is_settled(track.people.people, track.frames_checked, s.verification):
                 with timer.stage("stage2"):
