@@ -123,3 +123,27 @@ def test_the_int8_assist_finds_the_persons_and_motorcycles_of_its_float_source()
             total += 1
             matched += any(o.label == box.label and iou(o.xyxy, box.xyxy) >= 0.7 for o in found)
     assert total >= 10 and matched / total >= 0.85, (matched, total)
+
+
+@needs_footage
+def test_helmet4n_in_onnx_runtime_gives_the_boxes_of_the_pytorch_model():
+    import av
+
+    from helmetscan.models.onnx_yolo import OnnxYoloDetector
+    from helmetscan.models.yolo import YoloDetector
+
+    if not (WEIGHTS / "helmet4n.onnx").exists():
+        pytest.skip("run `make weights`")
+    exported, original = OnnxYoloDetector(WEIGHTS / "helmet4n.onnx", 0.25, 0.7, imgsz=416), \
+        YoloDetector(WEIGHTS / "helmet4n.pt", 416, 0.25, 0.7)
+    assert exported.names == original.names
+    with av.open(str(FOOTAGE)) as container:  # 720 x 1280 portrait: a non-square input, as 16:9 video gives
+        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 2 == 0]
+    compared = 0
+    for frame in frames:
+        a, b = (sorted(d(frame), key=lambda x: -x.confidence) for d in (exported, original))
+        assert [x.label for x in a] == [x.label for x in b]
+        for x, y in zip(a, b):
+            assert np.allclose(x.xyxy, y.xyxy, atol=0.5) and abs(x.confidence - y.confidence) < 1e-3
+            compared += 1
+    assert compared >= 10

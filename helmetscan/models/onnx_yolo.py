@@ -19,25 +19,31 @@ from helmetscan.models.base import Detection
 
 
 class OnnxYoloDetector:
-    """A static-size YOLOv8 detection export run by ONNX Runtime on the CPU.
+    """A YOLOv8 detection export run by ONNX Runtime on the CPU.
+
+    A static export (input ``(1, 3, s, s)``) sees each frame letterboxed to ``s`` × ``s``. A dynamic one (exported
+    with ``dynamic=True``) sees it as ``YOLO.predict`` does for a ``.pt``: the longer side scaled to ``imgsz`` and the
+    other padded only to a multiple of 32 (416 × 256 for 16:9 video at 416), which is less work than a square.
 
     Args:
-        path: the ``.onnx`` file (an Ultralytics export: input ``(1, 3, s, s)``, output ``(1, 4 + classes, N)``, the
-            class names in its ``names`` metadata).
+        path: the ``.onnx`` file (an Ultralytics export: output ``(1, 4 + classes, N)``, the class names in its
+            ``names`` metadata).
         conf: minimum confidence kept, 0..1.
         iou: NMS IoU threshold, 0..1.
         threads: ONNX Runtime intra-op threads.
         agnostic: class-agnostic NMS.
+        imgsz: inference size of a dynamic export (px); a static one runs at its own size.
 
     Attributes:
         names: class id → class name, from the file's metadata.
-        imgsz: the input size the export is fixed at (px).
+        imgsz: the inference size (px).
 
     Raises:
-        WeightsError: the file is missing, not an ONNX model, not of that shape, or without ``names``.
+        WeightsError: the file is missing, not an ONNX model, not of a (1, 3, h, w) input, or without ``names``.
     """
 
-    def __init__(self, path: Path, conf: float = 0.25, iou: float = 0.7, threads: int = 1, agnostic: bool = False):
+    def __init__(self, path: Path, conf: float = 0.25, iou: float = 0.7, threads: int = 1, agnostic: bool = False,
+                 imgsz: int = 640):
         import onnxruntime as ort
 
         if not path.is_file():
@@ -54,13 +60,15 @@ class OnnxYoloDetector:
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
             raise WeightsError(f"{path}: not a readable ONNX model ({exc})") from None
         shape = self._session.get_inputs()[0].shape
-        if len(shape) != 4 or not isinstance(shape[2], int) or shape[2] != shape[3]:
-            raise WeightsError(f"{path}: input shape {shape} is not a static (1, 3, s, s)")
-        self.path, self.imgsz, self.conf, self.iou, self.agnostic = path, int(shape[2]), conf, iou, agnostic
+        static = len(shape) == 4 and isinstance(shape[2], int) and isinstance(shape[3], int)
+        if len(shape) != 4 or (static and shape[2] != shape[3]):
+            raise WeightsError(f"{path}: input shape {shape} is neither a static (1, 3, s, s) nor a dynamic one")
+        self.path, self.conf, self.iou, self.agnostic = path, conf, iou, agnostic
+        self.imgsz = int(shape[2]) if static else imgsz
         self._input = self._session.get_inputs()[0].name
         from ultralytics.data.augment import LetterBox
 
-        self._letterbox = LetterBox((self.imgsz, self.imgsz), auto=False, stride=32)
+        self._letterbox = LetterBox((self.imgsz, self.imgsz), auto=not static, stride=32)
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         """Detect objects in ``image`` ((H, W, 3) uint8 BGR). Boxes are in ``image`` pixels."""
@@ -74,6 +82,6 @@ class OnnxYoloDetector:
         [found] = non_max_suppression(torch.from_numpy(output), self.conf, self.iou, agnostic=self.agnostic)
         if not len(found):
             return []
-        boxes = scale_boxes((self.imgsz, self.imgsz), found[:, :4], image.shape[:2]).numpy().astype(float)
+        boxes = scale_boxes(padded.shape[:2], found[:, :4], image.shape[:2]).numpy().astype(float)
         return [Detection(xyxy=tuple(map(float, b)), confidence=float(c), label=self.names[int(k)].lower())
                 for b, c, k in zip(boxes, found[:, 4].numpy(), found[:, 5].numpy())]

@@ -116,5 +116,6 @@ def build_detector(section, settings, conf: float | None = None):
     if path.suffix == ".onnx" and settings.device == "cpu":
         from helmetscan.models.onnx_yolo import OnnxYoloDetector
 
-        return OnnxYoloDetector(path, conf, section.iou, settings.runtime.model_threads(), section.agnostic_nms)
+        return OnnxYoloDetector(path, conf, section.iou, settings.runtime.model_threads(), section.agnostic_nms,
+                                section.imgsz)
     return YoloDetector(path, section.imgsz, conf, section.iou, settings.device, agnostic=section.agnostic_nms)

@@ -180,7 +180,8 @@ class Analyzer:
         an iterator of ``(SampledFrame, list[Detection])``."""
 
         def decoded() -> Iterator[tuple[SampledFrame, list]]:
-            frames = iter_sampled_frames(path, self.settings.sampling.fps, stats)
+            frames = iter_sampled_frames(path, self.settings.sampling.fps, stats,
+                                         self.settings.runtime.decoder_threads())
             try:
                 while True:
                     with timer.stage("decode", calls=None):

@@ -85,8 +85,9 @@ def sample_times(timestamps_s: list[float], fps: float) -> list[int]:
     return [i for i, t in enumerate(timestamps_s) if sampler.keep(t)]
 
 
-def open_video(path: Path):
-    """Open ``path`` with OpenCV and read its metadata.
+def open_video(path: Path, decoder_threads: int = 0):
+    """Open ``path`` with OpenCV and read its metadata. ``decoder_threads``: FFmpeg's decoding threads (0: its
+    default, one per core).
 
     Returns:
         (cv2.VideoCapture, VideoInfo)
@@ -98,7 +99,7 @@ def open_video(path: Path):
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     import cv2
 
-    cap = cv2.VideoCapture(str(path))
+    cap = cv2.VideoCapture(str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, decoder_threads] if decoder_threads else [])
     if not cap.isOpened():
         if path.suffix.lower() not in VIDEO_EXTENSIONS:
             raise VideoError(f"{path}: cannot open as a video: not a video file (extension '{path.suffix}')")
@@ -113,7 +114,8 @@ def open_video(path: Path):
     return cap, VideoInfo(path=path, fps=fps, frame_count=count, duration_s=duration, width=width, height=height)
 
 
-def iter_sampled_frames(path: Path, fps: float, stats: DecodeStats | None = None) -> Iterator[SampledFrame]:
+def iter_sampled_frames(path: Path, fps: float, stats: DecodeStats | None = None,
+                        decoder_threads: int = 0) -> Iterator[SampledFrame]:
     """Decode ``path`` sequentially and yield frames about ``1 / fps`` seconds apart.
 
     Skipped frames are only ``grab()``-bed (not converted); every decoded frame is counted in ``stats``. Timestamps come
@@ -125,7 +127,7 @@ def iter_sampled_frames(path: Path, fps: float, stats: DecodeStats | None = None
     import cv2
 
     stats = stats if stats is not None else DecodeStats()
-    cap, info = open_video(path)
+    cap, info = open_video(path, decoder_threads)
     sampler = RateSampler(fps)
     try:
         index = -1
