@@ -6,7 +6,8 @@ Usage: ``python -m helmetscan.modelling.benchmark [--clip V] [--no-naive] [--lon
   bench_clip`; cached in ``~/.cache/helmetscan/bench``), or ``--clip``.
 * **helmetscan** (the default settings: decoding and each stage-1 model in a thread of its own, the COCO assist at
   416 px in INT8), its **slow path** (:data:`SLOW`: the same models, one stage after another in one thread),
-  **before** (:data:`BEFORE`: the slow path with the COCO assist at 640 px in float, as before the fast path) and
+  **before** (:data:`BEFORE`: the slow path with helmet4n in PyTorch and the COCO assist at 640 px in float, as
+  before the fast path) and
   the **naive** reference (:mod:`helmetscan.modelling.
   naive_reference`) each analyse it; the table gives wall time, real-time factor, items/s per stage, the process's
   peak RSS during the run (sampled every 50 ms; the models of earlier runs stay loaded, so later runs start higher:
@@ -49,8 +50,9 @@ RSS_EVERY_S = 0.05
 STAGES = ["decode", "stage1", "assist", "tracking", "stage2", "plates"]
 #: The slow path: the same models, one stage after another in one thread (each model on both cores).
 SLOW = {"runtime": {"pipelined": False, "threads": 2}}
-#: What helmetscan ran before the fast path: the slow path with the COCO assist at 640 px in float.
-BEFORE = {**SLOW, "assist": {"model": "yolov8n-coco.onnx", "imgsz": 640}}
+#: What helmetscan ran before the fast path: the slow path with helmet4n in PyTorch and the COCO assist at 640 px in
+#: float.
+BEFORE = {**SLOW, "detector": {"model": "helmet4n.pt"}, "assist": {"model": "yolov8n-coco.onnx", "imgsz": 640}}
 
 
 @dataclass
@@ -213,7 +215,7 @@ def main(argv: list[str]) -> int:
 
         accuracy = Table(title="No accuracy traded silently: violations (track, evidence frame, people, plate) on "
                                "../shared/footage")
-        for col in ["clip", "helmetscan", "slow path (same models)", "equal", "before (COCO 640 px, float)"]:
+        for col in ["clip", "helmetscan", "slow path (same models)", "equal", "before (helmet4n.pt, COCO 640 px)"]:
             accuracy.add_column(col)
         status = 0
         for footage in (c for c in ACCURACY_CLIPS if c.is_file()):
@@ -223,8 +225,8 @@ def main(argv: list[str]) -> int:
             accuracy.add_row(footage.name, _found(a), _found(b), "yes" if a.found == b.found else "NO", _found(c))
         console.print(accuracy)
         console.print("helmetscan must equal its slow path (exit 1 otherwise). Against `before` the models differ "
-                      "(the assist at 416 px, INT8): that change is measured per person by `helmetscan "
-                      "check-violations` (weights/ASSIST_INT8.md).")
+                      "(helmet4n in ONNX, the assist at 416 px in INT8): that change is measured per person by "
+                      "`helmetscan check-violations` (weights/ASSIST_INT8.md).")
     return status
 
 
