@@ -14,6 +14,41 @@ ORIGINAL = WEIGHTS / "yolov8n-coco.onnx"
 needs_coco = pytest.mark.skipif(not ORIGINAL.exists(), reason=f"{ORIGINAL} absent; run `make weights`")
 
 
+def _film_frames(step: int) -> list[np.ndarray]:
+    """Every ``step``-th frame of the film clip (720 x 1280 portrait), (H, W, 3) uint8 BGR."""
+    import av
+
+    with av.open(str(FOOTAGE)) as container:
+        return [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % step == 0]
+
+
+def _same_boxes(a, b, frames) -> int:
+    """Assert that detectors ``a`` and ``b`` give the same boxes on every frame (labels in confidence order, corners
+    within 0.5 px, confidences within 1e-3); returns how many boxes were compared."""
+    compared = 0
+    for frame in frames:
+        found_a, found_b = (sorted(d(frame), key=lambda x: -x.confidence) for d in (a, b))
+        assert [x.label for x in found_a] == [x.label for x in found_b]
+        for x, y in zip(found_a, found_b):
+            assert np.allclose(x.xyxy, y.xyxy, atol=0.5) and abs(x.confidence - y.confidence) < 1e-3
+            compared += 1
+    return compared
+
+
+def _found_again(reference, other, frames, labels=("person", "motorcycle")) -> tuple[int, int]:
+    """``(matched, total)``: the ``reference`` detector's boxes of ``labels`` that ``other`` finds again on the same
+    frame with the same label at IoU >= 0.7."""
+    from helmetscan.geometry import iou
+
+    matched = total = 0
+    for frame in frames:
+        found = other(frame)
+        for box in (b for b in reference(frame) if b.label in labels):
+            total += 1
+            matched += any(o.label == box.label and iou(o.xyxy, box.xyxy) >= 0.7 for o in found)
+    return matched, total
+
+
 def test_anchor_tables_are_those_of_a_yolov8_head():
     assert anchor_count(640) == 8400 and anchor_count(416) == 3549
     points, strides = anchor_tables(416)
@@ -51,44 +86,24 @@ def test_other_models_and_sizes_are_refused(tmp_path):
 @needs_coco
 @needs_footage
 def test_at_416_it_finds_the_riders_and_motorcycles_the_640_original_finds(tmp_path):
-    import av
-
-    from helmetscan.geometry import iou
     from helmetscan.models.yolo import YoloDetector
 
     small = resize_yolov8_onnx(ORIGINAL, tmp_path / "416.onnx", 416)
     big, fast = YoloDetector(ORIGINAL, conf=0.4), YoloDetector(small, conf=0.4)
     assert (big.imgsz, fast.imgsz) == (640, 416)  # each runs at its export's own size
-    with av.open(str(FOOTAGE)) as container:
-        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 10 == 0]
-    matched = total = 0
-    for frame in frames:
-        for box in (b for b in big(frame) if b.label in {"person", "motorcycle"}):
-            total += 1
-            matched += any(o.label == box.label and iou(o.xyxy, box.xyxy) >= 0.7 for o in fast(frame))
+    matched, total = _found_again(big, fast, _film_frames(10))
     assert total >= 8 and matched / total >= 0.85, (matched, total)
 
 
 @needs_coco
 @needs_footage
 def test_our_onnx_runtime_adapter_gives_ultralytics_boxes_with_the_threads_we_set():
-    import av
-
     from helmetscan.models.onnx_yolo import OnnxYoloDetector
     from helmetscan.models.yolo import YoloDetector
 
     ours, theirs = OnnxYoloDetector(ORIGINAL, 0.2, 0.6, threads=1), YoloDetector(ORIGINAL, 640, 0.2, 0.6)
     assert ours._session.get_session_options().intra_op_num_threads == 1 and ours.names[3] == "motorcycle"
-    with av.open(str(FOOTAGE)) as container:
-        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 15 == 0]
-    compared = 0
-    for frame in frames:
-        a, b = (sorted(d(frame), key=lambda x: -x.confidence) for d in (ours, theirs))
-        assert [x.label for x in a] == [x.label for x in b]
-        for x, y in zip(a, b):
-            assert np.allclose(x.xyxy, y.xyxy, atol=0.5) and abs(x.confidence - y.confidence) < 1e-3
-            compared += 1
-    assert compared >= 5
+    assert _same_boxes(ours, theirs, _film_frames(15)) >= 5
 
 
 def test_thread_settings_follow_the_machine_and_the_pipeline():
@@ -104,9 +119,6 @@ def test_thread_settings_follow_the_machine_and_the_pipeline():
 
 @needs_footage
 def test_the_int8_assist_finds_the_persons_and_motorcycles_of_its_float_source():
-    import av
-
-    from helmetscan.geometry import iou
     from helmetscan.models.onnx_yolo import OnnxYoloDetector
 
     float_file, int8_file = WEIGHTS / "yolov8n-coco-416.onnx", WEIGHTS / "yolov8n-coco-416-int8.onnx"
@@ -114,21 +126,12 @@ def test_the_int8_assist_finds_the_persons_and_motorcycles_of_its_float_source()
         pytest.skip("run `make weights`")
     exact, quantised = OnnxYoloDetector(float_file, 0.4, 0.6), OnnxYoloDetector(int8_file, 0.4, 0.6)
     assert quantised.names == exact.names and quantised.imgsz == 416
-    with av.open(str(FOOTAGE)) as container:
-        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 5 == 0]
-    matched = total = 0
-    for frame in frames:
-        found = quantised(frame)
-        for box in (b for b in exact(frame) if b.label in {"person", "motorcycle"}):
-            total += 1
-            matched += any(o.label == box.label and iou(o.xyxy, box.xyxy) >= 0.7 for o in found)
+    matched, total = _found_again(exact, quantised, _film_frames(5))
     assert total >= 10 and matched / total >= 0.85, (matched, total)
 
 
 @needs_footage
 def test_helmet4n_in_onnx_runtime_gives_the_boxes_of_the_pytorch_model():
-    import av
-
     from helmetscan.models.onnx_yolo import OnnxYoloDetector
     from helmetscan.models.yolo import YoloDetector
 
@@ -137,13 +140,5 @@ def test_helmet4n_in_onnx_runtime_gives_the_boxes_of_the_pytorch_model():
     exported, original = OnnxYoloDetector(WEIGHTS / "helmet4n.onnx", 0.25, 0.7, imgsz=416), \
         YoloDetector(WEIGHTS / "helmet4n.pt", 416, 0.25, 0.7)
     assert exported.names == original.names
-    with av.open(str(FOOTAGE)) as container:  # 720 x 1280 portrait: a non-square input, as 16:9 video gives
-        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 2 == 0]
-    compared = 0
-    for frame in frames:
-        a, b = (sorted(d(frame), key=lambda x: -x.confidence) for d in (exported, original))
-        assert [x.label for x in a] == [x.label for x in b]
-        for x, y in zip(a, b):
-            assert np.allclose(x.xyxy, y.xyxy, atol=0.5) and abs(x.confidence - y.confidence) < 1e-3
-            compared += 1
-    assert compared >= 10
+    # the film clip is 720 x 1280 portrait: a non-square input, as 16:9 video gives
+    assert _same_boxes(exported, original, _film_frames(2)) >= 10
