@@ -16,6 +16,7 @@ import numpy as np
 
 from helmetscan.errors import WeightsError
 from helmetscan.models.base import Detection
+from helmetscan.models.onnx_session import cpu_session
 
 
 class OnnxYoloDetector:
@@ -44,21 +45,14 @@ class OnnxYoloDetector:
 
     def __init__(self, path: Path, conf: float = 0.25, iou: float = 0.7, threads: int = 1, agnostic: bool = False,
                  imgsz: int = 640):
-        import onnxruntime as ort
-
         if not path.is_file():
             raise WeightsError(f"{path}: weight file missing; fetch it with `helmetscan fetch-weights`")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        self._session = cpu_session(path, threads)
         try:
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             meta = self._session.get_modelmeta().custom_metadata_map
             self.names = {int(k): str(v) for k, v in ast.literal_eval(meta["names"]).items()}
         except (KeyError, ValueError, SyntaxError):
             raise WeightsError(f"{path}: no class names in the ONNX metadata; not an Ultralytics export") from None
-        except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
-            raise WeightsError(f"{path}: not a readable ONNX model ({exc})") from None
         shape = self._session.get_inputs()[0].shape
         static = len(shape) == 4 and isinstance(shape[2], int) and isinstance(shape[3], int)
         if len(shape) != 4 or (static and shape[2] != shape[3]):

@@ -67,17 +67,11 @@ class PlateRecognizer:
     """
 
     def __init__(self, model_path: Path, threads: int = 1):
-        import onnxruntime as ort
+        from helmetscan.models.onnx_session import cpu_session
 
         if not model_path.is_file():
             raise WeightsError(f"{model_path}: plate reader model missing; fetch it with `helmetscan fetch-weights`")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
-            raise WeightsError(f"{model_path}: not a readable ONNX model ({exc})") from None
+        self._session = cpu_session(model_path, threads)
         meta = self._session.get_modelmeta().custom_metadata_map
         if "alphabet" not in meta:
             raise WeightsError(f"{model_path}: no 'alphabet' in the model's metadata; not a helmetscan plate model")

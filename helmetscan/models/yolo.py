@@ -22,12 +22,9 @@ def onnx_input_size(path: Path) -> int | None:
     Raises:
         WeightsError: the file is not an ONNX model.
     """
-    import onnxruntime as ort
+    from helmetscan.models.onnx_session import cpu_session
 
-    try:
-        shape = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_inputs()[0].shape
-    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
-        raise WeightsError(f"{path}: not a readable ONNX model ({exc})") from None
+    shape = cpu_session(path).get_inputs()[0].shape
     return shape[2] if len(shape) == 4 and isinstance(shape[2], int) and shape[2] == shape[3] else None
 
 
