@@ -260,18 +260,26 @@ class ResultsDB:
             self.db["reviews"].insert(review.model_dump(mode="json"))
         return review
 
-    def reviews(self) -> dict[str, Review]:
-        """The latest decision on each violation that has one (empty for a database from before reviews)."""
-        if "reviews" not in self.db.table_names():
-            return {}
-        rows = self.db.query("select violation_id, status, plate_text_reviewed, reviewer, reviewed_at, note "
-                             "from reviews where id in (select max(id) from reviews group by violation_id)")
-        return {row["violation_id"]: Review(**row) for row in rows}
-
-    def review_history(self, violation_id: str) -> list[Review]:
-        """Every decision on one violation, oldest first."""
+    def _reviews(self, where: str = "", args: list | None = None) -> list[Review]:
+        """Stored decisions (``where``: an SQL condition on the table), oldest first; none for a database from before
+        reviews."""
         if "reviews" not in self.db.table_names():
             return []
         rows = self.db.query("select violation_id, status, plate_text_reviewed, reviewer, reviewed_at, note "
-                             "from reviews where violation_id = ? order by id", [violation_id])
+                             f"from reviews{where} order by id", args or [])
         return [Review(**row) for row in rows]
+
+    def reviews(self) -> dict[str, Review]:
+        """The latest decision on each violation that has one."""
+        return {review.violation_id: review for review in self._reviews()}  # oldest first: the latest stays
+
+    def review_history(self, violation_id: str) -> list[Review]:
+        """Every decision on one violation, oldest first."""
+        return self._reviews(" where violation_id = ?", [violation_id])
+
+    def review_histories(self) -> dict[str, list[Review]]:
+        """Every decision on every violation that has one, oldest first (one query)."""
+        histories: dict[str, list[Review]] = {}
+        for review in self._reviews():
+            histories.setdefault(review.violation_id, []).append(review)
+        return histories

@@ -72,10 +72,10 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
         db = database()
         try:
             videos, records = db.load()
-            reviews = db.reviews()
-            history = {r.violation_id: db.review_history(r.violation_id) for r in records}
+            history = db.review_histories()
         finally:
             db.close()
+        reviews = {violation_id: decisions[-1] for violation_id, decisions in history.items()}
         pending = [r for r in records if r.violation_id not in reviews]
         return templates.get_template("review.html.j2").render(
             records=pending + [r for r in records if r.violation_id in reviews], reviews=reviews, history=history,
