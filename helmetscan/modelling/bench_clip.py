@@ -34,10 +34,10 @@ def make_clip(source: Path, out: Path, seconds: float, size: tuple[int, int] = S
     from helmetscan.errors import VideoError
 
     with av.open(str(source)) as container:
+        src_fps = float(container.streams.video[0].average_rate or fps)
         frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
     if not frames:
         raise VideoError(f"{source}: no frame decodes")
-    src_fps = float(av.open(str(source)).streams.video[0].average_rate or fps)
     width, height = size
     h, w = frames[0].shape[:2]
     scale = min(width / w, height / h)
