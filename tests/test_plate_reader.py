@@ -11,7 +11,7 @@ from conftest import HCMUTE, RENDERED_KR, needs_datasets, needs_weights
 from helmetscan.cli import app
 from helmetscan.config import Settings
 from helmetscan.errors import WeightsError
-from helmetscan.models.plate_recognizer import PlateRecognizer, decode
+from helmetscan.models.plate_recognizer import PlateRecognizer, decode, decode_ctc
 from helmetscan.modelling.plate_crops import cut_plate_crops, read_labels
 from helmetscan.modelling.plate_eval import confusions, edit_distance, evaluate, summary
 from helmetscan.pipeline.plate_reading import CropReader
@@ -30,6 +30,20 @@ def test_decode_drops_empty_slots_and_keeps_per_character_confidences():
     assert read.char_confidences == (0.9, 0.6, 0.8)
     assert read.confidence == pytest.approx(0.6 * 0.7)  # weakest character × weakest empty slot
     assert decode(np.eye(12)[[0, 0]], alphabet) == ("", 0.0, None)
+
+
+def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability_per_character():
+    alphabet = "0123456789가"
+    steps = [(2, 0.6), (2, 0.9), (0, 0.8), (2, 0.7), (11, 0.55), (11, 0.65), (0, 0.99), (4, 0.8)]  # 1 1 _ 1 가 가 _ 3
+    p = np.zeros((len(steps), 12))
+    for step, (k, conf) in enumerate(steps):
+        p[step] = (1 - conf) / 11
+        p[step, k] = conf
+    read = decode_ctc(p, alphabet)
+    assert read.text == "11가3"  # a blank between two 1s keeps both; a run of 가 is one character
+    assert read.char_confidences == (0.9, 0.7, 0.65, 0.8)
+    assert read.confidence == pytest.approx(0.65)
+    assert decode_ctc(np.eye(12)[[0, 0, 0]], alphabet) == ("", 0.0, None)
 
 
 def test_a_file_that_is_not_a_plate_model_is_refused(tmp_path):

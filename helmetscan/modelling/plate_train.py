@@ -1,12 +1,18 @@
 """Train our plate recogniser (:mod:`helmetscan.models.plate_recognizer`) on rendered plates plus the real crops
 labelled by eye, in plain PyTorch, and export it to ONNX.
 
-The network: five conv blocks (3×3 conv, batch norm, ReLU; max-pool between) over the 64 × 128 grey crop, then one
-linear layer per output slot over the flattened features (fast-plate-ocr's fixed-slot design; its own trainer needs
-TensorFlow to export ONNX, ../shared/README.md §4). Loss: cross-entropy per slot, pad class included, so the model
-learns where the text ends. Resumable: the state after each epoch is ``<run>/last.pt``; running again continues.
+Two networks over the 64 × 128 grey crop (``--arch``):
 
-    python -m helmetscan.modelling.plate_train --run runs/plate_reader --epochs 12
+* ``ctc`` (the default): a CRNN (Shi et al. 2015): five conv blocks down to a 2 × 32 feature map, its top row of 32
+  columns followed by its bottom row as one sequence of 64 steps (so a two-row plate is read top row first, and a
+  one-row plate may use either half), a bidirectional LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0).
+* ``slots``: fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
+  needs TensorFlow to export ONNX, ../shared/README.md §4), cross-entropy per slot with the pad class. The first
+  shipped reader; it learned slowly here (``weights/PLATE_READER.md``).
+
+Resumable: the state after each epoch is ``<run>/last.pt``; running again continues.
+
+    python -m helmetscan.modelling.plate_train --run runs/plate_ctc --epochs 8
 """
 
 from __future__ import annotations
@@ -159,12 +165,55 @@ def build_model(classes: int, slots: int = SLOTS):
     return PlateNet()
 
 
-def exact_accuracy(model, images: np.ndarray, texts: list[str], batch: int = 512) -> float:
-    """Share of ``images`` whose argmax read equals ``texts`` exactly."""
+def build_ctc_model(classes: int):
+    """The CRNN plate reader (torch ``nn.Module``, about 1.0 M parameters, 40 M multiply-adds per crop): input
+    (N, 1, 64, 128) float 0..1, output (N, 32, classes) probabilities (softmax applied, so the exported ONNX returns
+    probabilities; class 0 is the CTC blank). Steps 0–15 are the columns of the top half of the crop, 16–31 those of
+    the bottom half.
+
+    The conv blocks are those of the fixed-slot model (:func:`build_model`, same layer indices and shapes), with the
+    last pooling steps halving only the height, so a trained slot model's conv weights start a CRNN (``--init``): from
+    random weights the CTC loss stalled at ~3.2 per character for 4 epochs on this CPU (``weights/PLATE_READER.md``).
+    """
+    import torch
+    from torch import nn
+
+    def block(cin: int, cout: int) -> list[nn.Module]:
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    class PlateCRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                *block(1, 16), nn.MaxPool2d(2),                    # 32 × 64
+                *block(16, 32), nn.MaxPool2d(2),                   # 16 × 32
+                *block(32, 64), nn.MaxPool2d(2),                   # 8 × 16
+                *block(64, 96), nn.MaxPool2d((2, 1)),              # 4 × 16
+                *block(96, 128), nn.MaxPool2d((2, 1)),             # 2 × 16
+            )
+            self.dropout = nn.Dropout(0.1)
+            self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=True)
+            self.head = nn.Linear(256, classes)
+
+        def logits(self, x: torch.Tensor) -> torch.Tensor:
+            f = self.features(x)                                   # (N, C, 2, 16)
+            seq = f.permute(0, 2, 3, 1).flatten(1, 2)              # (N, 32, C): top row, then bottom row
+            out, _ = self.rnn(self.dropout(seq))
+            return self.head(out)                                  # (N, 32, classes)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(self.logits(x), dim=-1)
+
+    return PlateCRNN()
+
+
+def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "ctc", batch: int = 512) -> float:
+    """Share of ``images`` whose greedy read (``decoder``: ``ctc`` or ``slots``) equals ``texts`` exactly."""
     import torch
 
-    from helmetscan.models.plate_recognizer import decode
+    from helmetscan.models.plate_recognizer import DECODERS
 
+    decode = DECODERS[decoder]
     model.eval()
     right = 0
     with torch.no_grad():
@@ -173,6 +222,12 @@ def exact_accuracy(model, images: np.ndarray, texts: list[str], batch: int = 512
             probs = model(x).numpy()
             right += sum(decode(p, ALPHABET).text == t for p, t in zip(probs, texts[i:i + batch]))
     return right / max(1, len(images))
+
+
+def ctc_targets(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """CTC targets of ``texts``: the concatenated class ids (alphabet index + 1) and the length of each text."""
+    ids = [encode(t, slots=len(t))[: len(t)] for t in texts]
+    return np.concatenate(ids), np.array([len(t) for t in texts], np.int64)
 
 
 def export_onnx(model, path: Path, info: dict) -> None:
@@ -186,7 +241,8 @@ def export_onnx(model, path: Path, info: dict) -> None:
                       output_names=["probabilities"], dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}},
                       opset_version=17, dynamo=False)
     proto = onnx.load(str(path))
-    for key, value in {"alphabet": ALPHABET, "pad": PAD, **{k: json.dumps(v) for k, v in info.items()}}.items():
+    meta = {"alphabet": ALPHABET, "pad": PAD, **{k: v if isinstance(v, str) else json.dumps(v) for k, v in info.items()}}
+    for key, value in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.save(proto, str(path))
@@ -210,6 +266,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", type=Path, help="start from these weights (a best.pt of an earlier run) instead of "
                                              "random ones: a second, annealed run continues a first")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
+    ap.add_argument("--arch", choices=("ctc", "slots"), default="ctc")
+    ap.add_argument("--rendered", type=Path, nargs="*", default=[],
+                    help="extra rendered training sets (.npz of render_set) used with the run's own")
+    ap.add_argument("--held-out", type=Path, help="the model-selection set (.npz of render_set) instead of rendering one")
+    ap.add_argument("--epoch-size", type=int, default=0, help="samples per epoch, drawn anew each epoch (0: all)")
+    ap.add_argument("--warmup", type=float, default=0.15, help="share of the steps spent raising the learning rate")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -219,25 +281,35 @@ def main(argv: list[str] | None = None) -> None:
         t = time.time()
         render_set(train_npz, args.train_size, seed=args.seed, held_out=False, workers=args.threads)
         print(f"rendered {args.train_size} training plates in {time.time() - t:.0f} s", flush=True)
-    if not held_npz.exists():
+    if args.held_out:
+        held_npz = args.held_out
+    elif not held_npz.exists():
         render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads)
-    train, held = np.load(train_npz), np.load(held_npz)
+    sets = [np.load(p) for p in [train_npz, *args.rendered]]
+    train = {"images": np.concatenate([d["images"] for d in sets]),
+             "texts": np.concatenate([d["texts"] for d in sets])}
+    held = np.load(held_npz)
     real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed)
     images = np.concatenate([train["images"], real_x])
-    labels = np.stack([encode(t) for t in [*train["texts"].tolist(), *real_t]])
+    all_texts = [*train["texts"].tolist(), *real_t]
+    labels = np.stack([encode(t) for t in all_texts]) if args.arch == "slots" else None
     held_x, held_t = held["images"], held["texts"].tolist()
-    real_eval_x, real_eval_t = real_set(args.crops, "eval", 1, args.seed)
     print(f"training on {len(train['images'])} rendered + {len(real_x)} real ({len(real_t) // max(1, args.real_copies)} "
-          f"crops × {args.real_copies}); held out: {len(held_x)} rendered, {len(real_eval_t)} real", flush=True)
+          f"crops × {args.real_copies}); model selection on {len(held_x)} rendered plates ({held_npz}); the real "
+          f"eval crops are never read here", flush=True)
 
     classes = len(ALPHABET) + 1
-    model = build_model(classes)
-    if args.init:
-        model.load_state_dict(torch.load(args.init))
+    model = build_model(classes) if args.arch == "slots" else build_ctc_model(classes)
+    if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
+        own = model.state_dict()
+        fitting = {k: v for k, v in torch.load(args.init).items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(fitting, strict=False)
+        print(f"started from {args.init}: {len(fitting)} of {len(own)} tensors", flush=True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    steps_per_epoch = (len(images) + args.batch - 1) // args.batch
+    epoch_size = args.epoch_size or len(images)
+    steps_per_epoch = (epoch_size + args.batch - 1) // args.batch
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
-                                                    pct_start=0.15)
+                                                    pct_start=args.warmup)
     start_epoch, best, history = 0, -1.0, []
     last = run / "last.pt"
     if last.exists():
@@ -247,28 +319,34 @@ def main(argv: list[str] | None = None) -> None:
         scheduler.load_state_dict(state["scheduler"])
         start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
         print(f"resumed after epoch {start_epoch}", flush=True)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-    rng = np.random.default_rng(args.seed)
+    slot_loss = nn.CrossEntropyLoss(label_smoothing=0.05)
+    ctc_loss = nn.CTCLoss(blank=0, zero_infinity=True)
     for epoch in range(start_epoch, args.epochs):
         t = time.time()
+        rng = np.random.default_rng(args.seed * 1_000 + epoch)  # per epoch, so a resumed run draws the same samples
         model.train()
-        order = rng.permutation(len(images))
+        order = rng.permutation(len(images))[:epoch_size]
         total = 0.0
         for i in range(0, len(order), args.batch):
             idx = order[i:i + args.batch]
             x = augment(torch.from_numpy(images[idx]).float().unsqueeze(1) / 255.0, rng)
-            y = torch.from_numpy(labels[idx])
             logits = model.logits(x)
-            loss = loss_fn(logits.reshape(-1, classes), y.reshape(-1))
+            if args.arch == "slots":
+                loss = slot_loss(logits.reshape(-1, classes), torch.from_numpy(labels[idx]).reshape(-1))
+            else:
+                targets, lengths = ctc_targets([all_texts[k] for k in idx])
+                log_probs = logits.log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
+                steps = torch.full((len(idx),), log_probs.shape[0], dtype=torch.long)
+                loss = ctc_loss(log_probs, torch.from_numpy(targets), steps, torch.from_numpy(lengths))
             optimiser.zero_grad()
             loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)  # CTC's early gradients spike (common CRNN practice)
             optimiser.step()
             scheduler.step()
             total += loss.item() * len(idx)
-        held_acc = exact_accuracy(model, held_x, held_t)
-        real_acc = exact_accuracy(model, real_eval_x, real_eval_t) if len(real_eval_t) else float("nan")
-        history.append({"epoch": epoch, "loss": total / len(images), "held_out_rendered_exact": held_acc,
-                        "real_eval_exact": real_acc, "seconds": time.time() - t})
+        held_acc = exact_accuracy(model, held_x, held_t, args.arch)
+        history.append({"epoch": epoch, "loss": total / len(order), "held_out_rendered_exact": held_acc,
+                        "seconds": time.time() - t})
         print(json.dumps(history[-1]), flush=True)
         if held_acc > best:
             best = held_acc
@@ -277,8 +355,8 @@ def main(argv: list[str] | None = None) -> None:
                     "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "history": history}, last)
     model.load_state_dict(torch.load(run / "best.pt"))
     export_onnx(model, run / "plate_reader.onnx",
-                {"slots": SLOTS, "train_rendered": len(train["images"]), "train_real_crops": len(real_t) // max(1, args.real_copies),
-                 "history": history})
+                {"decoder": args.arch, "train_rendered": len(train["images"]),
+                 "train_real_crops": len(real_t) // max(1, args.real_copies), "history": history})
     (run / "history.json").write_text(json.dumps(history, indent=1))
     print(f"exported {run / 'plate_reader.onnx'}", flush=True)
 

@@ -1,10 +1,18 @@
-"""Our plate recogniser at run time: a small CNN with one output slot per character position (after the design of
-fast-plate-ocr: one forward pass reads one- and two-row plates, no text detection, no CTC), run with ONNX Runtime.
+"""Our plate recogniser at run time, run with ONNX Runtime. One forward pass reads one- and two-row plates; no text
+detection, no row splitting.
 
-The network sees the whole plate crop squeezed to :data:`INPUT_HEIGHT` x :data:`INPUT_WIDTH` grey pixels and returns,
-for each of ``slots`` positions, a probability over ``["_"] + alphabet`` (``_`` = no character). The alphabet is read
-from the ONNX file's metadata (``alphabet``), so the runtime never disagrees with the model it loads. Trained by
-:mod:`helmetscan.modelling.plate_train`.
+The network sees the whole plate crop squeezed to :data:`INPUT_HEIGHT` x :data:`INPUT_WIDTH` grey pixels and returns
+a probability over ``["_"] + alphabet`` for each of its output steps. Two decoders, named by the model's metadata
+(``decoder``):
+
+* ``ctc`` (CRNN, Shi et al. 2015, "An End-to-End Trainable Neural Network for Image-based Sequence Recognition"): the
+  steps are the columns of the top half of the plate followed by those of the bottom half, so a two-row plate is read
+  top row first; ``_`` is the CTC blank.
+* ``slots`` (fast-plate-ocr's fixed-slot design, the first model): one step per character position, ``_`` = no
+  character.
+
+The alphabet is read from the ONNX file's metadata (``alphabet``), so the runtime never disagrees with the model it
+loads. Trained by :mod:`helmetscan.modelling.plate_train`.
 """
 
 from __future__ import annotations
@@ -55,6 +63,33 @@ def decode(probabilities: np.ndarray, alphabet: str) -> TextRead:
     return TextRead("".join(chars), round(min(confs) * pad_conf, 4), tuple(round(c, 4) for c in confs))
 
 
+def decode_ctc(probabilities: np.ndarray, alphabet: str) -> TextRead:
+    """Greedy CTC decoding of one plate ((steps, 1 + len(alphabet)) float, rows sum to 1; class 0 = blank).
+
+    The most probable class of each step is kept, runs of one class collapse to one character and blanks are dropped
+    (Graves et al. 2006). A character's confidence is the highest probability it reaches over its run; ``confidence``
+    is the lowest character confidence (a plate is only as sure as its least sure character), 0 when nothing was read.
+    """
+    best = probabilities.argmax(axis=1)
+    chars: list[str] = []
+    confs: list[float] = []
+    previous = 0
+    for step, k in enumerate(best):
+        p = float(probabilities[step, k])
+        if k != 0 and k == previous:
+            confs[-1] = max(confs[-1], p)
+        elif k != 0:
+            chars.append(alphabet[k - 1])
+            confs.append(p)
+        previous = k
+    if not chars:
+        return TextRead("", 0.0)
+    return TextRead("".join(chars), round(min(confs), 4), tuple(round(c, 4) for c in confs))
+
+
+DECODERS = {"slots": decode, "ctc": decode_ctc}
+
+
 class PlateRecognizer:
     """Reads plate crops with our ONNX plate model.
 
@@ -76,10 +111,15 @@ class PlateRecognizer:
         if "alphabet" not in meta:
             raise WeightsError(f"{model_path}: no 'alphabet' in the model's metadata; not a helmetscan plate model")
         self.alphabet = meta["alphabet"]
+        decoder = meta.get("decoder", "slots")
+        if decoder not in DECODERS:
+            raise WeightsError(f"{model_path}: unknown decoder {decoder!r} in the model's metadata (known: "
+                               f"{', '.join(DECODERS)})")
+        self._decode = DECODERS[decoder]
         self._input = self._session.get_inputs()[0].name
 
     def probabilities(self, images: list[np.ndarray]) -> np.ndarray:
-        """Slot probabilities for a batch of plate crops ((h, w, 3) uint8 BGR each): (N, slots, 1 + alphabet)."""
+        """Per-step probabilities for a batch of plate crops ((h, w, 3) uint8 BGR each): (N, steps, 1 + alphabet)."""
         batch = np.stack([to_model_input(im) for im in images])[:, None].astype(np.float32) / 255.0
         return self._session.run(None, {self._input: batch})[0]
 
@@ -87,7 +127,7 @@ class PlateRecognizer:
         """Read several plate crops in one run."""
         if not images:
             return []
-        return [decode(p, self.alphabet) for p in self.probabilities(images)]
+        return [self._decode(p, self.alphabet) for p in self.probabilities(images)]
 
     def __call__(self, image: np.ndarray) -> TextRead:
         """Read one plate crop ((h, w, 3) uint8 BGR): text without separators, confidence, per-character confidences."""
