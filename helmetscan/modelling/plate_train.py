@@ -3,16 +3,16 @@ labelled by eye, in plain PyTorch, and export it to ONNX.
 
 Two networks over the 64 × 128 grey crop (``--arch``):
 
-* ``ctc`` (the default): a CRNN (Shi et al. 2015): five conv blocks down to a 2 × 32 feature map, its top row of 32
+* ``ctc``: a CRNN (Shi et al. 2015): five conv blocks down to a 2 × 32 feature map, its top row of 32
   columns followed by its bottom row as one sequence of 64 steps (so a two-row plate is read top row first, and a
   one-row plate may use either half), a bidirectional LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0).
-* ``slots``: fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
+* ``slots`` (the default): fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
   needs TensorFlow to export ONNX, ../shared/README.md §4), cross-entropy per slot with the pad class. The first
   shipped reader; it learned slowly here (``weights/PLATE_READER.md``).
 
 Resumable: the state after each epoch is ``<run>/last.pt``; running again continues.
 
-    python -m helmetscan.modelling.plate_train --run runs/plate_ctc --epochs 8
+    python -m helmetscan.modelling.plate_train --run runs/plate_reader --epochs 12
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", type=Path, help="start from these weights (a best.pt of an earlier run) instead of "
                                              "random ones: a second, annealed run continues a first")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
-    ap.add_argument("--arch", choices=("ctc", "slots"), default="ctc")
+    ap.add_argument("--arch", choices=("slots", "ctc"), default="slots", help="slots: the shipped reader; ctc: the CRNN")
     ap.add_argument("--rendered", type=Path, nargs="*", default=[],
                     help="extra rendered training sets (.npz of render_set) used with the run's own")
     ap.add_argument("--held-out", type=Path, help="the model-selection set (.npz of render_set) instead of rendering one")
