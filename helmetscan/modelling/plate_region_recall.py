@@ -86,8 +86,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("models", nargs="+", help="plate detector weight files (in the weights folder)")
     ap.add_argument("--iou", type=float, default=0.3)
     ap.add_argument("--limit", type=int, help="first N test images only")
+    ap.add_argument("--imgsz", type=int, help="inference size (default: the settings' plates.imgsz)")
     args = ap.parse_args(argv)
     settings = Settings()
+    if args.imgsz:
+        settings = settings.model_copy(update={"plates": settings.plates.model_copy(update={"imgsz": args.imgsz})})
     labels = {n.lower() for n in settings.plates.roles.plate}
     models = {m: build_detector(settings.plates.model_copy(update={"model": m}), settings) for m in args.models}
     results = measure(models, labels, args.iou, limit=args.limit)
