@@ -132,6 +132,24 @@ def augment(x, rng: np.random.Generator):
     return x.clamp(0, 1)
 
 
+#: Output channels of the five conv blocks both readers share.
+CONV_CHANNELS = (16, 32, 64, 96, 128)
+
+
+def conv_blocks(pools: tuple):
+    """The conv stack of both plate readers (torch ``nn.Sequential``): five blocks of 3×3 conv (no bias), batch norm
+    and ReLU with :data:`CONV_CHANNELS` outputs, each followed by a max-pool of ``pools[i]`` (kernel = stride; ``None``:
+    no pool). Both readers get the same layer indices, so a slot model's conv weights load into a CRNN."""
+    from torch import nn
+
+    layers: list[nn.Module] = []
+    for cin, cout, pool in zip((1, *CONV_CHANNELS), CONV_CHANNELS, pools):
+        layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+        if pool is not None:
+            layers.append(nn.MaxPool2d(pool))
+    return nn.Sequential(*layers)
+
+
 def build_model(classes: int, slots: int = SLOTS):
     """The fixed-slot plate CNN (torch ``nn.Module``, about 3.4 M parameters, 30 M multiply-adds per crop): input
     (N, 1, 64, 128) float 0..1, output (N, slots, classes) probabilities (softmax applied, so the exported ONNX
@@ -139,19 +157,10 @@ def build_model(classes: int, slots: int = SLOTS):
     import torch
     from torch import nn
 
-    def block(cin: int, cout: int) -> list[nn.Module]:
-        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
-
     class PlateNet(nn.Module):
         def __init__(self):
             super().__init__()
-            self.features = nn.Sequential(
-                *block(1, 16), nn.MaxPool2d(2),                    # 32 × 64
-                *block(16, 32), nn.MaxPool2d(2),                   # 16 × 32
-                *block(32, 64), nn.MaxPool2d(2),                   # 8 × 16
-                *block(64, 96), nn.MaxPool2d(2),                   # 4 × 8
-                *block(96, 128),
-            )
+            self.features = conv_blocks((2, 2, 2, 2, None))        # 4 × 8
             self.neck = nn.Sequential(nn.Flatten(), nn.Dropout(0.1), nn.Linear(128 * 4 * 8, 512), nn.ReLU(inplace=True))
             self.head = nn.Linear(512, slots * classes)
             self.slots, self.classes = slots, classes
@@ -178,19 +187,10 @@ def build_ctc_model(classes: int):
     import torch
     from torch import nn
 
-    def block(cin: int, cout: int) -> list[nn.Module]:
-        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
-
     class PlateCRNN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.features = nn.Sequential(
-                *block(1, 16), nn.MaxPool2d(2),                    # 32 × 64
-                *block(16, 32), nn.MaxPool2d(2),                   # 16 × 32
-                *block(32, 64), nn.MaxPool2d(2),                   # 8 × 16
-                *block(64, 96), nn.MaxPool2d((2, 1)),              # 4 × 16
-                *block(96, 128), nn.MaxPool2d((2, 1)),             # 2 × 16
-            )
+            self.features = conv_blocks((2, 2, 2, (2, 1), (2, 1)))  # 2 × 16
             self.dropout = nn.Dropout(0.1)
             self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=True)
             self.head = nn.Linear(256, classes)
