@@ -15,6 +15,7 @@ checked).
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
@@ -64,17 +65,14 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=sorted({*LOCAL_HOSTS, host}))
     app.mount("/files", StaticFiles(directory=out), name="files")
 
-    def database() -> ResultsDB:
-        return ResultsDB(out, create=False, migrate=True)
+    def database() -> closing[ResultsDB]:  # one connection per request, closed when the block ends
+        return closing(ResultsDB(out, create=False, migrate=True))
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:
-        db = database()
-        try:
+        with database() as db:
             videos, records = db.load()
             history = db.review_histories()
-        finally:
-            db.close()
         reviews = {violation_id: decisions[-1] for violation_id, decisions in history.items()}
         pending = [r for r in records if r.violation_id not in reviews]
         return templates.get_template("review.html.j2").render(
@@ -84,12 +82,9 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
 
     @app.get("/api/violations")
     def violations() -> list[dict]:
-        db = database()
-        try:
+        with database() as db:
             _, records = db.load()
             reviews = db.reviews()
-        finally:
-            db.close()
         return [{"violation_id": r.violation_id, "plate_text": r.plate.text,
                  "review": reviews[r.violation_id].model_dump(mode="json") if r.violation_id in reviews else None}
                 for r in records]
@@ -104,14 +99,12 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
             note = clean_note(decision.note)
         except ResultsError as exc:
             raise HTTPException(422, str(exc)) from None
-        db = database()
-        try:
-            review = db.add_review(violation_id, ReviewStatus(decision.status), name, plate, note)
-            history = db.review_history(violation_id)
-        except ResultsError as exc:
-            raise HTTPException(404, str(exc)) from None
-        finally:
-            db.close()
+        with database() as db:
+            try:
+                review = db.add_review(violation_id, ReviewStatus(decision.status), name, plate, note)
+                history = db.review_history(violation_id)
+            except ResultsError as exc:
+                raise HTTPException(404, str(exc)) from None
         rebuild(out, __version__)  # violations.csv, report.html and the sheets show the decision
         return {"review": review.model_dump(mode="json"), "history": [h.model_dump(mode="json") for h in history]}
 
