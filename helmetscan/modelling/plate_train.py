@@ -3,9 +3,10 @@ labelled by eye, in plain PyTorch, and export it to ONNX.
 
 Two networks over the 64 × 128 grey crop (``--arch``):
 
-* ``ctc``: a CRNN (Shi et al. 2015): five conv blocks down to a 2 × 32 feature map, its top row of 32
-  columns followed by its bottom row as one sequence of 64 steps (so a two-row plate is read top row first, and a
-  one-row plate may use either half), a bidirectional LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0).
+* ``ctc``: a CRNN (Shi et al. 2015): the same five conv blocks down to a 2 × 16 feature map, its top row of 16
+  columns followed by its bottom row as one sequence of 32 steps (so a two-row plate is read top row first, and a
+  one-row plate may use either half), a bidirectional LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0),
+  gradients clipped at norm 5.
 * ``slots`` (the default): fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
   needs TensorFlow to export ONNX, ../shared/README.md §4), cross-entropy per slot with the pad class. The first
   shipped reader; it learned slowly here (``weights/PLATE_READER.md``).
@@ -207,7 +208,7 @@ def build_ctc_model(classes: int):
     return PlateCRNN()
 
 
-def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "ctc", batch: int = 512) -> float:
+def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "slots", batch: int = 512) -> float:
     """Share of ``images`` whose greedy read (``decoder``: ``ctc`` or ``slots``) equals ``texts`` exactly."""
     import torch
 
@@ -226,8 +227,7 @@ def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "
 
 def ctc_targets(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """CTC targets of ``texts``: the concatenated class ids (alphabet index + 1) and the length of each text."""
-    ids = [encode(t, slots=len(t))[: len(t)] for t in texts]
-    return np.concatenate(ids), np.array([len(t) for t in texts], np.int64)
+    return np.concatenate([encode(t, slots=len(t)) for t in texts]), np.array([len(t) for t in texts], np.int64)
 
 
 def export_onnx(model, path: Path, info: dict) -> None:
@@ -340,7 +340,8 @@ def main(argv: list[str] | None = None) -> None:
                 loss = ctc_loss(log_probs, torch.from_numpy(targets), steps, torch.from_numpy(lengths))
             optimiser.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)  # CTC's early gradients spike (common CRNN practice)
+            if args.arch == "ctc":  # CTC's early gradients spike (common CRNN practice); the slot recipe has no clip
+                nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimiser.step()
             scheduler.step()
             total += loss.item() * len(idx)
