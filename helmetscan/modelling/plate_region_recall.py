@@ -43,17 +43,17 @@ def rider_regions(sample, image, settings) -> list[tuple[tuple[int, int], object
     return out
 
 
-def measure(models: dict[str, object], labels: set[str], iou_min: float, split: str = "test",
+def measure(models: dict[str, object], settings, iou_min: float, split: str = "test",
             limit: int | None = None) -> dict[str, dict[str, Counter]]:
-    """Per model: ``{"labelled", "found", "picked"}`` counters by width bucket and ``{"detected", "matched"}``."""
+    """Per model: ``{"labelled", "found", "picked"}`` counters by width bucket and in ``all``, and ``{"detected",
+    "matched"}``; plate boxes are the classes in ``settings.plates.roles.plate``, regions cut with ``settings``."""
     import cv2
 
-    from helmetscan.config import Settings
     from helmetscan.geometry import iou
     from helmetscan.modelling.dataset import split_sources
     from helmetscan.pipeline.association import pick_plate
 
-    settings = Settings()
+    labels = {n.lower() for n in settings.plates.roles.plate}
     results = {name: defaultdict(Counter) for name in models}
     samples = [s for s, where in split_sources() if where == split and any(b.class_name == "number plate"
                                                                               for b in s.boxes)]
@@ -70,10 +70,10 @@ def measure(models: dict[str, object], labels: set[str], iou_min: float, split: 
                 r["detected"]["all"] += len(found)
                 r["detected"]["matched"] += sum(any(iou(d.xyxy, t) >= iou_min for t in truth) for d in found)
                 for t in truth:
-                    key = bucket(t[2] - t[0])
-                    r["labelled"][key] += 1
-                    r["found"][key] += any(iou(d.xyxy, t) >= iou_min for d in found)
-                    r["picked"][key] += picked is not None and iou(picked.xyxy, t) >= iou_min
+                    for key in (bucket(t[2] - t[0]), "all"):
+                        r["labelled"][key] += 1
+                        r["found"][key] += any(iou(d.xyxy, t) >= iou_min for d in found)
+                        r["picked"][key] += picked is not None and iou(picked.xyxy, t) >= iou_min
     return results
 
 
@@ -91,18 +91,15 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     if args.imgsz:
         settings = settings.model_copy(update={"plates": settings.plates.model_copy(update={"imgsz": args.imgsz})})
-    labels = {n.lower() for n in settings.plates.roles.plate}
     models = {m: build_detector(settings.plates.model_copy(update={"model": m}), settings) for m in args.models}
-    results = measure(models, labels, args.iou, limit=args.limit)
-    keys = [f"{lo}-{hi}" if hi < 10_000 else f"{lo}+" for lo, hi in BUCKETS]
+    results = measure(models, settings, args.iou, limit=args.limit)
     rows = []
     for name, r in results.items():
-        for key in [k for k in keys if r["labelled"][k]] + ["all"]:
-            n = r["labelled"][key] if key != "all" else sum(r["labelled"].values())
-            f = r["found"][key] if key != "all" else sum(r["found"].values())
-            p = r["picked"][key] if key != "all" else sum(r["picked"].values())
+        for key in [k for k in (bucket(lo) for lo, _ in BUCKETS) if r["labelled"][k]] + ["all"]:
+            n = r["labelled"][key]
             precision = round(r["detected"]["matched"] / max(1, r["detected"]["all"]), 3) if key == "all" else ""
-            rows.append([name, key, n, round(f / max(1, n), 3), round(p / max(1, n), 3), precision])
+            rows.append([name, key, n, round(r["found"][key] / max(1, n), 3), round(r["picked"][key] / max(1, n), 3),
+                         precision])
     print(f"plate regions of labelled riders, test split; imgsz {settings.plates.imgsz}, conf {settings.plates.conf}, "
           f"IoU ≥ {args.iou}")
     print(markdown_table(["model", "plate width px", "plates", "found", "picked", "precision"], rows))
