@@ -44,9 +44,11 @@ def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability
     assert read.char_confidences == (0.9, 0.7, 0.65, 0.8)
     assert read.confidence == pytest.approx(0.55)  # the least sure step (the first 가), not the least sure character
     assert decode_ctc(np.eye(12)[[0, 0, 0]], alphabet) == ("", 0.0, None)
-    half_dropped = np.full((3, 12), 0.05)  # 1, then a blank step that is nearly a 2 (0.45 vs 0.4), then 3
+    half_dropped = np.full((3, 12), 0.5 / 11)  # 1, then a blank step that is nearly a 2 (0.45 vs 0.4), then 3
     half_dropped[0, 2] = half_dropped[2, 4] = 0.5
+    half_dropped[1] = 0.015
     half_dropped[1, 0], half_dropped[1, 3] = 0.45, 0.4
+    assert np.allclose(half_dropped.sum(axis=1), 1.0)
     read = decode_ctc(half_dropped, alphabet)
     assert read.text == "13" and read.char_confidences == (0.5, 0.5)
     assert read.confidence == pytest.approx(0.45)  # the possible deletion makes the plate less sure
