@@ -248,6 +248,10 @@ class PlateSettings(_ModelSection):
         "helmetscan", "Plate reader: our own (Latin and Korean, ONNX Runtime), EasyOCR (Latin) or Tesseract "
                       "(Debian tesseract-ocr-kor).")
     reader_model: str = setting("plate_reader.onnx", "Weight file of our plate reader.", "file")
+    reader_views: int = setting(
+        5, "Test-time views our reader reads of each crop and votes on (plate_recognizer.VIEWS: as given, tighter, "
+           "looser, two shifted); 1 reads the crop once, 5× faster.", "views", ge=1, le=5
+    )
     tighten: bool | None = setting(
         None, "Trim the plate box to its text band before OCR (plate_image.text_band); empty: only for EasyOCR and "
               "Tesseract (our reader is trained on loose boxes).")

@@ -11,7 +11,8 @@ from conftest import HCMUTE, RENDERED_KR, needs_datasets, needs_weights
 from helmetscan.cli import app
 from helmetscan.config import Settings
 from helmetscan.errors import WeightsError
-from helmetscan.models.plate_recognizer import PlateRecognizer, decode, decode_ctc
+from helmetscan.models.base import TextRead
+from helmetscan.models.plate_recognizer import VIEWS, PlateRecognizer, decode, decode_ctc, view_inputs, vote
 from helmetscan.modelling.plate_crops import cut_plate_crops, read_labels
 from helmetscan.modelling.plate_eval import confusions, edit_distance, evaluate, summary
 from helmetscan.pipeline.plate_reading import CropReader
@@ -52,6 +53,27 @@ def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability
     read = decode_ctc(half_dropped, alphabet)
     assert read.text == "13" and read.char_confidences == (0.5, 0.5)
     assert read.confidence == pytest.approx(0.45)  # the possible deletion makes the plate less sure
+
+
+def test_views_are_the_crop_tighter_looser_and_shifted():
+    crop = np.zeros((64, 128), np.uint8)
+    crop[16:48, 32:96] = 255  # a white block in the middle
+    views = view_inputs(crop)
+    assert views.shape == (len(VIEWS), 64, 128) and views.dtype == np.uint8
+    assert np.array_equal(views[0], crop)
+    area = (views > 127).sum(axis=(1, 2))
+    assert area[1] > area[0] > area[2]  # a tighter box enlarges the plate, a looser one shrinks it
+    assert (views[3] > 127).argmax(axis=1).max() < 32  # cut on the left: the block moves left
+
+
+def test_vote_takes_the_text_most_views_read_and_counts_disagreement_against_it():
+    reads = [TextRead("12가3456", 0.9, (0.9,) * 7), TextRead("12가3456", 0.7, (0.7,) * 7),
+             TextRead("12가3458", 0.95, (0.95,) * 7), TextRead("", 0.0)]
+    voted = vote(reads)
+    assert voted.text == "12가3456"  # two views beat one more confident view
+    assert voted.confidence == pytest.approx((0.9 + 0.7) / 4)
+    assert voted.char_confidences == (0.8,) * 7
+    assert vote([TextRead("", 0.0), TextRead("", 0.0), TextRead("1", 0.3)]) == ("", 0.0, None)
 
 
 def test_a_file_that_is_not_a_plate_model_is_refused(tmp_path):
