@@ -97,9 +97,10 @@ def reader():
     return CropReader(PlateRecognizer(settings.model_path(settings.plates.reader_model)), settings.plates)
 
 
-#: Regression floors for the shipped model, a little under what it measured (weights/PLATE_READER.md): character
-#: accuracy 0.71 and 2 of 16 exact on the shipped rendered crops, character accuracy 0.55 on the real held-aside crops.
-MIN_RENDERED_CHAR_ACC, MIN_RENDERED_EXACT, MIN_REAL_CHAR_ACC = 0.6, 1 / 16, 0.45
+#: Regression floors for the shipped model (the session-8 CRNN), a little under what it measured (weights/PLATE_READER.md):
+#: character accuracy 0.85 and 8 of 16 exact on the shipped rendered crops; character accuracy 0.80 and 14 of 31 exact
+#: on the real held-aside crops.
+MIN_RENDERED_CHAR_ACC, MIN_RENDERED_EXACT, MIN_REAL_CHAR_ACC, MIN_REAL_EXACT = 0.75, 6 / 16, 0.7, 10 / 31
 
 
 def wrong_reports(outcomes):
@@ -147,6 +148,7 @@ def test_reads_real_vietnamese_plates_from_videos_it_never_trained_on(reader, re
     figures = summary(outcomes)
     assert figures["plates"] >= 30
     assert figures["char_acc"] >= MIN_REAL_CHAR_ACC, [(o.truth, o.read) for o in outcomes]
+    assert figures["exact"] >= MIN_REAL_EXACT
     assert wrong_reports(outcomes) == 0
 
 

@@ -3,17 +3,21 @@ labelled by eye, in plain PyTorch, and export it to ONNX.
 
 Two networks over the 64 × 128 grey crop (``--arch``):
 
-* ``ctc``: a CRNN (Shi et al. 2015): the same five conv blocks down to a 2 × 16 feature map, its top row of 16
+* ``ctc`` (the default, the shipped reader since session 8): a CRNN (Shi et al. 2015): the same five conv blocks down to a 2 × 16 feature map, its top row of 16
   columns followed by its bottom row as one sequence of 32 steps (so a two-row plate is read top row first, and a
   one-row plate may use either half), a bidirectional LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0),
   gradients clipped at norm 5.
-* ``slots`` (the default): fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
+* ``slots``: fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
   needs TensorFlow to export ONNX, ../shared/README.md §4), cross-entropy per slot with the pad class. The first
-  shipped reader; it learned slowly here (``weights/PLATE_READER.md``).
+  shipped reader; it learned slowly here, and its conv blocks start the CRNN (``--init``; ``weights/PLATE_READER.md``).
 
 Resumable: the state after each epoch is ``<run>/last.pt``; running again continues.
 
-    python -m helmetscan.modelling.plate_train --run runs/plate_reader --epochs 12
+    python -m helmetscan.modelling.plate_train --run runs/plate_reader --arch slots --epochs 10   # conv blocks
+    python -m helmetscan.modelling.plate_train --run runs/plate_ctc --init runs/plate_reader/best.pt --epochs 14 \
+        --epoch-size 40000 --lr 1e-3 --warmup 0.1 --real-copies 30                                  # the CRNN
+
+(the shipped reader's full chain, with its times, is in ``weights/PLATE_READER.md``).
 """
 
 from __future__ import annotations
@@ -208,7 +212,7 @@ def build_ctc_model(classes: int):
     return PlateCRNN()
 
 
-def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "slots", batch: int = 512) -> float:
+def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "ctc", batch: int = 512) -> float:
     """Share of ``images`` whose greedy read (``decoder``: ``ctc`` or ``slots``) equals ``texts`` exactly."""
     import torch
 
@@ -266,7 +270,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", type=Path, help="start from these weights (a best.pt of an earlier run) instead of "
                                              "random ones: a second, annealed run continues a first")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
-    ap.add_argument("--arch", choices=("slots", "ctc"), default="slots", help="slots: the shipped reader; ctc: the CRNN")
+    ap.add_argument("--arch", choices=("slots", "ctc"), default="ctc", help="ctc: the CRNN (shipped); slots: the first "
+                                                                            "reader, whose convs start the CRNN")
     ap.add_argument("--rendered", type=Path, nargs="*", default=[],
                     help="extra rendered training sets (.npz of render_set) used with the run's own")
     ap.add_argument("--held-out", type=Path, help="the model-selection set (.npz of render_set) instead of rendering one")
