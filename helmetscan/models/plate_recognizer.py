@@ -113,9 +113,7 @@ def view_inputs(model_input: np.ndarray, views=VIEWS) -> np.ndarray:
         grown = cv2.copyMakeBorder(model_input, max(0, -top), max(0, -bottom), max(0, -left), max(0, -right),
                                    cv2.BORDER_REPLICATE)
         h, w = grown.shape
-        cut = grown[max(0, top): h - max(0, bottom), max(0, left): w - max(0, right)]
-        interpolation = cv2.INTER_AREA if cut.shape[1] > INPUT_WIDTH else cv2.INTER_LINEAR
-        out.append(cv2.resize(cut, (INPUT_WIDTH, INPUT_HEIGHT), interpolation=interpolation))
+        out.append(to_model_input(grown[max(0, top): h - max(0, bottom), max(0, left): w - max(0, right)]))
     return np.stack(out)
 
 
