@@ -225,6 +225,10 @@ class DecisionSettings(_Section):
     )
 
 
+#: Confidence floor of a fused plate per reader when ``plates.min_plate_conf`` is empty; sources in its description.
+DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "easyocr": 0.5, "tesseract": 0.5}
+
+
 class PlateSettings(_ModelSection):
     """Plate detection near the rider, recognition (our plate reader, EasyOCR or Tesseract), fusion over the track."""
 
@@ -268,9 +272,10 @@ class PlateSettings(_ModelSection):
     min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
     min_plate_conf: float | None = setting(
         None, "A fused plate below this confidence is `unread` (plate_text.FusedPlate.confidence). Empty: by reader, "
-              "0.6 for ours (tuned on the rendered selection set of plate_sets: the CRNN's reads are 96 % right at 0.6 "
-              "(26 of 500), 92 % at 0.5, 86 % at 0.4), 0.5 for EasyOCR and Tesseract (the floor used with EasyOCR before).", "0..1", ge=0,
-        le=1
+              f"{DEFAULT_PLATE_FLOORS['helmetscan']} for ours (tuned on the rendered selection set of plate_sets: the "
+              "CRNN's reads are 96 % right at 0.6 (26 of 500), 92 % at 0.5, 86 % at 0.4), "
+              f"{DEFAULT_PLATE_FLOORS['easyocr']} for EasyOCR and Tesseract (the floor used with EasyOCR before).",
+        "0..1", ge=0, le=1
     )
     two_row_max_aspect: float = setting(
         2.2, "Crops with width/height below this are read as two rows (top and bottom half).", "ratio", gt=0
@@ -304,7 +309,7 @@ class PlateSettings(_ModelSection):
         """The confidence floor of a fused plate: ``min_plate_conf``, or the default of the configured reader."""
         if self.min_plate_conf is not None:
             return self.min_plate_conf
-        return 0.6 if self.recognizer == "helmetscan" else 0.5
+        return DEFAULT_PLATE_FLOORS[self.recognizer]
 
     def plate_formats(self):
         """The accepted formats, compiled (:func:`helmetscan.pipeline.plate_formats.compile_formats`)."""
