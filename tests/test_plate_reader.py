@@ -55,15 +55,19 @@ def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability
     assert read.confidence == pytest.approx(0.45)  # the possible deletion makes the plate less sure
 
 
-def test_views_are_the_crop_tighter_looser_and_shifted():
-    crop = np.zeros((64, 128), np.uint8)
-    crop[16:48, 32:96] = 255  # a white block in the middle
+@pytest.mark.parametrize("width", [128, 192])
+def test_views_are_the_crop_tighter_looser_and_shifted(width):
+    crop = np.zeros((64, width), np.uint8)
+    crop[16:48, width // 4: 3 * width // 4] = 255  # a white block in the middle
     views = view_inputs(crop)
-    assert views.shape == (len(VIEWS), 64, 128) and views.dtype == np.uint8
+    assert views.shape == (len(VIEWS), 64, width) and views.dtype == np.uint8
     assert np.array_equal(views[0], crop)
     area = (views > 127).sum(axis=(1, 2))
     assert area[1] > area[0] > area[2]  # a tighter box enlarges the plate, a looser one shrinks it
-    assert (views[3] > 127).argmax(axis=1).max() < 32  # cut on the left: the block moves left
+    assert (views[3] > 127).argmax(axis=1).max() < width // 4  # cut on the left: the block moves left
+    # the margins are pixels of a 64 x 128 input, scaled: the same share of the crop at any width
+    left_edge = (views[3] > 127).argmax(axis=1).max()
+    assert abs(left_edge / width - (32 - 6) / (128 - 6)) < 0.01  # 6 of 128 px cut, the rest stretched back
 
 
 def test_vote_takes_the_text_most_views_read_and_counts_disagreement_against_it():

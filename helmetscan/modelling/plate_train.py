@@ -1,12 +1,14 @@
 """Train our plate recogniser (:mod:`helmetscan.models.plate_recognizer`) on rendered plates plus the real crops
 labelled by eye, in plain PyTorch, and export it to ONNX.
 
-Two networks over the 64 × 128 grey crop (``--arch``):
+Two networks over the grey crop squeezed to 64 × ``--input-width`` pixels (192; the first readers took 128)
+(``--arch``):
 
-* ``ctc`` (the default, the shipped reader since session 8): a CRNN (Shi et al. 2015): the same five conv blocks down to a 2 × 16 feature map, its top row of 16
-  columns followed by its bottom row as one sequence of 32 steps (so a two-row plate is read top row first, and a
-  one-row plate may use either half), a bidirectional LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0),
-  gradients clipped at norm 5.
+* ``ctc`` (the default, the shipped reader since session 8): a CRNN (Shi et al. 2015): the same five conv blocks down
+  to a 2 × (width / 8) feature map, its top row of columns followed by its bottom row as one sequence (48 steps at
+  width 192, so a two-row plate is read top row first, and a one-row plate may use either half), a bidirectional
+  LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0), gradients clipped at norm 5. The conv and LSTM
+  weights do not depend on the width, so a reader trained at one width starts one at another (``--init``).
 * ``slots``: fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
   needs TensorFlow to export ONNX, ../shared/README.md §4), cross-entropy per slot with the pad class. The first
   shipped reader; it learned slowly here, and its conv blocks start the CRNN (``--init``; ``weights/PLATE_READER.md``).
@@ -57,24 +59,26 @@ def encode(text: str, alphabet: str = ALPHABET, slots: int = SLOTS) -> np.ndarra
     return ids
 
 
-def _render_chunk(args: tuple[int, int, bool]) -> tuple[np.ndarray, list[str], list[str]]:
-    seed, n, held_out = args
+def _render_chunk(args: tuple[int, int, bool, tuple[int, int]]) -> tuple[np.ndarray, list[str], list[str]]:
+    seed, n, held_out, size = args
     train_fonts, held_fonts = font_pools()
     rng = random.Random(seed)
     images, texts, layouts = [], [], []
     for _ in range(n):
         crop, plate = render_plate(rng, held_fonts if held_out else train_fonts,
                                    HELD_OUT_DEGRADATION if held_out else TRAIN_DEGRADATION)
-        images.append(to_model_input(crop))
+        images.append(to_model_input(crop, size))
         texts.append(plate.text)
         layouts.append(plate.layout)
     return np.stack(images), texts, layouts
 
 
-def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2) -> None:
-    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, 64, 128) uint8, ``texts``, ``layouts``)."""
+def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2,
+               size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> None:
+    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``).
+    The plates depend on ``seed`` only: the same seed at another ``size`` gives the same crops, resized."""
     chunk = 500
-    jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out) for i in range((n + chunk - 1) // chunk)]
+    jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out, size) for i in range((n + chunk - 1) // chunk)]
     with Pool(workers) as pool:
         parts = pool.map(_render_chunk, jobs)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +86,8 @@ def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2) 
                         texts=np.array(sum((p[1] for p in parts), [])), layouts=np.array(sum((p[2] for p in parts), [])))
 
 
-def real_set(crops_dir: Path, split: str, copies: int, seed: int) -> tuple[np.ndarray, list[str]]:
+def real_set(crops_dir: Path, split: str, copies: int, seed: int,
+             size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> tuple[np.ndarray, list[str]]:
     """The labelled real crops of ``split`` (``train`` / ``eval``) as model inputs, each ``copies`` times (jittered
     crop box, blur and brightness on all but the first copy). Unreadable (``?``) rows are skipped."""
     import cv2
@@ -107,13 +112,13 @@ def real_set(crops_dir: Path, split: str, copies: int, seed: int) -> tuple[np.nd
                 if rng.random() < 0.5:
                     im = cv2.GaussianBlur(im, (0, 0), rng.uniform(0.3, 1.0))
                 im = cv2.convertScaleAbs(im, alpha=rng.uniform(0.7, 1.3), beta=rng.uniform(-25, 25))
-            images.append(to_model_input(im))
+            images.append(to_model_input(im, size))
             texts.append(row["text"])
-    return (np.stack(images) if images else np.zeros((0, INPUT_HEIGHT, INPUT_WIDTH), np.uint8)), texts
+    return (np.stack(images) if images else np.zeros((0, *size), np.uint8)), texts
 
 
 def augment(x, rng: np.random.Generator):
-    """Batch augmentation on model inputs ((N, 1, 64, 128) float 0..1 torch tensor): stroke width (grey dilation or
+    """Batch augmentation on model inputs ((N, 1, H, W) float 0..1 torch tensor): stroke width (grey dilation or
     erosion, so bold and light typefaces look alike; the first run generalised poorly to the held-out bold fonts),
     a small random zoom and shift (detector boxes differ in looseness), contrast and brightness."""
     import torch
@@ -155,9 +160,9 @@ def conv_blocks(pools: tuple):
     return nn.Sequential(*layers)
 
 
-def build_model(classes: int, slots: int = SLOTS):
-    """The fixed-slot plate CNN (torch ``nn.Module``, about 3.4 M parameters, 30 M multiply-adds per crop): input
-    (N, 1, 64, 128) float 0..1, output (N, slots, classes) probabilities (softmax applied, so the exported ONNX
+def build_model(classes: int, slots: int = SLOTS, width: int = 128):
+    """The fixed-slot plate CNN (torch ``nn.Module``, about 3.4 M parameters, 30 M multiply-adds per crop at width
+    128): input (N, 1, 64, width) float 0..1, output (N, slots, classes) probabilities (softmax applied, so the exported ONNX
     returns probabilities)."""
     import torch
     from torch import nn
@@ -166,7 +171,7 @@ def build_model(classes: int, slots: int = SLOTS):
         def __init__(self):
             super().__init__()
             self.features = conv_blocks((2, 2, 2, 2, None))        # 4 × 8
-            self.neck = nn.Sequential(nn.Flatten(), nn.Dropout(0.1), nn.Linear(128 * 4 * 8, 512), nn.ReLU(inplace=True))
+            self.neck = nn.Sequential(nn.Flatten(), nn.Dropout(0.1), nn.Linear(128 * 4 * (width // 16), 512), nn.ReLU(inplace=True))
             self.head = nn.Linear(512, slots * classes)
             self.slots, self.classes = slots, classes
 
@@ -180,10 +185,10 @@ def build_model(classes: int, slots: int = SLOTS):
 
 
 def build_ctc_model(classes: int):
-    """The CRNN plate reader (torch ``nn.Module``, about 1.0 M parameters, 40 M multiply-adds per crop): input
-    (N, 1, 64, 128) float 0..1, output (N, 32, classes) probabilities (softmax applied, so the exported ONNX returns
-    probabilities; class 0 is the CTC blank). Steps 0–15 are the columns of the top half of the crop, 16–31 those of
-    the bottom half.
+    """The CRNN plate reader (torch ``nn.Module``, about 1.0 M parameters, 40 M multiply-adds per crop at width 128,
+    60 M at 192): input (N, 1, 64, W) float 0..1, output (N, W / 4, classes) probabilities (softmax applied, so the
+    exported ONNX returns probabilities; class 0 is the CTC blank). The first W / 8 steps are the columns of the top
+    half of the crop, the rest those of the bottom half.
 
     The conv blocks are those of the fixed-slot model (:func:`build_model`, same layer indices and shapes), with the
     last pooling steps halving only the height, so a trained slot model's conv weights start a CRNN (``--init``): from
@@ -195,16 +200,16 @@ def build_ctc_model(classes: int):
     class PlateCRNN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.features = conv_blocks((2, 2, 2, (2, 1), (2, 1)))  # 2 × 16
+            self.features = conv_blocks((2, 2, 2, (2, 1), (2, 1)))  # 2 × W / 8
             self.dropout = nn.Dropout(0.1)
             self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=True)
             self.head = nn.Linear(256, classes)
 
         def logits(self, x: torch.Tensor) -> torch.Tensor:
-            f = self.features(x)                                   # (N, C, 2, 16)
-            seq = f.permute(0, 2, 3, 1).flatten(1, 2)              # (N, 32, C): top row, then bottom row
+            f = self.features(x)                                   # (N, C, 2, W / 8)
+            seq = f.permute(0, 2, 3, 1).flatten(1, 2)              # (N, W / 4, C): top row, then bottom row
             out, _ = self.rnn(self.dropout(seq))
-            return self.head(out)                                  # (N, 32, classes)
+            return self.head(out)                                  # (N, W / 4, classes)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return torch.softmax(self.logits(x), dim=-1)
@@ -234,14 +239,15 @@ def ctc_targets(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([encode(t, slots=len(t)) for t in texts]), np.array([len(t) for t in texts], np.int64)
 
 
-def export_onnx(model, path: Path, info: dict) -> None:
-    """Write ``model`` as ONNX (opset 17, dynamic batch) with ``alphabet`` and ``info`` in its metadata."""
+def export_onnx(model, path: Path, info: dict, size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> None:
+    """Write ``model`` as ONNX (opset 17, dynamic batch, input (N, 1, *size)) with ``alphabet`` and ``info`` in its
+    metadata."""
     import onnx
     import torch
 
     model.eval()
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(model, torch.zeros(1, 1, INPUT_HEIGHT, INPUT_WIDTH), str(path), input_names=["image"],
+    torch.onnx.export(model, torch.zeros(1, 1, *size), str(path), input_names=["image"],
                       output_names=["probabilities"], dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}},
                       opset_version=17, dynamo=False)
     proto = onnx.load(str(path))
@@ -277,24 +283,30 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--held-out", type=Path, help="the model-selection set (.npz of render_set) instead of rendering one")
     ap.add_argument("--epoch-size", type=int, default=0, help="samples per epoch, drawn anew each epoch (0: all)")
     ap.add_argument("--warmup", type=float, default=0.15, help="share of the steps spent raising the learning rate")
+    ap.add_argument("--input-width", type=int, default=INPUT_WIDTH, help="network input width in pixels (height 64; "
+                                                                         "a multiple of 16)")
     args = ap.parse_args(argv)
+    size = (INPUT_HEIGHT, args.input_width)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     run = args.run
     train_npz, held_npz = run / "rendered_train.npz", run / "rendered_held_out.npz"
     if not train_npz.exists():
         t = time.time()
-        render_set(train_npz, args.train_size, seed=args.seed, held_out=False, workers=args.threads)
+        render_set(train_npz, args.train_size, seed=args.seed, held_out=False, workers=args.threads, size=size)
         print(f"rendered {args.train_size} training plates in {time.time() - t:.0f} s", flush=True)
     if args.held_out:
         held_npz = args.held_out
     elif not held_npz.exists():
-        render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads)
+        render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads, size=size)
     sets = [np.load(p) for p in [train_npz, *args.rendered]]
     train = {"images": np.concatenate([d["images"] for d in sets]),
              "texts": np.concatenate([d["texts"] for d in sets])}
     held = np.load(held_npz)
-    real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed)
+    for name, array in [*zip([train_npz, *args.rendered], (d["images"] for d in sets)), (held_npz, held["images"])]:
+        if array.shape[1:] != size:
+            raise SystemExit(f"{name}: rendered at {array.shape[1:]}, not the input size {size} (--input-width)")
+    real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed, size)
     images = np.concatenate([train["images"], real_x])
     all_texts = [*train["texts"].tolist(), *real_t]
     labels = np.stack([encode(t) for t in all_texts]) if args.arch == "slots" else None
@@ -304,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
           f"eval crops are never read here", flush=True)
 
     classes = len(ALPHABET) + 1
-    model = build_model(classes) if args.arch == "slots" else build_ctc_model(classes)
+    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes)
     if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
         own = model.state_dict()
         fitting = {k: v for k, v in torch.load(args.init).items() if k in own and own[k].shape == v.shape}
@@ -362,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     model.load_state_dict(torch.load(run / "best.pt"))
     export_onnx(model, run / "plate_reader.onnx",
                 {"decoder": args.arch, "train_rendered": len(train["images"]),
-                 "train_real_crops": len(real_t) // max(1, args.real_copies), "history": history})
+                 "train_real_crops": len(real_t) // max(1, args.real_copies), "history": history}, size)
     (run / "history.json").write_text(json.dumps(history, indent=1))
     print(f"exported {run / 'plate_reader.onnx'}", flush=True)
 

@@ -24,22 +24,25 @@ import numpy as np
 from helmetscan.errors import WeightsError
 from helmetscan.models.base import TextRead
 
-#: Input size of the network (pixels): 64 × 128 grey, as in the trial recorded in ../shared/README.md §4 (1 ms per
-#: plate in ONNX Runtime, reads one- and two-row plates in one pass).
-INPUT_HEIGHT, INPUT_WIDTH = 64, 128
+#: Input size of the networks we train now (pixels): 64 × 192 grey. The first readers took 64 × 128, as in the trial
+#: recorded in ../shared/README.md §4; on the selection set their exact reads did not rise with the crop's width (a
+#: two-row plate's top row of up to five Hangul syllables got about eight of the CRNN's 16 columns), so the width
+#: grew by half (``weights/PLATE_READER.md``). At run time the size is read from the ONNX file's input shape.
+INPUT_HEIGHT, INPUT_WIDTH = 64, 192
 
 #: Output class 0: no character at this slot.
 PAD = "_"
 
 
-def to_model_input(image: np.ndarray) -> np.ndarray:
-    """A plate crop ((h, w, 3) uint8 BGR, or (h, w) grey) as the network's input: (64, 128) uint8 grey, squeezed to
-    the input size without keeping the aspect ratio (the slots are trained on exactly this)."""
+def to_model_input(image: np.ndarray, size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> np.ndarray:
+    """A plate crop ((h, w, 3) uint8 BGR, or (h, w) grey) as the network's input: ``size`` (height, width) uint8 grey,
+    squeezed to the input size without keeping the aspect ratio (the networks are trained on exactly this)."""
     import cv2
 
+    height, width = size
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    interpolation = cv2.INTER_AREA if grey.shape[1] > INPUT_WIDTH else cv2.INTER_LINEAR
-    return cv2.resize(grey, (INPUT_WIDTH, INPUT_HEIGHT), interpolation=interpolation)
+    interpolation = cv2.INTER_AREA if grey.shape[1] > width else cv2.INTER_LINEAR
+    return cv2.resize(grey, (width, height), interpolation=interpolation)
 
 
 def decode(probabilities: np.ndarray, alphabet: str) -> TextRead:
@@ -104,16 +107,21 @@ VIEWS = ((0, 0, 0, 0), (4, 3, 4, 3), (-6, -3, -6, -3), (6, 0, 0, 4), (0, 4, 6, 0
 
 
 def view_inputs(model_input: np.ndarray, views=VIEWS) -> np.ndarray:
-    """The test-time views of one network input ((64, 128) uint8 grey, :func:`to_model_input`): (len(views), 64, 128)
-    uint8, one per ``(left, top, right, bottom)`` margin of :data:`VIEWS`."""
+    """The test-time views of one network input ((H, W) uint8 grey, :func:`to_model_input`): (len(views), H, W)
+    uint8, one per ``(left, top, right, bottom)`` margin of :data:`VIEWS` (pixels of a 64 × 128 input, scaled to
+    H × W)."""
     import cv2
 
+    size = model_input.shape
+    sx, sy = size[1] / 128, size[0] / 64
     out = []
-    for left, top, right, bottom in views:
+    for view in views:
+        left, right = (round(m * sx) for m in view[0::2])
+        top, bottom = (round(m * sy) for m in view[1::2])
         grown = cv2.copyMakeBorder(model_input, max(0, -top), max(0, -bottom), max(0, -left), max(0, -right),
                                    cv2.BORDER_REPLICATE)
         h, w = grown.shape
-        out.append(to_model_input(grown[max(0, top): h - max(0, bottom), max(0, left): w - max(0, right)]))
+        out.append(to_model_input(grown[max(0, top): h - max(0, bottom), max(0, left): w - max(0, right)], size))
     return np.stack(out)
 
 
@@ -158,7 +166,9 @@ class PlateRecognizer:
             raise WeightsError(f"{model_path}: unknown decoder {decoder!r} in the model's metadata (known: "
                                f"{', '.join(DECODERS)})")
         self._decode = DECODERS[decoder]
-        self._input = self._session.get_inputs()[0].name
+        model_input = self._session.get_inputs()[0]
+        self._input = model_input.name
+        self.input_size = tuple(model_input.shape[2:4])  # (height, width) of the network input
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1..{len(VIEWS)}, not {views}")
         self.views = VIEWS[:views]
@@ -166,7 +176,7 @@ class PlateRecognizer:
     def probabilities(self, images: list[np.ndarray]) -> np.ndarray:
         """Per-step probabilities of every view of a batch of plate crops ((h, w, 3) uint8 BGR each):
         (N, views, steps, 1 + alphabet)."""
-        batch = np.concatenate([view_inputs(to_model_input(im), self.views) for im in images])
+        batch = np.concatenate([view_inputs(to_model_input(im, self.input_size), self.views) for im in images])
         probs = self._session.run(None, {self._input: batch[:, None].astype(np.float32) / 255.0})[0]
         return probs.reshape(len(images), len(self.views), *probs.shape[1:])
 
