@@ -71,7 +71,7 @@ def train(data: Path, run_dir: Path, start: str, settings: TrainSettings) -> Pat
             raise HelmetscanError(f"{data}: dataset yaml not found (build one with `helmetscan dataset`)")
         if start.endswith(".pt") and not Path(start).is_file():
             raise HelmetscanError(f"{start}: starting checkpoint not found")
-        YOLO(start).train(data=str(data), project=str(run_dir.parent), name=run_dir.name, exist_ok=True,
+        YOLO(start).train(data=str(data), project=str(run_dir.parent.resolve()), name=run_dir.name, exist_ok=True,
                           verbose=False, **asdict(settings))
     log = run_dir / "train_time.json"
     sessions = json.loads(log.read_text())["sessions_s"] if log.is_file() else []
