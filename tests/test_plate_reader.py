@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import HCMUTE, RENDERED_KR, needs_datasets, needs_weights
+from conftest import HCMUTE, RENDERED_KR, ROOT, needs_datasets, needs_weights
 from helmetscan.cli import app
 from helmetscan.config import Settings
 from helmetscan.errors import WeightsError
@@ -284,3 +284,48 @@ def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
     assert floor_for_precision(outcomes, 1.0) == (0.9, 1.0, 2 / 6)
     assert floor_for_precision(outcomes, 0.8) == (0.6, 0.8, 5 / 6)
     assert floor_for_precision([o(0.9, False)], 0.5) is None
+
+
+def test_training_mix_draws_one_row_latin_plates_twice_as_often_and_evaluation_sets_keep_their_plates():
+    import random
+    from collections import Counter
+
+    from helmetscan.modelling.plate_render import LAYOUT_WEIGHTS, TRAIN_LAYOUT_WEIGHTS, random_plate_text
+
+    # the rendered evaluation sets (plate_sets, seed 2024) are drawn with the default mix: their plates stay the ones
+    # every earlier figure was measured on
+    rng = random.Random(2024)
+    assert [random_plate_text(rng).text for _ in range(4)] == ["강원유성타6483", "경남56바9348", "81XO26056",
+                                                               "광주의령바6553"]
+    share = {}
+    for name, weights in (("eval", LAYOUT_WEIGHTS), ("train", TRAIN_LAYOUT_WEIGHTS)):
+        rng = random.Random(0)
+        counts = Counter(random_plate_text(rng, weights).layout for _ in range(3000))
+        share[name] = (counts["in"] + counts["generic"]) / 3000
+    assert 0.13 < share["eval"] < 0.20 and 0.24 < share["train"] < 0.33
+
+
+def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
+    import cv2
+    import onnxruntime as ort
+    import torch
+
+    from helmetscan.models.plate_recognizer import to_model_input
+    from helmetscan.modelling.plate_reader_weights import crnn_state_dict
+    from helmetscan.modelling.plate_train import build_ctc_model
+
+    shipped = ROOT / "weights" / "plate_reader.onnx"  # the repository's file: training continues from it (--init)
+    session = ort.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
+    size = tuple(session.get_inputs()[0].shape[2:4])
+    crops = [cv2.imread(str(p)) for p in sorted(RENDERED_KR.glob("*.png"))]
+    x = np.stack([to_model_input(c, size) for c in crops])
+    model = build_ctc_model(len(session.get_modelmeta().custom_metadata_map["alphabet"]) + 1)
+    model.load_state_dict(crnn_state_dict(shipped, x))
+    model.eval()
+    with torch.no_grad():
+        ours = model(torch.from_numpy(x).float().unsqueeze(1) / 255.0).numpy()
+    theirs = session.run(None, {"image": x[:, None].astype(np.float32) / 255.0})[0]
+    assert len(crops) >= 5 and ours.shape == theirs.shape
+    assert np.abs(ours - theirs).max() < 1e-4
+    with pytest.raises(ValueError, match="not a CRNN plate reader"):
+        crnn_state_dict(ROOT / "weights" / "helmet4n.onnx", x)

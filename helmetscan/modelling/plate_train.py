@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.models.plate_recognizer import INPUT_HEIGHT, INPUT_WIDTH, PAD, to_model_input
-from helmetscan.modelling.plate_render import (ALPHABET, HELD_OUT_DEGRADATION, TRAIN_DEGRADATION, font_pools,
-                                               render_plate)
+from helmetscan.modelling.plate_render import (ALPHABET, HELD_OUT_DEGRADATION, LAYOUT_WEIGHTS, TRAIN_DEGRADATION,
+                                               TRAIN_LAYOUT_WEIGHTS, font_pools, render_plate)
 
 #: Output slots: the longest plate text we read is 10 characters (``서울동대문자6553``: 2 + 3 + 1 + 4; Vietnamese
 #: ``34MD148129``); one spare.
@@ -66,7 +66,8 @@ def _render_chunk(args: tuple[int, int, bool, tuple[int, int]]) -> tuple[np.ndar
     images, texts, layouts = [], [], []
     for _ in range(n):
         crop, plate = render_plate(rng, held_fonts if held_out else train_fonts,
-                                   HELD_OUT_DEGRADATION if held_out else TRAIN_DEGRADATION)
+                                   HELD_OUT_DEGRADATION if held_out else TRAIN_DEGRADATION,
+                                   LAYOUT_WEIGHTS if held_out else TRAIN_LAYOUT_WEIGHTS)
         images.append(to_model_input(crop, size))
         texts.append(plate.text)
         layouts.append(plate.layout)
@@ -75,7 +76,9 @@ def _render_chunk(args: tuple[int, int, bool, tuple[int, int]]) -> tuple[np.ndar
 
 def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2,
                size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> None:
-    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``).
+    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``):
+    a model-selection set (``held_out``) with the held-out fonts and degradations and the evaluation sets' layout mix
+    (``plate_render.LAYOUT_WEIGHTS``), else a training set (training fonts, degradations and ``TRAIN_LAYOUT_WEIGHTS``).
     The plates depend on ``seed`` only: the same seed at another ``size`` gives the same crops, resized."""
     chunk = 500
     jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out, size) for i in range((n + chunk - 1) // chunk)]
@@ -273,8 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--real-copies", type=int, default=12)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", type=Path, help="start from these weights (a best.pt of an earlier run) instead of "
-                                             "random ones: a second, annealed run continues a first")
+    ap.add_argument("--init", type=Path, help="start from these weights (a best.pt of an earlier run, or a CRNN "
+                                             "reader's .onnx such as weights/plate_reader.onnx) instead of random "
+                                             "ones: a second, annealed run continues a first")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     ap.add_argument("--arch", choices=("slots", "ctc"), default="ctc", help="ctc: the CRNN (shipped); slots: the first "
                                                                             "reader, whose convs start the CRNN")
@@ -319,7 +323,13 @@ def main(argv: list[str] | None = None) -> None:
     model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes)
     if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
         own = model.state_dict()
-        fitting = {k: v for k, v in torch.load(args.init).items() if k in own and own[k].shape == v.shape}
+        if args.init.suffix == ".onnx":  # the shipped reader: its weights rebuilt from the ONNX file
+            from helmetscan.modelling.plate_reader_weights import crnn_state_dict
+
+            start = crnn_state_dict(args.init, images[np.random.default_rng(args.seed).permutation(len(images))[:512]])
+        else:
+            start = torch.load(args.init)
+        fitting = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape}
         model.load_state_dict(fitting, strict=False)
         print(f"started from {args.init}: {len(fitting)} of {len(own)} tensors", flush=True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
