@@ -286,23 +286,27 @@ def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
     assert floor_for_precision([o(0.9, False)], 0.5) is None
 
 
-def test_training_mix_draws_one_row_latin_plates_twice_as_often_and_evaluation_sets_keep_their_plates():
+def test_training_mix_draws_more_and_more_varied_latin_plates_and_evaluation_sets_keep_their_plates():
     import random
     from collections import Counter
 
-    from helmetscan.modelling.plate_render import LAYOUT_WEIGHTS, TRAIN_LAYOUT_WEIGHTS, random_plate_text
+    from helmetscan.modelling.plate_render import EVAL_MIX, TRAIN_MIX, random_plate_text
 
     # the rendered evaluation sets (plate_sets, seed 2024) are drawn with the default mix: their plates stay the ones
     # every earlier figure was measured on
     rng = random.Random(2024)
     assert [random_plate_text(rng).text for _ in range(4)] == ["강원유성타6483", "경남56바9348", "81XO26056",
                                                                "광주의령바6553"]
-    share = {}
-    for name, weights in (("eval", LAYOUT_WEIGHTS), ("train", TRAIN_LAYOUT_WEIGHTS)):
+    share, separators = {}, {}
+    for name, mix in (("eval", EVAL_MIX), ("train", TRAIN_MIX)):
         rng = random.Random(0)
-        counts = Counter(random_plate_text(rng, weights).layout for _ in range(3000))
-        share[name] = (counts["in"] + counts["generic"]) / 3000
+        plates = [random_plate_text(rng, mix) for _ in range(3000)]
+        latin = [p for p in plates if p.layout in ("in", "generic")]
+        share[name] = len(latin) / len(plates)
+        separators[name] = Counter(ch for p in latin for ch in "".join(p.rows) if not ch.isalnum())
+        assert all("".join(ch for ch in "".join(p.rows) if ch.isalnum()) == p.text for p in latin)
     assert 0.13 < share["eval"] < 0.20 and 0.24 < share["train"] < 0.33
+    assert set(separators["eval"]) == {" "} and set(separators["train"]) == {" ", ".", "-"}
 
 
 def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():

@@ -118,20 +118,31 @@ def _digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(DIGITS) for _ in range(n))
 
 
-#: Layouts drawn by :func:`random_plate_text` and their weights, Korean plates the most frequent: the mix of every
-#: rendered evaluation set (``plate_sets``) and of the training sets before session 9.
-LAYOUT_WEIGHTS = {"kr": 3, "kr_region_moto": 4, "kr_region_car": 1, "vn": 2, "in": 1, "generic": 1}
+@dataclass(frozen=True)
+class PlateMix:
+    """What :func:`random_plate_text` draws: ``layouts`` as (layout, weight) pairs, and the ``latin_separators``
+    written between the groups of Indian and generic plates (one is drawn per plate; a single one draws nothing, so
+    the random stream stays that of the first renderer)."""
 
-#: The training mix since session 9: one-row Latin plates (Indian, generic) twice as often, because the shipped
-#: reader dropped the first letters of ten-character one-row plates (the footage plate ``TN05AT7024`` read as
-#: ``05AT7024``; ``weights/PLATE_READER.md``). Evaluation sets keep :data:`LAYOUT_WEIGHTS`, so their plates do not
-#: change.
-TRAIN_LAYOUT_WEIGHTS = {**LAYOUT_WEIGHTS, "in": 2, "generic": 2}
+    layouts: tuple[tuple[str, int], ...]
+    latin_separators: tuple[str, ...] = (" ",)
 
 
-def random_plate_text(rng: random.Random, weights: dict[str, int] = LAYOUT_WEIGHTS) -> PlateText:
-    """One plate's text, its layout drawn with ``weights`` (:data:`LAYOUT_WEIGHTS`)."""
-    layout = rng.choices(list(weights), weights=list(weights.values()))[0]
+#: The mix of every rendered evaluation set (``plate_sets``) and of the training sets before session 9: Korean plates
+#: the most frequent, groups of Latin plates separated by a space.
+EVAL_MIX = PlateMix((("kr", 3), ("kr_region_moto", 4), ("kr_region_car", 1), ("vn", 2), ("in", 1), ("generic", 1)))
+
+#: The training mix since session 9: one-row Latin plates (Indian, generic) twice as often, and their groups also
+#: separated by a dot, a hyphen or nothing (``TN.05.AT.7024``), because the shipped reader dropped the first letters of
+#: the real Indian footage plate (read as ``05AT7024``; ``weights/PLATE_READER.md``). Evaluation sets keep
+#: :data:`EVAL_MIX`, so their plates do not change.
+TRAIN_MIX = PlateMix((("kr", 3), ("kr_region_moto", 4), ("kr_region_car", 1), ("vn", 2), ("in", 2), ("generic", 2)),
+                     (" ", " ", ".", "-", ""))
+
+
+def random_plate_text(rng: random.Random, mix: PlateMix = EVAL_MIX) -> PlateText:
+    """One plate's text drawn from ``mix`` (:data:`EVAL_MIX`)."""
+    layout = rng.choices([name for name, _ in mix.layouts], weights=[w for _, w in mix.layouts])[0]
     if layout == "kr":
         head, usage, tail = _digits(rng, rng.choice([2, 3])), rng.choice(KR_USAGE), _digits(rng, 4)
         return PlateText((f"{head}{usage} {tail}",), f"{head}{usage}{tail}", "kr")
@@ -155,12 +166,21 @@ def random_plate_text(rng: random.Random, weights: dict[str, int] = LAYOUT_WEIGH
         state, district = rng.choice(IN_STATES), _digits(rng, 2)
         series = "".join(rng.choice(LATIN) for _ in range(rng.choice([1, 2])))
         num = _digits(rng, 4)
-        rows = (f"{state} {district}", f"{series} {num}") if rng.random() < 0.4 else (f"{state} {district} {series} {num}",)
+        two_rows = rng.random() < 0.4
+        sep = _separator(rng, mix)
+        rows = (f"{state}{sep}{district}", f"{series}{sep}{num}") if two_rows else (sep.join((state, district, series, num)),)
         return PlateText(rows, f"{state}{district}{series}{num}", "in")
     letters = "".join(rng.choice(LATIN) for _ in range(rng.choice([2, 3])))
     num = _digits(rng, rng.choice([3, 4]))
-    rows = (f"{letters} {num}",) if rng.random() < 0.5 else (f"{num} {letters}",)
-    return PlateText(rows, rows[0].replace(" ", ""), "generic")
+    letters_first = rng.random() < 0.5
+    sep = _separator(rng, mix)
+    rows = (f"{letters}{sep}{num}",) if letters_first else (f"{num}{sep}{letters}",)
+    return PlateText(rows, f"{letters}{num}" if letters_first else f"{num}{letters}", "generic")
+
+
+def _separator(rng: random.Random, mix: PlateMix) -> str:
+    """The separator between the groups of one Latin plate (no draw when the mix has one)."""
+    return mix.latin_separators[0] if len(mix.latin_separators) == 1 else rng.choice(mix.latin_separators)
 
 
 #: (background, text) colours, BGR-free RGB: white/black (private), Korean green/white (old), yellow/black
@@ -304,10 +324,10 @@ def degrade(plate: np.ndarray, rng: random.Random, strength: Degradation = TRAIN
 
 
 def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = TRAIN_DEGRADATION,
-                 weights: dict[str, int] = LAYOUT_WEIGHTS) -> tuple[np.ndarray, PlateText]:
-    """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, the layout drawn with ``weights``; a plate with
-    Hangul is drawn only with a font that has Hangul (the held-out pool also holds a Latin-only font)."""
-    plate = random_plate_text(rng, weights)
+                 mix: PlateMix = EVAL_MIX) -> tuple[np.ndarray, PlateText]:
+    """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, drawn from ``mix``; a plate with Hangul is drawn
+    only with a font that has Hangul (the held-out pool also holds a Latin-only font)."""
+    plate = random_plate_text(rng, mix)
     if any("가" <= ch <= "힣" for ch in plate.text):
         fonts = [f for f in fonts if f.name not in LATIN_ONLY_FONTS] or fonts
     return degrade(draw_plate(plate, rng.choice(fonts), rng), rng, strength), plate

@@ -6,6 +6,10 @@ not train on:
 * ``rendered_kr``: rendered Korean plates (car and two-row region plates) with the held-out fonts, degradations and a
   seed the training set does not use.
 
+* ``footage_crops`` (``--footage VIDEO --footage-text TEXT``): the plate boxes the plate detector finds in every frame
+  of a real clip whose one legible plate was typed by eye (``../shared/footage/rider_pillion_no_helmet.mp4``: the
+  front plate ``TN05AT7024``);
+
 and, for tuning the confidence floor (``plates.min_plate_conf``) without touching those: ``selection`` (rendered, every
 layout, the seed of the model-selection set) and ``real_train`` (the labelled crops the recogniser trained on).
 
@@ -87,12 +91,58 @@ def export_rendered(out: Path, n: int, seed: int = RENDER_SEED, layouts: tuple[s
     return len(rows)
 
 
+#: Narrowest plate box (pixels) kept from footage, as for the labelled crops (``plate_crops``).
+MIN_FOOTAGE_PLATE_PX = 24
+
+
+def export_footage(video: Path, text: str, out: Path, detector_model: str = "license_plate_detector.pt") -> int:
+    """Write the most confident plate box of every frame of ``video`` (``detector_model`` on the whole frame at the
+    plate settings' size and floor; boxes narrower than :data:`MIN_FOOTAGE_PLATE_PX` left out) to ``out``, each
+    labelled ``text`` (the clip's one plate, read by eye), with ``labels.csv``; returns how many.
+
+    Raises:
+        HelmetscanError: ``video`` cannot be read; WeightsError: the detector is missing.
+    """
+    import cv2
+
+    from helmetscan.config import Settings
+    from helmetscan.errors import HelmetscanError
+    from helmetscan.models.yolo import build_detector
+
+    settings = Settings()
+    detector = build_detector(settings.plates.model_copy(update={"model": detector_model, "imgsz": 640}), settings)
+    labels = {n.lower() for n in settings.plates.roles.plate}
+    capture = cv2.VideoCapture(str(video))
+    if not capture.isOpened():
+        raise HelmetscanError(f"{video}: cannot be read as a video")
+    out.mkdir(parents=True, exist_ok=True)
+    rows, index = [], 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        plates = [d for d in detector(frame) if d.label in labels and d.xyxy[2] - d.xyxy[0] >= MIN_FOOTAGE_PLATE_PX]
+        if plates:
+            x1, y1, x2, y2 = (int(round(v)) for v in max(plates, key=lambda d: d.confidence).xyxy)
+            name = f"frame{index:05d}.png"
+            cv2.imwrite(str(out / name), frame[max(0, y1):y2, max(0, x1):x2])
+            rows.append((name, text))
+        index += 1
+    capture.release()
+    _write(out, rows)
+    return len(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--crops", type=Path, default=Path("/work/plate_crops"), help="cut hcmute crops")
     parser.add_argument("--out", type=Path, default=Path("plate_sets"))
     parser.add_argument("--rendered", type=int, default=300, help="rendered Korean plates")
+    parser.add_argument("--footage", type=Path, help="a real clip with one legible plate (footage_crops)")
+    parser.add_argument("--footage-text", help="that plate's text, read by eye (e.g. TN05AT7024)")
     args = parser.parse_args(argv)
+    if args.footage and args.footage_text:
+        print("footage_crops:", export_footage(args.footage, args.footage_text, args.out / "footage_crops"))
     print("real_eval:", export_real(args.crops, args.out / "real_eval"))
     print("rendered_kr:", export_rendered(args.out / "rendered_kr", args.rendered))
     print("selection:", export_rendered(args.out / "selection", 500, SELECTION_SEED, ALL_LAYOUTS))

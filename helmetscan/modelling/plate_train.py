@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.models.plate_recognizer import INPUT_HEIGHT, INPUT_WIDTH, PAD, to_model_input
-from helmetscan.modelling.plate_render import (ALPHABET, HELD_OUT_DEGRADATION, LAYOUT_WEIGHTS, TRAIN_DEGRADATION,
-                                               TRAIN_LAYOUT_WEIGHTS, font_pools, render_plate)
+from helmetscan.modelling.plate_render import (ALPHABET, EVAL_MIX, HELD_OUT_DEGRADATION, TRAIN_DEGRADATION, TRAIN_MIX,
+                                               font_pools, render_plate)
 
 #: Output slots: the longest plate text we read is 10 characters (``서울동대문자6553``: 2 + 3 + 1 + 4; Vietnamese
 #: ``34MD148129``); one spare.
@@ -67,7 +67,7 @@ def _render_chunk(args: tuple[int, int, bool, tuple[int, int]]) -> tuple[np.ndar
     for _ in range(n):
         crop, plate = render_plate(rng, held_fonts if held_out else train_fonts,
                                    HELD_OUT_DEGRADATION if held_out else TRAIN_DEGRADATION,
-                                   LAYOUT_WEIGHTS if held_out else TRAIN_LAYOUT_WEIGHTS)
+                                   EVAL_MIX if held_out else TRAIN_MIX)
         images.append(to_model_input(crop, size))
         texts.append(plate.text)
         layouts.append(plate.layout)
@@ -78,7 +78,7 @@ def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2,
                size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> None:
     """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``):
     a model-selection set (``held_out``) with the held-out fonts and degradations and the evaluation sets' layout mix
-    (``plate_render.LAYOUT_WEIGHTS``), else a training set (training fonts, degradations and ``TRAIN_LAYOUT_WEIGHTS``).
+    (``plate_render.EVAL_MIX``), else a training set (training fonts, degradations and ``TRAIN_MIX``).
     The plates depend on ``seed`` only: the same seed at another ``size`` gives the same crops, resized."""
     chunk = 500
     jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out, size) for i in range((n + chunk - 1) // chunk)]
