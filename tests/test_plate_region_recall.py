@@ -42,3 +42,37 @@ def test_regions_are_the_pipelines_and_hold_their_plates_in_region_pixels():
             assert 0 <= (x1 + x2) / 2 < rw and 0 <= (y1 + y2) / 2 < rh
             back = (x1 + ox, y1 + oy, x2 + ox, y2 + oy)  # shifted back: a labelled plate of the image
             assert any(abs(back[0] - p.xyxy[0] * w) < 1e-6 and abs(back[3] - p.xyxy[3] * h) < 1e-6 for p in plates)
+
+
+@needs_datasets
+def test_picked_precision_counts_the_one_box_the_pipeline_keeps():
+    import hashlib
+
+    from helmetscan.models.base import Detection
+    from helmetscan.modelling.dataset import split_sources
+    from helmetscan.modelling.plate_region_recall import measure
+
+    settings = Settings()
+    truth_of = {}  # region bytes -> its labelled plates: an oracle detector looks its region up
+    samples = [s for s, where in split_sources() if where == "test" and any(b.class_name == "number plate"
+                                                                            for b in s.boxes)][:5]
+    for sample in samples:
+        for _, region, truth in rider_regions(sample, cv2.imread(str(sample.image)), settings):
+            truth_of[hashlib.sha1(region.tobytes()).hexdigest()] = truth
+    assert truth_of
+
+    def oracle(decoy_conf):
+        def detect(region):
+            decoy = Detection((0.0, 0.0, 3.0, 3.0), decoy_conf, "number plate")  # a corner box on no plate
+            truth = truth_of[hashlib.sha1(region.tobytes()).hexdigest()]
+            return [decoy, *(Detection(tuple(t), 0.8, "number plate") for t in truth)]
+        return detect
+
+    results = measure({"right first": oracle(0.3), "decoy first": oracle(0.9)}, settings, 0.3, limit=5)
+    regions, plates = len(truth_of), sum(len(t) for t in truth_of.values())
+    right, decoy = results["right first"], results["decoy first"]
+    assert right["labelled"]["all"] == plates == right["found"]["all"] == right["picked"]["all"]
+    assert right["detected"]["all"] == plates + regions and right["detected"]["matched"] == plates
+    assert right["detected"]["picked"] == right["detected"]["picked_matched"] == regions
+    assert decoy["found"]["all"] == plates and decoy["picked"]["all"] == 0
+    assert decoy["detected"]["picked"] == regions and decoy["detected"]["picked_matched"] == 0

@@ -6,7 +6,8 @@ region (:func:`helmetscan.pipeline.association.pick_plate`). This measures exact
 stage-1 sources (:func:`helmetscan.modelling.dataset.split_sources`; the stage-1 model ``helmet4n`` never trained on
 it): for every labelled rider whose region holds a labelled plate (plate centre inside the region), each model runs
 on the region, and the plate counts as *found* when a detected plate has IoU ≥ ``--iou`` with it, *picked* when the
-one plate the pipeline keeps is that plate. Precision: detected plate boxes that match a labelled plate in the region.
+one plate the pipeline keeps is that plate. Precision: detected plate boxes that match a labelled plate in the region; picked precision: the same for the one box
+per region the pipeline keeps.
 Reported per plate width (source pixels), since a dashcam sees most plates small.
 
     python -m helmetscan.modelling.plate_region_recall license_plate_detector.pt helmet4n.onnx
@@ -45,8 +46,10 @@ def rider_regions(sample, image, settings) -> list[tuple[tuple[int, int], object
 
 def measure(models: dict[str, object], settings, iou_min: float, split: str = "test",
             limit: int | None = None) -> dict[str, dict[str, Counter]]:
-    """Per model: ``{"labelled", "found", "picked"}`` counters by width bucket and in ``all``, and ``{"detected",
-    "matched"}``; plate boxes are the classes in ``settings.plates.roles.plate``, regions cut with ``settings``."""
+    """Per model: ``{"labelled", "found", "picked"}`` counters by width bucket and in ``all``, and ``detected``
+    (``all`` boxes, ``matched`` ones, ``picked`` boxes, ``picked_matched`` ones: the pipeline reads only the picked box
+    of a region, so a picked box on no labelled plate is where a wrong plate would come from); plate boxes are the
+    classes in ``settings.plates.roles.plate``, regions cut with ``settings``."""
     import cv2
 
     from helmetscan.geometry import iou
@@ -69,6 +72,9 @@ def measure(models: dict[str, object], settings, iou_min: float, split: str = "t
                 picked = pick_plate(found, (0, 0, rw, rh))
                 r["detected"]["all"] += len(found)
                 r["detected"]["matched"] += sum(any(iou(d.xyxy, t) >= iou_min for t in truth) for d in found)
+                r["detected"]["picked"] += picked is not None
+                r["detected"]["picked_matched"] += picked is not None and any(iou(picked.xyxy, t) >= iou_min
+                                                                              for t in truth)
                 for t in truth:
                     for key in (bucket(t[2] - t[0]), "all"):
                         r["labelled"][key] += 1
@@ -87,22 +93,30 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--iou", type=float, default=0.3)
     ap.add_argument("--limit", type=int, help="first N test images only")
     ap.add_argument("--imgsz", type=int, help="inference size (default: the settings' plates.imgsz)")
+    ap.add_argument("--conf", type=float, help="plate confidence floor (default: the settings' plates.conf)")
+    ap.add_argument("--split", default="test", choices=("train", "val", "test"),
+                    help="stage-1 split; choose settings on val, report on test")
     args = ap.parse_args(argv)
     settings = Settings()
-    if args.imgsz:
-        settings = settings.model_copy(update={"plates": settings.plates.model_copy(update={"imgsz": args.imgsz})})
+    update = {k: v for k, v in (("imgsz", args.imgsz), ("conf", args.conf)) if v is not None}
+    if update:
+        settings = settings.model_copy(update={"plates": settings.plates.model_copy(update=update)})
     models = {m: build_detector(settings.plates.model_copy(update={"model": m}), settings) for m in args.models}
-    results = measure(models, settings, args.iou, limit=args.limit)
+    results = measure(models, settings, args.iou, split=args.split, limit=args.limit)
     rows = []
     for name, r in results.items():
         for key in [k for k in (bucket(lo) for lo, _ in BUCKETS) if r["labelled"][k]] + ["all"]:
             n = r["labelled"][key]
-            precision = round(r["detected"]["matched"] / max(1, r["detected"]["all"]), 3) if key == "all" else ""
+            d = r["detected"]
+            precision = round(d["matched"] / max(1, d["all"]), 3) if key == "all" else ""
+            picked_precision = round(d["picked_matched"] / max(1, d["picked"]), 3) if key == "all" else ""
             rows.append([name, key, n, round(r["found"][key] / max(1, n), 3), round(r["picked"][key] / max(1, n), 3),
-                         precision])
-    print(f"plate regions of labelled riders, test split; imgsz {settings.plates.imgsz}, conf {settings.plates.conf}, "
+                         precision, picked_precision])
+    print(f"plate regions of labelled riders, {args.split} split; imgsz {settings.plates.imgsz}, "
+          f"conf {settings.plates.conf}, "
           f"IoU ≥ {args.iou}")
-    print(markdown_table(["model", "plate width px", "plates", "found", "picked", "precision"], rows))
+    print(markdown_table(["model", "plate width px", "plates", "found", "picked", "precision", "picked precision"],
+                         rows))
 
 
 if __name__ == "__main__":

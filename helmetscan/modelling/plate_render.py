@@ -168,7 +168,8 @@ def random_plate_text(rng: random.Random, mix: PlateMix = EVAL_MIX) -> PlateText
         num = _digits(rng, 4)
         two_rows = rng.random() < 0.4
         sep = _separator(rng, mix)
-        rows = (f"{state}{sep}{district}", f"{series}{sep}{num}") if two_rows else (sep.join((state, district, series, num)),)
+        rows = ((f"{state}{sep}{district}", f"{series}{sep}{num}") if two_rows
+                else (sep.join((state, district, series, num)),))
         return PlateText(rows, f"{state}{district}{series}{num}", "in")
     letters = "".join(rng.choice(LATIN) for _ in range(rng.choice([2, 3])))
     num = _digits(rng, rng.choice([3, 4]))
