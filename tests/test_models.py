@@ -116,7 +116,7 @@ def test_devices():
 def test_loading_a_corrupted_pinned_weight_fails_before_any_video(tmp_path):
     from helmetscan.models.loader import load_models
 
-    for name in ("helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "helmet_cls.pt", "license_plate_detector.pt"):
+    for name in ("helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "helmet_cls.pt", "rider_plate_detector.pt"):
         shutil.copyfile(WEIGHTS / name, tmp_path / name)
     with open(tmp_path / "helmet_cls.pt", "ab") as fh:
         fh.write(b"\0")

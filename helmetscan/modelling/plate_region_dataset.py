@@ -10,7 +10,8 @@ rider whose region holds a labelled plate becomes one image, every labelled plat
 image, so the detector is never taught to ignore a plate).
 
     python -m helmetscan.modelling.plate_region_dataset ~/data/plate_regions
-    helmetscan train ~/data/plate_regions/data.yaml --start license_plate_detector.pt --preset cpu --imgsz 480 ...
+    helmetscan train ~/data/plate_regions/data.yaml --run runs/plate_det --start license_plate_detector.pt --preset cpu \
+        --imgsz 480 --epochs 8       # rider_plate_detector.pt (weights/PLATE_DETECTOR.md)
 """
 
 from __future__ import annotations
