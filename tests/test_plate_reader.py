@@ -333,3 +333,21 @@ def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     assert np.abs(ours - theirs).max() < 1e-4
     with pytest.raises(ValueError, match="not a CRNN plate reader"):
         crnn_state_dict(ROOT / "weights" / "helmet4n.onnx", x)
+
+
+def test_simulated_tracks_are_one_plate_degraded_per_frame_and_the_rule_table_counts_agreement():
+    from helmetscan.modelling.plate_tracks import rule_table, simulate
+
+    if not _hangul_fonts():
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    tracks = simulate(3, 4, seed=5)
+    assert len(tracks) == 3 and all(len(crops) == 4 for _, crops in tracks)
+    for _, crops in tracks:  # the same plate, degraded independently: no two frames identical
+        assert len({c.tobytes() for c in crops}) == 4 and all(c.ndim == 3 and c.dtype == np.uint8 for c in crops)
+    rows = [{"truth": "AB1234", "text": "AB1234", "confidence": 0.7, "frames_read": 5, "frames_agreeing": 5},
+            {"truth": "AB1234", "text": "AB1284", "confidence": 0.45, "frames_read": 5, "frames_agreeing": 3},
+            {"truth": "AB1234", "text": "", "confidence": 0.0, "frames_read": 0, "frames_agreeing": 0}]
+    table = {(k, f): (n, share, precision) for k, f, n, share, precision in rule_table(rows, (0.4, 0.6), (1, 4))}
+    assert table[(1, 0.4)] == (2, round(2 / 3, 3), 0.5)
+    assert table[(1, 0.6)] == (1, round(1 / 3, 3), 1.0)
+    assert table[(4, 0.4)] == (1, round(1 / 3, 3), 1.0)  # the 3-frame wrong read does not reach 4 agreeing frames
