@@ -1,9 +1,10 @@
 """The plate-region measurement cuts the same region ``analyze`` searches for a rider's plate, from real labelled
-images of ../shared (hcmute: street video with labelled motorcyclists and plates)."""
+images of ../shared (hcmute: street video with labelled motorcyclists and plates); the whole-frame measurement on the
+labelled CCTV clip."""
 
 import cv2
 
-from conftest import HCMUTE, needs_datasets
+from conftest import CCTV_CLIP, HCMUTE, needs_cctv_clip, needs_datasets
 from helmetscan.config import Settings
 from helmetscan.modelling.dataset import LabelBox, Sample
 from helmetscan.modelling.labels import read_yolo_boxes
@@ -76,3 +77,25 @@ def test_picked_precision_counts_the_one_box_the_pipeline_keeps():
     assert right["detected"]["picked"] == right["detected"]["picked_matched"] == regions
     assert decoy["found"]["all"] == plates and decoy["picked"]["all"] == 0
     assert decoy["detected"]["picked"] == regions and decoy["detected"]["picked_matched"] == 0
+
+
+@needs_cctv_clip
+def test_whole_frame_recall_on_a_labelled_clip_counts_every_labelled_plate_of_every_frame():
+    from collections import Counter as C
+
+    from helmetscan.models.base import Detection
+    from helmetscan.modelling.plate_detection_recall import measure_clip
+
+    labels_dir = CCTV_CLIP / "labels"
+    plates = sum(line.split()[0] == "2" for f in labels_dir.glob("frame_*.txt") for line in f.read_text().splitlines()
+                 if line.strip())  # class 2 = lisc (data.yaml)
+    frames = C()
+
+    def corner(image):
+        frames["seen"] += 1
+        return [Detection((0.0, 0.0, 5.0, 5.0), 0.9, "number plate")]
+
+    r = measure_clip(CCTV_CLIP / "helmet9_cctv_india_15fps.mp4", labels_dir, 2, corner, {"number plate"}, 0.3)
+    assert plates > 100 and sum(r["labelled"].values()) == plates and sum(r["found"].values()) == 0
+    assert r["detected"]["all"] == frames["seen"] == len(list(labels_dir.glob("frame_*.txt")))
+    assert r["detected"]["matched"] == 0

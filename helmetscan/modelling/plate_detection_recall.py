@@ -6,6 +6,10 @@ export's image), since a dashcam sees most plates small; precision is the share 
 
 ``python -m helmetscan.modelling.plate_detection_recall ../shared/datasets/hcmute_helmet_lp:1
 ../shared/datasets/helmet9_rider_plate:2 --model license_plate_detector.pt``
+
+``--clip VIDEO:LABELS_DIR:PLATE_CLASS_ID`` measures every frame of a labelled clip instead (``LABELS_DIR/frame_{N:06d}.txt``,
+N = frame index + 1): the helmet9 CCTV clip of ``../shared/footage`` is in no training set, so it checks the detector on
+whole frames as the privacy blur runs it (``--imgsz 960``, ``models.loader.FRAME_PLATE_IMGSZ``).
 """
 
 from __future__ import annotations
@@ -50,13 +54,53 @@ def measure(dataset: Path, plate_class: int, detector, plate_labels: set[str], i
     return {"labelled": labelled, "found": found, "detected": detected}
 
 
+def measure_clip(video: Path, labels_dir: Path, plate_class: int, detector, plate_labels: set[str],
+                 iou_min: float) -> dict[str, Counter]:
+    """As :func:`measure`, over every frame of ``video`` with its labels in ``labels_dir`` (frames without a label file
+    are skipped).
+
+    Raises:
+        FileNotFoundError: ``video`` cannot be read.
+    """
+    import cv2
+
+    from helmetscan.geometry import iou
+    from helmetscan.modelling.labels import read_yolo_boxes
+
+    capture = cv2.VideoCapture(str(video))
+    if not capture.isOpened():
+        raise FileNotFoundError(f"{video}: cannot be read as a video")
+    labelled, found, detected = Counter(), Counter(), Counter()
+    index = 0
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        index += 1
+        label_file = labels_dir / f"frame_{index:06d}.txt"
+        if not label_file.is_file():
+            continue
+        h, w = image.shape[:2]
+        truth = [b for c, b in read_yolo_boxes(label_file, w, h) if c == plate_class]
+        boxes = [d.xyxy for d in detector(image) if d.label in plate_labels]
+        detected["all"] += len(boxes)
+        detected["matched"] += sum(any(iou(b, t) >= iou_min for t in truth) for b in boxes)
+        for t in truth:
+            key = bucket(t[2] - t[0])
+            labelled[key] += 1
+            found[key] += any(iou(b, t) >= iou_min for b in boxes)
+    capture.release()
+    return {"labelled": labelled, "found": found, "detected": detected}
+
+
 def main(argv: list[str] | None = None) -> None:
     from helmetscan.config import Settings
     from helmetscan.fielddoc import markdown_table
     from helmetscan.models.yolo import YoloDetector
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("datasets", nargs="+", help="DATASET_DIR:PLATE_CLASS_ID")
+    ap.add_argument("datasets", nargs="*", help="DATASET_DIR:PLATE_CLASS_ID")
+    ap.add_argument("--clip", action="append", default=[], help="VIDEO:LABELS_DIR:PLATE_CLASS_ID, a labelled clip")
     ap.add_argument("--model", default="license_plate_detector.pt")
     ap.add_argument("--plate-label", action="append", help="class names that are plates (default: the settings')")
     ap.add_argument("--imgsz", type=int, default=640)
@@ -67,9 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     labels = {n.lower() for n in (args.plate_label or settings.plates.roles.plate)}
     detector = YoloDetector(settings.model_path(args.model), args.imgsz, args.conf, 0.5, "cpu")
     rows = []
-    for spec in args.datasets:
-        folder, _, cls = spec.rpartition(":")
-        r = measure(Path(folder), int(cls), detector, labels, args.iou)
+    specs = [(spec.rpartition(":")[0], None, spec.rpartition(":")[2]) for spec in args.datasets]
+    specs += [tuple(spec.rsplit(":", 2)) for spec in args.clip]
+    for folder, labels_dir, cls in specs:
+        r = (measure(Path(folder), int(cls), detector, labels, args.iou) if labels_dir is None
+             else measure_clip(Path(folder), Path(labels_dir), int(cls), detector, labels, args.iou))
         for key in sorted(r["labelled"], key=lambda k: int(k.split("-")[0].rstrip("+"))):
             rows.append([Path(folder).name, key, r["labelled"][key], round(r["found"][key] / r["labelled"][key], 3), ""])
         total = sum(r["labelled"].values())
