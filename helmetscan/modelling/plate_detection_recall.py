@@ -33,10 +33,9 @@ def measure(dataset: Path, plate_class: int, detector, plate_labels: set[str], i
     ``dataset``."""
     import cv2
 
-    from helmetscan.geometry import iou
     from helmetscan.modelling.labels import IMAGE_EXTENSIONS, read_yolo_boxes
 
-    labelled, found, detected = Counter(), Counter(), Counter()
+    counts = {"labelled": Counter(), "found": Counter(), "detected": Counter()}
     for split in sorted(d for d in dataset.iterdir() if (d / "images").is_dir()):
         for path in sorted(p for p in (split / "images").iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS):
             image = cv2.imread(str(path))
@@ -44,14 +43,22 @@ def measure(dataset: Path, plate_class: int, detector, plate_labels: set[str], i
                 continue
             h, w = image.shape[:2]
             truth = [b for c, b in read_yolo_boxes(split / "labels" / f"{path.stem}.txt", w, h) if c == plate_class]
-            boxes = [d.xyxy for d in detector(image) if d.label in plate_labels]
-            detected["all"] += len(boxes)
-            detected["matched"] += sum(any(iou(b, t) >= iou_min for t in truth) for b in boxes)
-            for t in truth:
-                key = bucket(t[2] - t[0])
-                labelled[key] += 1
-                found[key] += any(iou(b, t) >= iou_min for b in boxes)
-    return {"labelled": labelled, "found": found, "detected": detected}
+            _count(image, truth, detector, plate_labels, iou_min, counts)
+    return counts
+
+
+def _count(image, truth: list, detector, plate_labels: set[str], iou_min: float, counts: dict[str, Counter]) -> None:
+    """Run ``detector`` on one image ((H, W, 3) uint8 BGR) and add its plates against ``truth`` (xyxy pixels) to
+    ``counts``."""
+    from helmetscan.geometry import iou
+
+    boxes = [d.xyxy for d in detector(image) if d.label in plate_labels]
+    counts["detected"]["all"] += len(boxes)
+    counts["detected"]["matched"] += sum(any(iou(b, t) >= iou_min for t in truth) for b in boxes)
+    for t in truth:
+        key = bucket(t[2] - t[0])
+        counts["labelled"][key] += 1
+        counts["found"][key] += any(iou(b, t) >= iou_min for b in boxes)
 
 
 def measure_clip(video: Path, labels_dir: Path, plate_class: int, detector, plate_labels: set[str],
@@ -64,13 +71,12 @@ def measure_clip(video: Path, labels_dir: Path, plate_class: int, detector, plat
     """
     import cv2
 
-    from helmetscan.geometry import iou
     from helmetscan.modelling.labels import read_yolo_boxes
 
     capture = cv2.VideoCapture(str(video))
     if not capture.isOpened():
         raise FileNotFoundError(f"{video}: cannot be read as a video")
-    labelled, found, detected = Counter(), Counter(), Counter()
+    counts = {"labelled": Counter(), "found": Counter(), "detected": Counter()}
     index = 0
     while True:
         ok, image = capture.read()
@@ -82,15 +88,9 @@ def measure_clip(video: Path, labels_dir: Path, plate_class: int, detector, plat
             continue
         h, w = image.shape[:2]
         truth = [b for c, b in read_yolo_boxes(label_file, w, h) if c == plate_class]
-        boxes = [d.xyxy for d in detector(image) if d.label in plate_labels]
-        detected["all"] += len(boxes)
-        detected["matched"] += sum(any(iou(b, t) >= iou_min for t in truth) for b in boxes)
-        for t in truth:
-            key = bucket(t[2] - t[0])
-            labelled[key] += 1
-            found[key] += any(iou(b, t) >= iou_min for b in boxes)
+        _count(image, truth, detector, plate_labels, iou_min, counts)
     capture.release()
-    return {"labelled": labelled, "found": found, "detected": detected}
+    return counts
 
 
 def main(argv: list[str] | None = None) -> None:
