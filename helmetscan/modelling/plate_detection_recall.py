@@ -67,29 +67,19 @@ def measure_clip(video: Path, labels_dir: Path, plate_class: int, detector, plat
     are skipped).
 
     Raises:
-        FileNotFoundError: ``video`` cannot be read.
+        VideoError: ``video`` cannot be read.
     """
-    import cv2
-
     from helmetscan.modelling.labels import read_yolo_boxes
+    from helmetscan.pipeline.sampling import EVERY_FRAME_FPS, iter_sampled_frames
 
-    capture = cv2.VideoCapture(str(video))
-    if not capture.isOpened():
-        raise FileNotFoundError(f"{video}: cannot be read as a video")
     counts = {"labelled": Counter(), "found": Counter(), "detected": Counter()}
-    index = 0
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            break
-        index += 1
-        label_file = labels_dir / f"frame_{index:06d}.txt"
+    for frame in iter_sampled_frames(video, EVERY_FRAME_FPS):
+        label_file = labels_dir / f"frame_{frame.frame_index + 1:06d}.txt"
         if not label_file.is_file():
             continue
-        h, w = image.shape[:2]
+        h, w = frame.image.shape[:2]
         truth = [b for c, b in read_yolo_boxes(label_file, w, h) if c == plate_class]
-        _count(image, truth, detector, plate_labels, iou_min, counts)
-    capture.release()
+        _count(frame.image, truth, detector, plate_labels, iou_min, counts)
     return counts
 
 

@@ -101,34 +101,27 @@ def export_footage(video: Path, text: str, out: Path, detector_model: str = "lic
     labelled ``text`` (the clip's one plate, read by eye), with ``labels.csv``; returns how many.
 
     Raises:
-        HelmetscanError: ``video`` cannot be read; WeightsError: the detector is missing.
+        VideoError: ``video`` cannot be read; WeightsError: the detector is missing.
     """
     import cv2
 
     from helmetscan.config import Settings
-    from helmetscan.errors import HelmetscanError
     from helmetscan.models.yolo import build_detector
+    from helmetscan.pipeline.sampling import EVERY_FRAME_FPS, iter_sampled_frames
 
     settings = Settings()
     detector = build_detector(settings.plates.model_copy(update={"model": detector_model, "imgsz": 640}), settings)
     labels = {n.lower() for n in settings.plates.roles.plate}
-    capture = cv2.VideoCapture(str(video))
-    if not capture.isOpened():
-        raise HelmetscanError(f"{video}: cannot be read as a video")
     out.mkdir(parents=True, exist_ok=True)
-    rows, index = [], 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        plates = [d for d in detector(frame) if d.label in labels and d.xyxy[2] - d.xyxy[0] >= MIN_FOOTAGE_PLATE_PX]
+    rows = []
+    for frame in iter_sampled_frames(video, EVERY_FRAME_FPS):
+        plates = [d for d in detector(frame.image)
+                  if d.label in labels and d.xyxy[2] - d.xyxy[0] >= MIN_FOOTAGE_PLATE_PX]
         if plates:
             x1, y1, x2, y2 = (int(round(v)) for v in max(plates, key=lambda d: d.confidence).xyxy)
-            name = f"frame{index:05d}.png"
-            cv2.imwrite(str(out / name), frame[max(0, y1):y2, max(0, x1):x2])
+            name = f"frame{frame.frame_index:05d}.png"
+            cv2.imwrite(str(out / name), frame.image[max(0, y1):y2, max(0, x1):x2])
             rows.append((name, text))
-        index += 1
-    capture.release()
     _write(out, rows)
     return len(rows)
 

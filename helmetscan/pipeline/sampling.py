@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 #: Extensions searched for in folders (compared case-insensitively).
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".m4v", ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".webm", ".3gp"})
 
+#: A sampling rate above any camera's frame rate: :func:`iter_sampled_frames` at this rate yields every frame
+#: (:class:`RateSampler` keeps every frame when ``fps`` is at least the stream's rate); for measurements on labelled
+#: clips.
+EVERY_FRAME_FPS = 1000.0
+
 
 @dataclass(frozen=True)
 class VideoInfo:
