@@ -324,11 +324,17 @@ def degrade(plate: np.ndarray, rng: random.Random, strength: Degradation = TRAIN
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
+def fonts_for(plate: PlateText, fonts: list[Path]) -> list[Path]:
+    """The ``fonts`` that can draw ``plate``: a plate with Hangul only those with Hangul (the held-out pool also holds
+    a Latin-only font, :data:`LATIN_ONLY_FONTS`)."""
+    if any("가" <= ch <= "힣" for ch in plate.text):
+        return [f for f in fonts if f.name not in LATIN_ONLY_FONTS] or fonts
+    return fonts
+
+
 def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = TRAIN_DEGRADATION,
                  mix: PlateMix = EVAL_MIX) -> tuple[np.ndarray, PlateText]:
-    """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, drawn from ``mix``; a plate with Hangul is drawn
-    only with a font that has Hangul (the held-out pool also holds a Latin-only font)."""
+    """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, drawn from ``mix`` with a font that can draw it
+    (:func:`fonts_for`)."""
     plate = random_plate_text(rng, mix)
-    if any("가" <= ch <= "힣" for ch in plate.text):
-        fonts = [f for f in fonts if f.name not in LATIN_ONLY_FONTS] or fonts
-    return degrade(draw_plate(plate, rng.choice(fonts), rng), rng, strength), plate
+    return degrade(draw_plate(plate, rng.choice(fonts_for(plate, fonts)), rng), rng, strength), plate

@@ -23,17 +23,15 @@ TRACK_SEED = 3000
 
 def simulate(n: int, frames: int, seed: int = TRACK_SEED) -> list[tuple[str, list]]:
     """``n`` tracks of ``frames`` crops each: ``[(plate text, [(h, w, 3) uint8 BGR crop, ...])]``."""
-    from helmetscan.modelling.plate_render import (EVAL_MIX, HELD_OUT_DEGRADATION, LATIN_ONLY_FONTS, degrade,
-                                                   draw_plate, font_pools, random_plate_text)
+    from helmetscan.modelling.plate_render import (EVAL_MIX, HELD_OUT_DEGRADATION, degrade, draw_plate, font_pools,
+                                                   fonts_for, random_plate_text)
 
     _, fonts = font_pools()
     rng = random.Random(seed)
     tracks = []
     for _ in range(n):
         plate = random_plate_text(rng, EVAL_MIX)
-        usable = [f for f in fonts if f.name not in LATIN_ONLY_FONTS] if any("가" <= c <= "힣" for c in plate.text) \
-            else fonts
-        clean = draw_plate(plate, rng.choice(usable), rng)
+        clean = draw_plate(plate, rng.choice(fonts_for(plate, fonts)), rng)
         tracks.append((plate.text, [degrade(clean, rng, HELD_OUT_DEGRADATION) for _ in range(frames)]))
     return tracks
 
