@@ -232,8 +232,11 @@ DEFAULT_PLATE_FLOORS = {"helmetscan": 0.65, "easyocr": 0.5, "tesseract": 0.5}
 class PlateSettings(_ModelSection):
     """Plate detection near the rider, recognition (our plate reader, EasyOCR or Tesseract), fusion over the track."""
 
-    model: str = setting("rider_plate_detector.pt", "Weight file of the plate detector (ours: license_plate_detector.pt "
-                                                    "fine-tuned on riders' plate regions, weights/PLATE_DETECTOR.md).", "file")
+    model: str = setting(
+        "rider_plate_detector.pt",
+        "Weight file of the plate detector (ours: license_plate_detector.pt fine-tuned on riders' plate regions, "
+        "weights/PLATE_DETECTOR.md).", "file"
+    )
     imgsz: int = setting(480, "Inference size for the rider/motorcycle region crop.", "px", ge=32)
     conf: float = setting(0.25, "Minimum plate-box confidence.", "0..1", ge=0, le=1)
     iou: float = setting(0.5, "NMS IoU threshold.", "0..1", gt=0, le=1)

@@ -7,8 +7,8 @@ export's image), since a dashcam sees most plates small; precision is the share 
 ``python -m helmetscan.modelling.plate_detection_recall ../shared/datasets/hcmute_helmet_lp:1
 ../shared/datasets/helmet9_rider_plate:2 --model license_plate_detector.pt``
 
-``--clip VIDEO:LABELS_DIR:PLATE_CLASS_ID`` measures every frame of a labelled clip instead (``LABELS_DIR/frame_{N:06d}.txt``,
-N = frame index + 1): the helmet9 CCTV clip of ``../shared/footage`` is in no training set, so it checks the detector on
+``--clip VIDEO:LABELS_DIR:PLATE_CLASS_ID`` measures every frame of a labelled clip instead
+(``LABELS_DIR/frame_{N:06d}.txt``, N = frame index + 1): the helmet9 CCTV clip of ``../shared/footage`` is in no training set, so it checks the detector on
 whole frames as the privacy blur runs it (``--imgsz 960``, ``models.loader.FRAME_PLATE_IMGSZ``).
 """
 

@@ -6,11 +6,11 @@ region (:func:`helmetscan.pipeline.association.pick_plate`). This measures exact
 stage-1 sources (:func:`helmetscan.modelling.dataset.split_sources`; the stage-1 model ``helmet4n`` never trained on
 it): for every labelled rider whose region holds a labelled plate (plate centre inside the region), each model runs
 on the region, and the plate counts as *found* when a detected plate has IoU ≥ ``--iou`` with it, *picked* when the
-one plate the pipeline keeps is that plate. Precision: detected plate boxes that match a labelled plate in the region; picked precision: the same for the one box
-per region the pipeline keeps.
-Reported per plate width (source pixels), since a dashcam sees most plates small.
+one plate the pipeline keeps is that plate. Precision: detected plate boxes that match a labelled plate in the
+region; picked precision: the same for the one box per region the pipeline keeps. Reported per plate width (source
+pixels), since a dashcam sees most plates small. ``--split val`` measures the val split (choose settings there).
 
-    python -m helmetscan.modelling.plate_region_recall license_plate_detector.pt helmet4n.onnx
+    python -m helmetscan.modelling.plate_region_recall license_plate_detector.pt helmet4n.onnx rider_plate_detector.pt
 """
 
 from __future__ import annotations
