@@ -12,7 +12,11 @@ from helmetscan.cli import app
 from helmetscan.config import Settings
 from helmetscan.errors import WeightsError
 from helmetscan.models.base import TextRead
-from helmetscan.models.plate_recognizer import VIEWS, PlateRecognizer, decode, decode_ctc, view_inputs, vote
+from helmetscan.models.ctc_beam import aligned_char_confidences, prefix_beam_search
+from helmetscan.models.loader import build_recognizer
+from helmetscan.models.plate_recognizer import (VIEWS, PlateRecognizer, beam_read, decode, decode_ctc, view_inputs,
+                                                vote)
+from helmetscan.pipeline.plate_formats import FormatConstraint, compile_formats
 from helmetscan.modelling.plate_crops import cut_plate_crops, read_labels
 from helmetscan.modelling.plate_eval import confusions, edit_distance, evaluate, summary
 from helmetscan.pipeline.plate_reading import CropReader
@@ -53,6 +57,54 @@ def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability
     read = decode_ctc(half_dropped, alphabet)
     assert read.text == "13" and read.char_confidences == (0.5, 0.5)
     assert read.confidence == pytest.approx(0.45)  # the possible deletion makes the plate less sure
+
+
+def _steps(alphabet, steps):
+    """CTC output (len(steps), 1 + len(alphabet)): each step's (class, probability), the rest spread evenly."""
+    p = np.zeros((len(steps), len(alphabet) + 1))
+    for step, (k, conf) in enumerate(steps):
+        p[step] = (1 - conf) / len(alphabet)
+        p[step, k] = conf
+    return p
+
+
+def test_beam_search_finds_the_most_probable_text_over_all_its_alignments():
+    p = np.array([[0.6, 0.4], [0.6, 0.4]])  # greedy: blank, blank -> ""; but P("A") = 0.4·0.6 + 0.6·0.4 + 0.4·0.4
+    assert decode_ctc(p, "A").text == ""
+    (text, prob), = prefix_beam_search(p, "A")
+    assert text == "A" and prob == pytest.approx(0.64)
+    p = np.array([[0.1, 0.9], [0.9, 0.1], [0.1, 0.9]])  # A _ A: two characters, the blank keeps them apart
+    assert prefix_beam_search(p, "A")[0][0] == "AA"
+
+
+def test_beam_search_held_to_a_format_reads_the_plate_the_greedy_path_misses():
+    alphabet = "0123456789S가"
+    kr = FormatConstraint(compile_formats(["kr"]))
+    # 1 2 가 3 4 S 6: the sixth character is S at 0.6 and 5 at 0.3; a digit is due there
+    p = _steps(alphabet, [(2, 0.9), (3, 0.9), (12, 0.8), (4, 0.9), (5, 0.9), (11, 0.6), (7, 0.9)])
+    p[5] = 0.1 / 11
+    p[5, 11], p[5, 6] = 0.6, 0.3
+    assert decode_ctc(p, alphabet).text == "12가34S6"
+    (text, prob), *_ = prefix_beam_search(p, alphabet, 8, kr.viable, kr.complete)
+    assert text == "12가3456" and prob == pytest.approx(0.9 ** 5 * 0.8 * 0.3)  # seven steps: one alignment
+    assert prefix_beam_search(p, alphabet)[0][0] == "12가34S6"  # without the format the greedy text wins
+    assert aligned_char_confidences(p, alphabet, "12가3456") == pytest.approx((0.9, 0.9, 0.8, 0.9, 0.9, 0.3, 0.9),
+                                                                             abs=0.01)
+    assert aligned_char_confidences(p, alphabet, "1" * 8) is None  # eight characters do not fit in seven steps
+
+
+def test_beam_read_averages_the_views_and_falls_back_to_any_text_when_no_view_reads_a_plate():
+    alphabet = "0123456789S가"
+    kr = FormatConstraint(compile_formats(["kr"]))
+    plate = _steps(alphabet, [(2, 0.9), (3, 0.9), (12, 0.9), (4, 0.9), (5, 0.9), (6, 0.9), (7, 0.9)])
+    blank = _steps(alphabet, [(0, 0.9)] * 7)
+    read = beam_read(np.stack([plate, plate, blank]), alphabet, 8, kr)
+    assert read.text == "12가3456"
+    assert read.confidence == pytest.approx(2 / 3 * prefix_beam_search(plate, alphabet)[0][1], abs=1e-3)
+    assert len(read.char_confidences) == 7 and min(read.char_confidences) == pytest.approx(0.9, abs=0.01)
+    latin = _steps(alphabet, [(11, 0.9), (2, 0.9), (3, 0.9)])  # "S12": no Korean plate
+    assert beam_read(latin[None], alphabet, 8, kr).text == "S12"
+    assert beam_read(blank[None], alphabet, 8, kr) == ("", 0.0, None)
 
 
 @pytest.mark.parametrize("width", [128, 192])
@@ -98,7 +150,7 @@ def test_edit_distance_and_confusions():
 @pytest.fixture(scope="module")
 def reader():
     settings = Settings()
-    return CropReader(PlateRecognizer(settings.model_path(settings.plates.reader_model)), settings.plates)
+    return CropReader(build_recognizer(settings, "helmetscan")[0], settings.plates)  # as analyze reads
 
 
 #: Regression floors for the shipped model (the session-8 CRNN), a little under what it measured (weights/PLATE_READER.md):

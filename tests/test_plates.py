@@ -3,7 +3,8 @@ import pytest
 
 from helmetscan.config import PlateSettings
 from helmetscan.pipeline.plate_image import text_band, upscale
-from helmetscan.pipeline.plate_formats import BUILTIN_FORMATS, compile_formats, correct, plate_format
+from helmetscan.pipeline.plate_formats import (BUILTIN_FORMATS, KR_DISTRICTS, FormatConstraint, compile_formats,
+                                               correct, plate_format)
 from helmetscan.pipeline.plate_text import PlateRead, fuse_reads, normalise
 
 ALL = compile_formats(["kr", "kr_region", "in", "vn", "generic"])
@@ -28,6 +29,7 @@ def test_normalise(raw, normalised):
      ("서울중자1234", "kr_region"), ("서울마포자6553", "kr_region"), ("인천서카6500", "kr_region"),
      ("인천서갸6500", None), ("부산해운대가1234", "kr_region"), ("세종아1234", "kr_region"),
      ("서울12가3456", "kr_region"), ("서울영등포구가1234", None),  # 4-syllable district
+     ("서울마푸자6553", None), ("경기동두천하1234", "kr_region"),  # districts from the list of 시·군·구 names
      ("한국마포자6553", None),  # not a region
      ("서울마포자655", None),
      # others
@@ -150,3 +152,21 @@ def test_text_band_trims_a_loose_plate_box_to_its_text():
     x1, y1, x2, y2 = text_band(crop)
     assert 33 <= y1 <= 37 and 88 <= y2 <= 92
     assert 40 <= x1 <= 62 and 200 <= x2 <= 250
+
+
+def test_district_names_are_one_to_three_syllables_and_unique():
+    assert len(KR_DISTRICTS) == len(set(KR_DISTRICTS)) > 200
+    assert {len(d) for d in KR_DISTRICTS} == {1, 2, 3}
+    assert {"마포", "해운대", "중", "서귀포", "군위"} <= set(KR_DISTRICTS)
+
+
+def test_format_constraint_knows_prefixes_of_plates_and_whole_plates():
+    constraint = FormatConstraint(compile_formats(["kr", "kr_region"]))
+    for prefix in ["", "1", "12", "12가", "서", "서울", "서울마", "서울마포자65", "세종아"]:
+        assert constraint.viable(prefix), prefix
+    for prefix in ["A", "12가3456X", "서울마푸", "12카", "한국"]:
+        assert not constraint.viable(prefix), prefix
+    assert constraint.complete("서울마포자6553") and constraint.complete("123가4567")
+    assert not constraint.complete("서울마포자655") and not constraint.complete("TN05AT7024")
+    custom = FormatConstraint(compile_formats(["my"], {"my": r"[A-Z]{2}\d{4}"}))
+    assert custom.viable("AB1") and not custom.viable("A1") and custom.complete("AB1234")

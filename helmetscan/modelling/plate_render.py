@@ -25,24 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helmetscan.pipeline.plate_formats import KR_MOTO_USAGE, KR_REGIONS, KR_USAGE
-
-
-#: 시·군·구 names without their suffix, as they appear on motorcycle plates (행정안전부 administrative divisions, a
-#: sample of every region; the recogniser needs the syllables, not the full gazetteer).
-KR_DISTRICTS = (
-    "종로 중 용산 성동 광진 동대문 중랑 성북 강북 도봉 노원 은평 서대문 마포 양천 강서 구로 금천 영등포 동작 관악 서초 "
-    "강남 송파 강동 서 동 영도 부산진 동래 남 북 해운대 사하 금정 연제 수영 사상 기장 수성 달서 달성 군위 미추홀 연수 "
-    "남동 부평 계양 강화 옹진 광산 유성 대덕 울주 수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 시흥 파주 "
-    "광명 김포 군포 광주 이천 양주 오산 구리 안성 포천 의왕 하남 여주 양평 동두천 과천 가평 연천 춘천 원주 강릉 동해 태백 "
-    "속초 삼척 홍천 횡성 영월 평창 정선 철원 화천 양구 인제 고성 양양 청주 충주 제천 보은 옥천 영동 증평 진천 괴산 음성 "
-    "단양 천안 공주 보령 아산 서산 논산 계룡 당진 금산 부여 서천 청양 홍성 예산 태안 전주 군산 익산 정읍 남원 김제 완주 "
-    "진안 무주 장수 임실 순창 고창 부안 목포 여수 순천 나주 광양 담양 곡성 구례 고흥 보성 화순 장흥 강진 해남 영암 무안 "
-    "함평 영광 장성 완도 진도 신안 포항 경주 김천 안동 구미 영주 영천 상주 문경 경산 의성 청송 영양 영덕 청도 고령 성주 "
-    "칠곡 예천 봉화 울진 울릉 창원 진주 통영 사천 김해 밀양 거제 양산 의령 함안 창녕 남해 하동 산청 함양 거창 합천 제주 "
-    "서귀포"
-).split()
-
+from helmetscan.pipeline.plate_formats import KR_DISTRICTS, KR_MOTO_USAGE, KR_REGIONS, KR_USAGE
 
 #: Every Hangul syllable the recogniser can output.
 HANGUL = sorted(set("".join(KR_REGIONS) + "".join(KR_DISTRICTS) + KR_USAGE + KR_MOTO_USAGE))

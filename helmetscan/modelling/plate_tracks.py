@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from pathlib import Path
 
 #: Seed of the simulated tracks (plate_sets uses 1000 and 2024, plate_train's selection set 1000).
 TRACK_SEED = 3000
@@ -67,15 +68,16 @@ def rule_table(rows: list[dict], floors: tuple[float, ...], agreeing: tuple[int,
 
 
 def main(argv: list[str] | None = None) -> None:
-    from helmetscan.config import Settings
+    from helmetscan.config import load_settings
     from helmetscan.fielddoc import markdown_table
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tracks", type=int, default=300)
     ap.add_argument("--frames", type=int, default=5)
     ap.add_argument("--seed", type=int, default=TRACK_SEED)
+    ap.add_argument("--config", type=Path, help="a helmetscan config file (TOML), e.g. another reader or decoding")
     args = ap.parse_args(argv)
-    rows = fuse_tracks(simulate(args.tracks, args.frames, args.seed), Settings())
+    rows = fuse_tracks(simulate(args.tracks, args.frames, args.seed), load_settings(args.config))
     exact = sum(r["text"] == r["truth"] for r in rows) / max(1, len(rows))
     print(f"{len(rows)} rendered tracks of {args.frames} frames (seed {args.seed}); fused text exact, no floor: "
           f"{exact:.3f}")

@@ -125,6 +125,40 @@ def view_inputs(model_input: np.ndarray, views=VIEWS) -> np.ndarray:
     return np.stack(out)
 
 
+def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> TextRead:
+    """One read from the CTC outputs of one crop's views ((views, steps, 1 + len(alphabet)) float) by prefix beam
+    search (:func:`helmetscan.models.ctc_beam.prefix_beam_search`).
+
+    Each view's texts keep their probabilities; the text with the largest mean probability over the views wins, and
+    that mean is its ``confidence``: the network's probability that the crop spells exactly this text (a view that
+    does not find it adds 0). With ``constraint`` (a :class:`~helmetscan.pipeline.plate_formats.FormatConstraint`)
+    only texts of an accepted plate format are searched; when no view finds one, the search runs again without it,
+    so a plate of an unlisted format is still read (and left unvalidated). ``char_confidences``: the mean over the
+    views that found the text of :func:`~helmetscan.models.ctc_beam.aligned_char_confidences`.
+    """
+    from helmetscan.models.ctc_beam import aligned_char_confidences, prefix_beam_search
+
+    def search(limit):
+        return [prefix_beam_search(p, alphabet, width, limit and limit.viable, limit and limit.complete)
+                for p in views]
+
+    found = search(constraint)
+    if constraint is not None and not any(found):
+        found = search(None)
+    mean: dict[str, float] = {}
+    for texts in found:
+        for text, p in texts:
+            mean[text] = mean.get(text, 0.0) + p / len(views)
+    if not mean:
+        return TextRead("", 0.0)
+    text = max(mean, key=lambda t: (mean[t], t))
+    chars = [aligned_char_confidences(p, alphabet, text) for p, texts in zip(views, found)
+             if any(t == text for t, _ in texts)]
+    chars = [c for c in chars if c is not None]
+    char_confidences = tuple(round(float(np.mean(c)), 4) for c in zip(*chars)) if chars else None
+    return TextRead(text, round(min(1.0, mean[text]), 4), char_confidences)
+
+
 def vote(reads: list[TextRead]) -> TextRead:
     """One read from the reads of one crop's views: the text most views read (ties: the larger summed confidence).
     Its ``confidence`` is the summed confidence of the views that read it over the number of views (views that
@@ -145,13 +179,18 @@ class PlateRecognizer:
     Args:
         model_path: the ``.onnx`` file (``plate_reader.onnx`` in the weights folder).
         threads: ONNX Runtime intra-op threads (1 is fastest for one 64 × 128 crop at a time on this CPU).
-        views: test-time views read per crop and voted on (:data:`VIEWS`, :func:`vote`); 1: the crop as given only.
+        views: test-time views read per crop (:data:`VIEWS`); 1: the crop as given only.
+        beam_width: CTC readers only: prefixes kept by the beam search over the views (:func:`beam_read`); 0: greedy
+            decoding of each view and a vote (:func:`vote`, the decoding until session 10).
+        formats: CTC readers with a beam only: the accepted plate formats the search keeps to
+            (:class:`~helmetscan.pipeline.plate_formats.FormatConstraint`); ``None``: any text.
 
     Raises:
         WeightsError: the file is missing, is not an ONNX model, or carries no ``alphabet`` metadata.
     """
 
-    def __init__(self, model_path: Path, threads: int = 1, views: int = len(VIEWS)):
+    def __init__(self, model_path: Path, threads: int = 1, views: int = len(VIEWS), beam_width: int = 0,
+                 formats=None):
         from helmetscan.models.onnx_session import cpu_session
 
         if not model_path.is_file():
@@ -172,6 +211,13 @@ class PlateRecognizer:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1..{len(VIEWS)}, not {views}")
         self.views = VIEWS[:views]
+        self.beam_width = beam_width if decoder == "ctc" else 0
+        if self.beam_width and formats:
+            from helmetscan.pipeline.plate_formats import FormatConstraint
+
+            self.constraint = FormatConstraint(formats)
+        else:
+            self.constraint = None
 
     def probabilities(self, images: list[np.ndarray]) -> np.ndarray:
         """Per-step probabilities of every view of a batch of plate crops ((h, w, 3) uint8 BGR each):
@@ -181,9 +227,13 @@ class PlateRecognizer:
         return probs.reshape(len(images), len(self.views), *probs.shape[1:])
 
     def read_batch(self, images: list[np.ndarray]) -> list[TextRead]:
-        """Read several plate crops in one run: each crop's views decoded, then voted on (:func:`vote`)."""
+        """Read several plate crops in one run: each crop's views searched together (:func:`beam_read`), or, with
+        ``beam_width`` 0, each view decoded and the views voted on (:func:`vote`)."""
         if not images:
             return []
+        if self.beam_width:
+            return [beam_read(views, self.alphabet, self.beam_width, self.constraint)
+                    for views in self.probabilities(images)]
         return [vote([self._decode(p, self.alphabet) for p in views]) for views in self.probabilities(images)]
 
     def __call__(self, image: np.ndarray) -> TextRead:

@@ -32,6 +32,22 @@ KR_USAGE = "가나다라마거너더러머버서어저고노도로모보소오�
 KR_MOTO_USAGE = "가나다라마바사아자차카타파하"
 
 
+#: The districts of two-row motorcycle plates: every 시·군·구 name once, without its suffix, as on the plates
+#: (마포 for 마포구; 행정안전부 administrative divisions as of 2023, 군위 under 대구). Names several regions share (중,
+#: 동, 서, 남, 북, 강서, 고성) appear once; which district belongs to which region is not checked.
+KR_DISTRICTS = (
+    "종로 중 용산 성동 광진 동대문 중랑 성북 강북 도봉 노원 은평 서대문 마포 양천 강서 구로 금천 영등포 동작 관악 서초 "
+    "강남 송파 강동 서 동 영도 부산진 동래 남 북 해운대 사하 금정 연제 수영 사상 기장 수성 달서 달성 군위 미추홀 연수 "
+    "남동 부평 계양 강화 옹진 광산 유성 대덕 울주 수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 시흥 파주 "
+    "광명 김포 군포 광주 이천 양주 오산 구리 안성 포천 의왕 하남 여주 양평 동두천 과천 가평 연천 춘천 원주 강릉 동해 태백 "
+    "속초 삼척 홍천 횡성 영월 평창 정선 철원 화천 양구 인제 고성 양양 청주 충주 제천 보은 옥천 영동 증평 진천 괴산 음성 "
+    "단양 천안 공주 보령 아산 서산 논산 계룡 당진 금산 부여 서천 청양 홍성 예산 태안 전주 군산 익산 정읍 남원 김제 완주 "
+    "진안 무주 장수 임실 순창 고창 부안 목포 여수 순천 나주 광양 담양 곡성 구례 고흥 보성 화순 장흥 강진 해남 영암 무안 "
+    "함평 영광 장성 완도 진도 신안 포항 경주 김천 안동 구미 영주 영천 상주 문경 경산 의성 청송 영양 영덕 청도 고령 성주 "
+    "칠곡 예천 봉화 울진 울릉 창원 진주 통영 사천 김해 밀양 거제 양산 의령 함안 창녕 남해 하동 산청 함양 거창 합천 제주 "
+    "서귀포"
+).split()
+
 @dataclass(frozen=True)
 class PlateFormat:
     """One plate format: ``name``, ``pattern`` over normalised text, ``source`` (where the layout comes from);
@@ -48,6 +64,7 @@ class PlateFormat:
 
 
 _REGION = "(?:" + "|".join(KR_REGIONS) + ")"
+_DISTRICT = "(?:" + "|".join(sorted(KR_DISTRICTS, key=len, reverse=True)) + ")"
 _USAGE = f"[{KR_USAGE}]"
 _REGION_USAGE = f"[{''.join(sorted(set(KR_USAGE + KR_MOTO_USAGE)))}]"
 
@@ -56,10 +73,10 @@ BUILTIN_FORMATS: dict[str, PlateFormat] = {f.name: f for f in [
     PlateFormat("kr", re.compile(rf"\d{{2,3}}{_USAGE}\d{{4}}"),
                 "Korean cars, one row: 12가3456 (7 characters, 2006–2019) and 123가4567 (8, since 2019); MOLIT notice "
                 "「자동차 등록번호판 등의 기준에 관한 고시」"),
-    PlateFormat("kr_region", re.compile(rf"{_REGION}(?:[가-힣]{{1,3}}|\d{{1,2}})?{_REGION_USAGE}\d{{4}}"),
+    PlateFormat("kr_region", re.compile(rf"{_REGION}(?:{_DISTRICT}|\d{{1,2}})?{_REGION_USAGE}\d{{4}}"),
                 "Korean two-row region plates, top row first: motorcycles 서울마포자6553 (region, district of 1–3 "
-                "syllables, usage syllable, 4 digits; 「자동차관리법 시행규칙」 and the MOLIT notice) and older cars "
-                "서울12가3456"),
+                "syllables from KR_DISTRICTS, usage syllable, 4 digits; 「자동차관리법 시행규칙」 and the MOLIT "
+                "notice) and older cars 서울12가3456"),
     PlateFormat("in", re.compile(r"[A-Z]{2}\d{1,2}[A-Z]{0,3}\d{1,4}"),
                 "Indian registration marks: state, district, series, number (Motor Vehicles Act), e.g. TN05AT7024"),
     PlateFormat("vn", re.compile(r"\d{2}[A-Z][A-Z0-9]?\d{4,5}"),
@@ -136,3 +153,35 @@ def correct(text: str, formats: Sequence[PlateFormat]) -> tuple[str, str | None]
                 if fmt.matches(candidate):
                     return candidate, fmt.name
     return text, None
+
+
+class FormatConstraint:
+    """Which texts a decoder may spell: those the accepted ``formats`` match, and the prefixes of such texts.
+
+    Prefixes are checked with the ``regex`` package's partial matching (``fullmatch(..., partial=True)``: the text
+    could still become a match), so built-in and custom formats work alike. Used by our reader's beam search
+    (:func:`helmetscan.models.ctc_beam.prefix_beam_search`) to keep only plate-shaped texts.
+
+    Args:
+        formats: the accepted formats (:func:`compile_formats`).
+    """
+
+    def __init__(self, formats: Sequence[PlateFormat]):
+        import regex
+
+        self.names = tuple(f.name for f in formats)
+        self._patterns = [regex.compile(f.pattern.pattern) for f in formats]
+        self._viable: dict[str, bool] = {}
+
+    def viable(self, prefix: str) -> bool:
+        """Whether some text of an accepted format starts with ``prefix`` (normalised characters)."""
+        known = self._viable.get(prefix)
+        if known is None:
+            known = any(p.fullmatch(prefix, partial=True) for p in self._patterns)
+            if len(self._viable) < 200_000:  # a bound on memory over a long batch
+                self._viable[prefix] = known
+        return known
+
+    def complete(self, text: str) -> bool:
+        """Whether ``text`` matches an accepted format."""
+        return any(p.fullmatch(text) for p in self._patterns)
