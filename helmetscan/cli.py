@@ -445,6 +445,8 @@ def evaluate_plates_cmd(
         help="Also print, per recogniser, the lowest confidence floor whose reads are this precise on the sets "
              "given (tune plates.min_plate_conf on sets you do not report on).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML settings (plate formats, confidence floor).")] = None,
+    find: Annotated[bool, typer.Option("--find", help="The folders hold whole photos with one plate each: find the "
+                                                      "plate with the plate detector first, as `plate` does.")] = False,
 ) -> None:
     """Score plate recognisers on labelled crops: exact-plate and character accuracy per format, precision of what
     passes the confidence floor, the most frequent confusions, ms per crop."""
@@ -458,11 +460,16 @@ def evaluate_plates_cmd(
     try:
         for folder in folders:  # every folder's labels before the first model loads
             read_labels(folder)
+        detector = None
         for name in recognizer or ["helmetscan"]:
             reader, plates = _crop_reader(settings, name)
+            if find and detector is None:
+                from helmetscan.models.yolo import build_detector
+
+                detector = build_detector(plates, settings)
             pooled = []
             for folder in folders:
-                outcomes, ms = evaluate(folder, reader, plates)
+                outcomes, ms = evaluate(folder, reader, plates, detector)
                 rows += [{"set": folder.name, **r} for r in table_rows(name, outcomes, ms)]
                 reads += [{"set": folder.name, "recognizer": name, **vars(o)} for o in outcomes]
                 pairs = ", ".join(f"{a or '∅'}→{b or '∅'} {c}" for a, b, c in top_confusions(outcomes))

@@ -260,6 +260,24 @@ def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
     assert len(reads) == 16 and {"truth", "read", "confidence", "reported"} <= set(reads.columns)
 
 
+@needs_weights
+@needs_datasets
+def test_evaluate_plates_finds_the_plate_of_each_photo_first(tmp_path):
+    from helmetscan.modelling.plate_sets import export_real_photos
+
+    photos = tmp_path / "photos"
+    n = export_real_photos(HCMUTE, photos)
+    assert n >= 10  # held-aside photos with one plate each, read by eye
+    result = runner.invoke(app, ["evaluate-plates", str(photos), "--find", "--out", str(tmp_path / "figures")])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    reads = pd.read_csv(tmp_path / "figures" / "plate_reads.csv", keep_default_na=False)
+    assert len(reads) == n
+    assert (reads["read"] == reads["truth"]).sum() >= 2  # session 10: 3 of 12 found and read exactly
+    assert not (reads["reported"] & (reads["read"] != reads["truth"])).any()  # never a wrong plate reported
+
+
 def test_evaluate_plates_needs_a_labels_file(tmp_path):
     result = runner.invoke(app, ["evaluate-plates", str(tmp_path)])
     assert result.exit_code == 2

@@ -13,6 +13,11 @@ Figures per recogniser and per format of the true text:
 * ``char_acc``: 1 − edit distance / length of the truth, averaged (partial credit);
 * ``ms_per_crop``: wall time of reading after one warm-up read, one crop after another (batches of
   :data:`BATCH` for a recogniser that batches).
+
+With ``--find`` the folder holds whole photos (one plate each, e.g. ``plate_sets``' ``real_eval_photos``): the plate
+detector finds the plates first and the most confident plate is the read, as ``helmetscan plate`` answers for a
+photo (:func:`helmetscan.pipeline.plate_photo.read_image`); a photo where no plate is found is read as nothing, and
+``ms_per_crop`` is then per photo, detection included.
 """
 
 from __future__ import annotations
@@ -86,9 +91,10 @@ def confusions(truth: str, read: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def evaluate(folder: Path, reader, settings) -> tuple[list[Outcome], float]:
+def evaluate(folder: Path, reader, settings, detector=None) -> tuple[list[Outcome], float]:
     """Read every labelled crop of ``folder`` with ``reader`` (a :class:`CropReader`); returns the outcomes and the
-    mean milliseconds per crop.
+    mean milliseconds per crop. With ``detector`` (the plate detector) the images are photos: their plates are found
+    first and the most confident one is the read (see the module doc).
 
     Raises:
         ConfigError: see :func:`read_labels`; a listed crop that cannot be read as an image.
@@ -102,6 +108,8 @@ def evaluate(folder: Path, reader, settings) -> tuple[list[Outcome], float]:
         if image is None:
             raise ConfigError(f"{folder / file}: not a readable image")
         images.append(image)
+    if detector is not None:
+        return _evaluate_photos(rows, images, detector, reader, settings)
     step = BATCH if hasattr(reader.recognizer, "read_batch") else 1
     reader.read(images[:1])  # warm-up (first-call allocations), not timed
     reads = []
@@ -115,6 +123,21 @@ def evaluate(folder: Path, reader, settings) -> tuple[list[Outcome], float]:
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", crop_read.read.text,
                            crop_read.read.confidence, fused.status is not PlateStatus.UNREAD))
     return out, ms
+
+
+def _evaluate_photos(rows, images, detector, reader, settings) -> tuple[list[Outcome], float]:
+    from helmetscan.pipeline.plate_photo import read_image
+
+    read_image(images[0], detector, reader, settings, as_crop=False)  # warm-up, not timed
+    out = []
+    t0 = time.perf_counter()
+    for (file, truth), image in zip(rows, images):
+        found = read_image(image, detector, reader, settings, as_crop=False)
+        best = found[0].plate if found else None
+        read = best.best_guess if best else ""
+        out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", read,
+                           best.confidence if best else 0.0, bool(best and best.status is not PlateStatus.UNREAD)))
+    return out, (time.perf_counter() - t0) * 1000 / max(1, len(images))
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, float | int]:

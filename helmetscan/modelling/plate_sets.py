@@ -6,6 +6,9 @@ not train on:
 * ``rendered_kr``: rendered Korean plates (car and two-row region plates) with the held-out fonts, degradations and a
   seed the training set does not use.
 
+* ``real_eval_photos`` (``--dataset``): the whole photos of the ``eval`` split that hold exactly one plate box, read
+  by eye and not mirrored, for ``evaluate-plates --find`` (the plate detector finds the plate first, as
+  ``helmetscan plate`` does with a photo);
 * ``footage_crops`` (``--footage VIDEO --footage-text TEXT``): the plate boxes the plate detector finds in every frame
   of a real clip whose one legible plate was typed by eye (``../shared/footage/rider_pillion_no_helmet.mp4``: the
   front plate ``TN05AT7024``);
@@ -64,6 +67,41 @@ def export_real(crops_dir: Path, out: Path, split: str = "eval") -> int:
         name = Path(row["crop"]).name
         cv2.imwrite(str(out / name), crop)
         rows.append((name, row["text"]))
+    _write(out, rows)
+    return len(rows)
+
+
+def export_real_photos(dataset_dir: Path, out: Path, split: str = "eval") -> int:
+    """Copy to ``out`` (with ``labels.csv``) the photos of ``dataset_dir`` (hcmute_helmet_lp) whose label file holds
+    exactly one plate box, labelled readable in ``split`` and not mirrored by the dataset; returns how many.
+
+    Raises:
+        FileNotFoundError: a labelled photo is not in ``dataset_dir``.
+    """
+    import shutil
+
+    from helmetscan.modelling.labels import IMAGE_EXTENSIONS, read_yolo_boxes
+    from helmetscan.modelling.plate_crops import PLATE_CLASS
+
+    by_photo: dict[str, list[dict]] = {}
+    for row in read_labels():
+        by_photo.setdefault(row["crop"].rsplit("__", 1)[0], []).append(row)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for key, labelled in sorted(by_photo.items()):
+        row = labelled[0]
+        if len(labelled) != 1 or row["split"] != split or row["text"] == "?" or row["mirrored"] == "1":
+            continue
+        folder, stem = key.split("/", 1)
+        photo = next((p for p in (dataset_dir / folder / "images").glob(f"{stem}.*")
+                      if p.suffix.lower() in IMAGE_EXTENSIONS), None)
+        if photo is None:
+            raise FileNotFoundError(f"{dataset_dir / folder / 'images' / stem}: labelled photo missing")
+        boxes = read_yolo_boxes(dataset_dir / folder / "labels" / f"{stem}.txt", 1, 1)
+        if sum(c == PLATE_CLASS for c, _ in boxes) != 1:  # another plate, too small to crop and label
+            continue
+        shutil.copyfile(photo, out / photo.name)
+        rows.append((photo.name, row["text"]))
     _write(out, rows)
     return len(rows)
 
@@ -131,12 +169,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--crops", type=Path, default=Path("/work/plate_crops"), help="cut hcmute crops")
     parser.add_argument("--out", type=Path, default=Path("plate_sets"))
     parser.add_argument("--rendered", type=int, default=300, help="rendered Korean plates")
+    parser.add_argument("--dataset", type=Path, help="hcmute_helmet_lp, for the whole photos (real_eval_photos)")
     parser.add_argument("--footage", type=Path, help="a real clip with one legible plate (footage_crops)")
     parser.add_argument("--footage-text", help="that plate's text, read by eye (e.g. TN05AT7024)")
     args = parser.parse_args(argv)
     if args.footage and args.footage_text:
         print("footage_crops:", export_footage(args.footage, args.footage_text, args.out / "footage_crops"))
     print("real_eval:", export_real(args.crops, args.out / "real_eval"))
+    if args.dataset:
+        print("real_eval_photos:", export_real_photos(args.dataset, args.out / "real_eval_photos"))
     print("rendered_kr:", export_rendered(args.out / "rendered_kr", args.rendered))
     print("selection:", export_rendered(args.out / "selection", 500, SELECTION_SEED, ALL_LAYOUTS))
     print("real_train:", export_real(args.crops, args.out / "real_train", "train"))
