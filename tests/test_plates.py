@@ -97,8 +97,9 @@ def test_fusion_per_position_beats_every_single_read():
 
 
 def test_unreadable_plate_is_recorded_as_unread():
-    fused = fuse_reads(reads(("", 0.9), ("TN", 0.05)), ALL, min_confidence=0.1)
+    fused = fuse_reads(reads(("", 0.9), ("TN", 0.05), ("TM", 0.03)), ALL, min_confidence=0.1)
     assert (fused.text, fused.status, fused.frames_read) == ("", "unread", 0)
+    assert fused.best_guess == "TN"  # no read votes, the most confident one is kept for a reviewer
 
 
 def test_a_read_with_zero_confidence_does_not_vote():  # Tesseract returns confidence 0 for some words

@@ -52,8 +52,8 @@ class FusedPlate:
     all voting confidence, and at most the group's mean read confidence times that share (1.0 only when every read
     agrees with full confidence); ``char_confidences``: the same
     support per position; ``frames_read``: reads that voted; ``frames_agreeing``: reads equal to ``text``;
-    ``votes``: summed confidence per distinct read; ``best_guess``: the fused text even when it fell below the floor
-    (for a reviewer; never reported as the plate).
+    ``votes``: summed confidence per distinct read; ``best_guess``: the fused text even when it fell below the floor,
+    or, when no read was sure enough to vote, the most confident read (for a reviewer; never reported as the plate).
     """
 
     text: str
@@ -71,7 +71,8 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
                min_plate_confidence: float = 0.0) -> FusedPlate:
     """Fuse a track's plate reads into one text, character by character, aligned by format position.
 
-    Reads below ``min_confidence``, with confidence 0 or empty do not vote. If any read matches a plate format, only such reads vote.
+    Reads below ``min_confidence``, with confidence 0 or empty do not vote (the most confident of them is still the
+    ``best_guess`` when none votes). If any read matches a plate format, only such reads vote.
     Reads are grouped by (format, length); the group with the largest summed confidence is aligned position by
     position, and each position takes the character with the largest summed per-character confidence. If that result
     matches no format but the group's best-supported read does, the read wins (a valid string beats a stitched one).
@@ -79,7 +80,8 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
     """
     voting = [r for r in reads if r.text and r.confidence > 0 and r.confidence >= min_confidence]
     if not voting:
-        return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {})
+        weak = max((r for r in reads if r.text and r.confidence > 0), key=lambda r: r.confidence, default=None)
+        return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {}, best_guess=weak.text if weak else "")
     formatted = [(r, plate_format(r.text, formats)) for r in voting]
     pool = [(r, f) for r, f in formatted if f] or formatted
     votes: dict[str, float] = defaultdict(float)

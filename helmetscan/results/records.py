@@ -124,8 +124,9 @@ class PlateRecord(_Record):
                                    unit="0..1")
     char_confidences: list[float] = documented(list, "The same support for each character of `text` (schema 3).",
                                                "0..1 each")
-    best_guess: str = documented("", "The fused text even when it fell below the confidence floor; for a reviewer, "
-                                     "never the reported plate (schema 3).")
+    best_guess: str = documented("", "The fused text even when it fell below the confidence floor (or, when no read "
+                                     "was sure enough to vote, the most confident read); for a reviewer, never the "
+                                     "reported plate (schema 3).")
     frames_read: int = documented(description="Reads that voted.", unit="frames")
     frames_agreeing: int = documented(description="Reads equal to `text`.", unit="frames")
     votes: dict[str, float] = documented(description="Summed recogniser confidence per distinct read.")
