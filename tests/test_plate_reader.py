@@ -379,6 +379,33 @@ def test_training_mix_draws_more_and_more_varied_latin_plates_and_evaluation_set
     assert set(separators["eval"]) == {" "} and set(separators["train"]) == {" ", ".", "-"}
 
 
+def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plates():
+    import random
+    from collections import Counter
+
+    from helmetscan.modelling.plate_render import (TRAINING_RECIPES, Degradation, degrade, draw_plate,
+                                                   random_plate_text)
+
+    fonts = _hangul_fonts()
+    if not fonts:
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    mix, degradation = TRAINING_RECIPES["session10"]
+    assert 0 < degradation.loose_share < 1 and TRAINING_RECIPES["session9"][1].loose_share == 0
+    ratio = {}
+    for share in (0.0, 1.0):
+        rng = random.Random(4)
+        ratios = []
+        for _ in range(30):
+            plate = random_plate_text(rng, mix)
+            image = degrade(draw_plate(plate, fonts[0], random.Random(1)), rng, Degradation(loose_share=share))
+            ratios.append(image.shape[0] / image.shape[1])
+        ratio[share] = float(np.median(ratios))
+    assert ratio[1.0] > 1.3 * ratio[0.0]  # context above and below the plate, as the detector boxed the footage plate
+    rng = random.Random(0)
+    layouts = Counter(random_plate_text(rng, mix).layout for _ in range(2000))
+    assert 0.45 < layouts["kr_region"] / 2000 < 0.55  # 9 of 18 (session 9's mix: 5 of 14)
+
+
 def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     import cv2
     import onnxruntime as ort

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.models.plate_recognizer import INPUT_HEIGHT, INPUT_WIDTH, PAD, to_model_input
-from helmetscan.modelling.plate_render import (ALPHABET, EVAL_MIX, HELD_OUT_DEGRADATION, TRAIN_DEGRADATION, TRAIN_MIX,
-                                               font_pools, render_plate)
+from helmetscan.modelling.plate_render import (ALPHABET, EVAL_MIX, HELD_OUT_DEGRADATION, TRAINING_RECIPES, font_pools,
+                                               render_plate)
 
 #: Output slots: the longest plate text we read is 10 characters (``서울동대문자6553``: 2 + 3 + 1 + 4; Vietnamese
 #: ``34MD148129``); one spare.
@@ -59,15 +59,16 @@ def encode(text: str, alphabet: str = ALPHABET, slots: int = SLOTS) -> np.ndarra
     return ids
 
 
-def _render_chunk(args: tuple[int, int, bool, tuple[int, int]]) -> tuple[np.ndarray, list[str], list[str]]:
-    seed, n, held_out, size = args
+def _render_chunk(args: tuple[int, int, bool, tuple[int, int], str]) -> tuple[np.ndarray, list[str], list[str]]:
+    seed, n, held_out, size, recipe = args
     train_fonts, held_fonts = font_pools()
+    mix, degradation = TRAINING_RECIPES[recipe]
     rng = random.Random(seed)
     images, texts, layouts = [], [], []
     for _ in range(n):
         crop, plate = render_plate(rng, held_fonts if held_out else train_fonts,
-                                   HELD_OUT_DEGRADATION if held_out else TRAIN_DEGRADATION,
-                                   EVAL_MIX if held_out else TRAIN_MIX)
+                                   HELD_OUT_DEGRADATION if held_out else degradation,
+                                   EVAL_MIX if held_out else mix)
         images.append(to_model_input(crop, size))
         texts.append(plate.text)
         layouts.append(plate.layout)
@@ -75,13 +76,15 @@ def _render_chunk(args: tuple[int, int, bool, tuple[int, int]]) -> tuple[np.ndar
 
 
 def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2,
-               size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> None:
+               size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH), recipe: str = "session9") -> None:
     """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``):
     a model-selection set (``held_out``) with the held-out fonts and degradations and the evaluation sets' layout mix
-    (``plate_render.EVAL_MIX``), else a training set (training fonts, degradations and ``TRAIN_MIX``).
+    (``plate_render.EVAL_MIX``), else a training set (training fonts; the mix and degradations of ``recipe``, a key
+    of ``plate_render.TRAINING_RECIPES``).
     The plates depend on ``seed`` only: the same seed at another ``size`` gives the same crops, resized."""
     chunk = 500
-    jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out, size) for i in range((n + chunk - 1) // chunk)]
+    jobs = [(seed * 100_003 + i, min(chunk, n - i * chunk), held_out, size, recipe)
+            for i in range((n + chunk - 1) // chunk)]
     with Pool(workers) as pool:
         parts = pool.map(_render_chunk, jobs)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -289,6 +292,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warmup", type=float, default=0.15, help="share of the steps spent raising the learning rate")
     ap.add_argument("--input-width", type=int, default=INPUT_WIDTH, help="network input width in pixels (height 64; "
                                                                          "a multiple of 16)")
+    ap.add_argument("--recipe", choices=sorted(TRAINING_RECIPES), default="session9",
+                    help="layout mix and degradations of the training renders (plate_render.TRAINING_RECIPES)")
     args = ap.parse_args(argv)
     size = (INPUT_HEIGHT, args.input_width)
     torch.set_num_threads(args.threads)
@@ -297,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
     train_npz, held_npz = run / "rendered_train.npz", run / "rendered_held_out.npz"
     if not train_npz.exists():
         t = time.time()
-        render_set(train_npz, args.train_size, seed=args.seed, held_out=False, workers=args.threads, size=size)
+        render_set(train_npz, args.train_size, seed=args.seed, held_out=False, workers=args.threads, size=size,
+                   recipe=args.recipe)
         print(f"rendered {args.train_size} training plates in {time.time() - t:.0f} s", flush=True)
     if args.held_out:
         held_npz = args.held_out
