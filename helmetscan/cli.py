@@ -412,7 +412,7 @@ def plate_cmd(
         as_crop = is_crop(image) if crop is None else crop
         if not as_crop and detector is None:
             try:
-                detector = build_detector(plates, settings)
+                detector = build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)
             except HelmetscanError as exc:
                 _fail(str(exc), 1)
         found = read_image(image, detector, reader, plates, as_crop)
@@ -466,7 +466,7 @@ def evaluate_plates_cmd(
             if find and detector is None:
                 from helmetscan.models.yolo import build_detector
 
-                detector = build_detector(plates, settings)
+                detector = build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)
             pooled = []
             for folder in folders:
                 outcomes, ms = evaluate(folder, reader, plates, detector)

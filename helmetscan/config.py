@@ -238,6 +238,12 @@ class PlateSettings(_ModelSection):
         "weights/PLATE_DETECTOR.md).", "file"
     )
     imgsz: int = setting(480, "Inference size for the rider/motorcycle region crop.", "px", ge=32)
+    photo_imgsz: int = setting(
+        960, "Inference size of the plate detector on a whole photo or frame (`helmetscan plate`, `evaluate-plates "
+             "--find`). Tuned on the 27 hcmute train photos with one plate (640 px, plate_sets real_train_photos): "
+             "480 / 640 / 960 px found and read 55.6 / 70.4 / 85.2 % of plates exactly, missed 10 / 4 / 0; 0.7 s per "
+             "photo at 960 on the 2-core CPU.", "px", ge=32
+    )
     conf: float = setting(0.25, "Minimum plate-box confidence.", "0..1", ge=0, le=1)
     iou: float = setting(0.5, "NMS IoU threshold.", "0..1", gt=0, le=1)
     roles: PlateRoles = Field(default_factory=PlateRoles)
@@ -263,8 +269,9 @@ class PlateSettings(_ModelSection):
     reader_beam_width: int = setting(
         8, "Our reader: texts kept by the CTC beam search over the views, held to the accepted formats "
            "(ctc_beam.prefix_beam_search; the plate confidence is then the network's probability of the text); 0: "
-           "greedy decoding and a vote of the views, as before session 10. On the selection set (500 rendered "
-           "plates) widths 4 / 8 / 16 read 44.0 / 44.4 / 45.2 % exactly, greedy 39.4 % (weights/PLATE_READER.md).",
+           "greedy decoding and a vote of the views, as before session 10 (set min_plate_conf = 0.65 with it: its "
+           "confidence is another scale). On the selection set (500 rendered plates) widths 4 / 8 / 16 read 44.6 / "
+           "44.2 / 45.0 % exactly, greedy 39.4 % (weights/PLATE_READER.md).",
         "texts", ge=0, le=64
     )
     tighten: bool | None = setting(

@@ -18,7 +18,7 @@ from helmetscan.models.plate_recognizer import (VIEWS, PlateRecognizer, beam_rea
                                                 vote)
 from helmetscan.pipeline.plate_formats import FormatConstraint, compile_formats
 from helmetscan.modelling.plate_crops import cut_plate_crops, read_labels
-from helmetscan.modelling.plate_eval import confusions, edit_distance, evaluate, summary
+from helmetscan.modelling.plate_eval import Outcome, confusions, edit_distance, evaluate, summary
 from helmetscan.pipeline.plate_reading import CropReader
 
 runner = CliRunner()
@@ -88,9 +88,14 @@ def test_beam_search_held_to_a_format_reads_the_plate_the_greedy_path_misses():
     (text, prob), *_ = prefix_beam_search(p, alphabet, 8, kr.viable, kr.complete)
     assert text == "12가3456" and prob == pytest.approx(0.9 ** 5 * 0.8 * 0.3)  # seven steps: one alignment
     assert prefix_beam_search(p, alphabet)[0][0] == "12가34S6"  # without the format the greedy text wins
+    default = FormatConstraint(Settings().plates.plate_formats())  # the catch-all does not let 12가34S6 through
+    assert prefix_beam_search(p, alphabet, 1, default.viable, default.complete)[0][0] == "12가3456"
     assert aligned_char_confidences(p, alphabet, "12가3456") == pytest.approx((0.9, 0.9, 0.8, 0.9, 0.9, 0.3, 0.9),
                                                                              abs=0.01)
     assert aligned_char_confidences(p, alphabet, "1" * 8) is None  # eight characters do not fit in seven steps
+    double = _steps("A", [(1, 0.9), (0, 0.8), (1, 0.7)])  # A _ A
+    assert aligned_char_confidences(double, "A", "AA") == pytest.approx((0.9, 0.7))
+    assert aligned_char_confidences(double[[0, 2]], "A", "AA") is None  # a repeat needs a blank between
 
 
 def test_beam_read_averages_the_views_and_falls_back_to_any_text_when_no_view_reads_a_plate():
@@ -274,7 +279,9 @@ def test_evaluate_plates_finds_the_plate_of_each_photo_first(tmp_path):
 
     reads = pd.read_csv(tmp_path / "figures" / "plate_reads.csv", keep_default_na=False)
     assert len(reads) == n
-    assert (reads["read"] == reads["truth"]).sum() >= 2  # session 10: 3 of 12 found and read exactly
+    assert (reads["read"] != "").sum() >= n - 2  # session 10 at plates.photo_imgsz 960: a plate found in all 12
+    figures = summary([Outcome(r.file, r.truth, "vn", r.read, r.confidence, r.reported) for r in reads.itertuples()])
+    assert figures["char_acc"] >= 0.7  # session 10: 0.83 (2 of 12 exact)
     assert not (reads["reported"] & (reads["read"] != reads["truth"])).any()  # never a wrong plate reported
 
 

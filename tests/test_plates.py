@@ -97,7 +97,7 @@ def test_fusion_per_position_beats_every_single_read():
 
 
 def test_unreadable_plate_is_recorded_as_unread():
-    fused = fuse_reads(reads(("", 0.9), ("TN", 0.05), ("TM", 0.03)), ALL, min_confidence=0.1)
+    fused = fuse_reads(reads(("", 0.9), ("TM", 0.03), ("TN", 0.05)), ALL, min_confidence=0.1)
     assert (fused.text, fused.status, fused.frames_read) == ("", "unread", 0)
     assert fused.best_guess == "TN"  # no read votes, the most confident one is kept for a reviewer
 
@@ -169,5 +169,9 @@ def test_format_constraint_knows_prefixes_of_plates_and_whole_plates():
         assert not constraint.viable(prefix), prefix
     assert constraint.complete("서울마포자6553") and constraint.complete("123가4567")
     assert not constraint.complete("서울마포자655") and not constraint.complete("TN05AT7024")
+    default = FormatConstraint(ALL)  # with the catch-all: Latin prefixes that can still get a digit, nothing else
+    assert default.viable("AB") and default.viable("ABCDEFGHI") and default.viable("서울마")
+    for prefix in ["가가", "ABCDEFGHIJ", "12345678901", "한국"]:
+        assert not default.viable(prefix), prefix
     custom = FormatConstraint(compile_formats(["my"], {"my": r"[A-Z]{2}\d{4}"}))
     assert custom.viable("AB1") and not custom.viable("A1") and custom.complete("AB1234")

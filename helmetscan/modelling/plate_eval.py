@@ -128,7 +128,8 @@ def evaluate(folder: Path, reader, settings, detector=None) -> tuple[list[Outcom
 def _evaluate_photos(rows, images, detector, reader, settings) -> tuple[list[Outcome], float]:
     from helmetscan.pipeline.plate_photo import read_image
 
-    read_image(images[0], detector, reader, settings, as_crop=False)  # warm-up, not timed
+    if images:
+        read_image(images[0], detector, reader, settings, as_crop=False)  # warm-up, not timed
     out = []
     t0 = time.perf_counter()
     for (file, truth), image in zip(rows, images):

@@ -95,11 +95,11 @@ def aligned_char_confidences(probabilities: np.ndarray, alphabet: str, text: str
     score = np.full(states, -np.inf)
     score[0], score[1] = logp[0, 0], logp[0, 1]
     back = np.zeros((steps, states), np.int64)
+    # a blank may be skipped between two different characters (Graves et al. 2006)
+    skip_ok = np.array([s >= 2 and labels[s] != 0 and labels[s] != labels[s - 2] for s in range(states)])
     for t in range(1, steps):
         stay, step1 = score, np.concatenate([[-np.inf], score[:-1]])
-        step2 = np.concatenate([[-np.inf, -np.inf], score[:-2]])
-        skip_ok = np.array([s >= 2 and labels[s] != 0 and labels[s] != labels[s - 2] for s in range(states)])
-        step2 = np.where(skip_ok, step2, -np.inf)
+        step2 = np.where(skip_ok, np.concatenate([[-np.inf, -np.inf], score[:-2]]), -np.inf)
         options = np.stack([stay, step1, step2])
         back[t] = options.argmax(axis=0)
         score = options.max(axis=0) + logp[t]

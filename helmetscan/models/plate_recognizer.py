@@ -211,6 +211,8 @@ class PlateRecognizer:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1..{len(VIEWS)}, not {views}")
         self.views = VIEWS[:views]
+        if beam_width < 0:
+            raise ValueError(f"beam_width must be 0 (greedy) or more, not {beam_width}")
         self.beam_width = beam_width if decoder == "ctc" else 0
         if self.beam_width and formats:
             from helmetscan.pipeline.plate_formats import FormatConstraint

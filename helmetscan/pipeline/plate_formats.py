@@ -81,7 +81,7 @@ BUILTIN_FORMATS: dict[str, PlateFormat] = {f.name: f for f in [
                 "Indian registration marks: state, district, series, number (Motor Vehicles Act), e.g. TN05AT7024"),
     PlateFormat("vn", re.compile(r"\d{2}[A-Z][A-Z0-9]?\d{4,5}"),
                 "Vietnamese motorcycles, two rows: province, series / number, e.g. 29Y212345 (Circular 58/2020/TT-BCA)"),
-    PlateFormat("generic", re.compile(r"(?=.*\d)[A-Z0-9]{4,10}"),
+    PlateFormat("generic", re.compile(r"(?=[A-Z0-9]{0,9}\d)[A-Z0-9]{4,10}"),
                 "Any 4–10 Latin letters and digits with at least one digit (our catch-all)", catch_all=True),
 ]}
 
@@ -107,7 +107,8 @@ def compile_formats(names: Iterable[str], custom: dict[str, str] | None = None) 
         if name in custom:
             try:
                 out.append(PlateFormat(name, re.compile(custom[name]), "custom (config)"))
-            except re.error as exc:
+                FormatConstraint(out[-1:])  # the reader's beam search compiles it with the regex package
+            except (re.error, ValueError) as exc:
                 raise ValueError(f"plate format {name!r}: bad regular expression ({exc})") from None
         elif name in BUILTIN_FORMATS:
             out.append(BUILTIN_FORMATS[name])
@@ -160,17 +161,25 @@ class FormatConstraint:
 
     Prefixes are checked with the ``regex`` package's partial matching (``fullmatch(..., partial=True)``: the text
     could still become a match), so built-in and custom formats work alike. Used by our reader's beam search
-    (:func:`helmetscan.models.ctc_beam.prefix_beam_search`) to keep only plate-shaped texts.
+    (:func:`helmetscan.models.ctc_beam.prefix_beam_search`) to keep only plate-shaped texts. A lookahead that can
+    run to the end of the text (``(?=.*[0-9])``) is a partial match of any prefix, so such a format lets every prefix
+    through (only the whole text is then checked): write it bounded, as ``generic`` does.
 
     Args:
         formats: the accepted formats (:func:`compile_formats`).
+
+    Raises:
+        ValueError: a format the ``regex`` package cannot compile.
     """
 
     def __init__(self, formats: Sequence[PlateFormat]):
         import regex
 
         self.names = tuple(f.name for f in formats)
-        self._patterns = [regex.compile(f.pattern.pattern) for f in formats]
+        try:
+            self._patterns = [regex.compile(f.pattern.pattern, f.pattern.flags) for f in formats]
+        except regex.error as exc:
+            raise ValueError(f"plate formats {', '.join(self.names)}: {exc}") from None
         self._viable: dict[str, bool] = {}
 
     def viable(self, prefix: str) -> bool:
