@@ -363,6 +363,18 @@ def _crop_reader(settings: Settings, recognizer: str | None):
     return CropReader(model, plates), plates
 
 
+def _photo_plate_detector(plates, settings: Settings):
+    """The plate detector for whole photos and frames (``plate --find``, ``evaluate-plates --find``): the plates
+    settings' detector at ``plates.photo_imgsz``.
+
+    Raises:
+        WeightsError: the detector's weights are missing or corrupt.
+    """
+    from helmetscan.models.yolo import build_detector
+
+    return build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)
+
+
 @app.command("plate")
 def plate_cmd(
     images: Annotated[list[Path], typer.Argument(help="Images: plate crops, photos or video frames; folders are "
@@ -381,7 +393,6 @@ def plate_cmd(
 
     import cv2
 
-    from helmetscan.models.yolo import build_detector
     from helmetscan.pipeline.plate_photo import is_crop, read_image
 
     settings = _settings(config, {})
@@ -412,7 +423,7 @@ def plate_cmd(
         as_crop = is_crop(image) if crop is None else crop
         if not as_crop and detector is None:
             try:
-                detector = build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)
+                detector = _photo_plate_detector(plates, settings)
             except HelmetscanError as exc:
                 _fail(str(exc), 1)
         found = read_image(image, detector, reader, plates, as_crop)
@@ -464,9 +475,7 @@ def evaluate_plates_cmd(
         for name in recognizer or ["helmetscan"]:
             reader, plates = _crop_reader(settings, name)
             if find and detector is None:
-                from helmetscan.models.yolo import build_detector
-
-                detector = build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)
+                detector = _photo_plate_detector(plates, settings)
             pooled = []
             for folder in folders:
                 outcomes, ms = evaluate(folder, reader, plates, detector)

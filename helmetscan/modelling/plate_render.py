@@ -20,7 +20,7 @@ a seed and degradation strengths the training set never saw.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -124,8 +124,8 @@ TRAIN_MIX = PlateMix((("kr", 3), ("kr_region_moto", 4), ("kr_region_car", 1), ("
 
 #: The session-10 training mix: :data:`TRAIN_MIX` with twice the two-row motorcycle plates, whose top row (region
 #: and district in small Hangul) the reader misses most (two-row 18 % exact against 68 % for car plates, session 9).
-KOREAN_TRAIN_MIX = PlateMix((("kr", 3), ("kr_region_moto", 8), ("kr_region_car", 1), ("vn", 2), ("in", 2),
-                             ("generic", 2)), (" ", " ", ".", "-", ""))
+KOREAN_TRAIN_MIX = replace(TRAIN_MIX, layouts=(("kr", 3), ("kr_region_moto", 8), ("kr_region_car", 1), ("vn", 2),
+                                               ("in", 2), ("generic", 2)))
 
 
 def random_plate_text(rng: random.Random, mix: PlateMix = EVAL_MIX) -> PlateText:
@@ -248,8 +248,8 @@ class Degradation:
     max_tilt: float = 0.12
     night_alpha: tuple[float, float] = (0.35, 0.7)
     #: Share of crops boxed very loosely: 0.6–1.6 plate heights of context above and below before the crop jitter
-    #: takes up to half of it (at most 0.45 otherwise),
-    #: with a few dark and light shapes in it (lamp, bumper, bracket). The plate detector boxed the footage plate
+    #: takes up to half of it (at most 0.45 otherwise), with a few dark and light shapes in it (lamp, bumper,
+    #: bracket). The plate detector boxed the footage plate
     #: ``TN05AT7024`` so: its face is about a third of the crop's height (``plate_sets`` ``footage_crops``). 0 draws
     #: nothing, so a set rendered with 0 is the one rendered before this existed.
     loose_share: float = 0.0

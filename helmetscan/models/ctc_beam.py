@@ -32,6 +32,7 @@ def prefix_beam_search(probabilities: np.ndarray, alphabet: str, width: int = 8,
         alphabet: the characters of classes 1.. .
         width: prefixes kept after each step.
         viable: ``viable(prefix)`` is False when no accepted text starts with ``prefix``; such prefixes are dropped.
+            Called for every extension tried, so it should be cheap (``FormatConstraint.viable`` memoises).
         complete: ``complete(text)`` is False for texts that are not accepted at the end (not a whole plate).
         min_class_probability: a class is tried at a step only from this probability on.
 
@@ -41,14 +42,7 @@ def prefix_beam_search(probabilities: np.ndarray, alphabet: str, width: int = 8,
         beam kept (a lower bound of the CTC posterior P(text | crop)). Empty when no text passes.
     """
     beams: dict[str, tuple[float, float]] = {"": (1.0, 0.0)}  # prefix -> (P ends in blank, P ends in its last char)
-    viable_cache: dict[str, bool] = {}
-
-    def ok(prefix: str) -> bool:
-        if viable is None:
-            return True
-        if prefix not in viable_cache:
-            viable_cache[prefix] = viable(prefix)
-        return viable_cache[prefix]
+    ok = viable or (lambda _prefix: True)
 
     for row in probabilities:
         candidates = [int(k) for k in np.flatnonzero(row >= min_class_probability) if k != 0]

@@ -48,6 +48,7 @@ KR_DISTRICTS = (
     "서귀포"
 ).split()
 
+
 @dataclass(frozen=True)
 class PlateFormat:
     """One plate format: ``name``, ``pattern`` over normalised text, ``source`` (where the layout comes from);
