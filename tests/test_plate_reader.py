@@ -34,7 +34,7 @@ def test_decode_drops_empty_slots_and_keeps_per_character_confidences():
     assert read.text == "1가3"
     assert read.char_confidences == (0.9, 0.6, 0.8)
     assert read.confidence == pytest.approx(0.6 * 0.7)  # weakest character × weakest empty slot
-    assert decode(np.eye(12)[[0, 0]], alphabet) == ("", 0.0, None)
+    assert decode(np.eye(12)[[0, 0]], alphabet) == ("", 0.0, None, ())
 
 
 def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability_per_character():
@@ -48,7 +48,7 @@ def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability
     assert read.text == "11가3"  # a blank between two 1s keeps both; a run of 가 is one character
     assert read.char_confidences == (0.9, 0.7, 0.65, 0.8)
     assert read.confidence == pytest.approx(0.55)  # the least sure step (the first 가), not the least sure character
-    assert decode_ctc(np.eye(12)[[0, 0, 0]], alphabet) == ("", 0.0, None)
+    assert decode_ctc(np.eye(12)[[0, 0, 0]], alphabet) == ("", 0.0, None, ())
     half_dropped = np.full((3, 12), 0.5 / 11)  # 1, then a blank step that is nearly a 2 (0.45 vs 0.4), then 3
     half_dropped[0, 2] = half_dropped[2, 4] = 0.5
     half_dropped[1] = 0.015
@@ -107,9 +107,11 @@ def test_beam_read_averages_the_views_and_falls_back_to_any_text_when_no_view_re
     assert read.text == "12가3456"
     assert read.confidence == pytest.approx(2 / 3 * prefix_beam_search(plate, alphabet)[0][1], abs=1e-3)
     assert len(read.char_confidences) == 7 and min(read.char_confidences) == pytest.approx(0.9, abs=0.01)
+    assert read.alternatives[0] == (read.text, read.confidence)  # scored texts for the track fusion, best first
+    assert [p for _, p in read.alternatives] == sorted((p for _, p in read.alternatives), reverse=True)
     latin = _steps(alphabet, [(11, 0.9), (2, 0.9), (3, 0.9)])  # "S12": no Korean plate
     assert beam_read(latin[None], alphabet, 8, kr).text == "S12"
-    assert beam_read(blank[None], alphabet, 8, kr) == ("", 0.0, None)
+    assert beam_read(blank[None], alphabet, 8, kr) == ("", 0.0, None, ())
 
 
 @pytest.mark.parametrize("width", [128, 192])
@@ -134,7 +136,7 @@ def test_vote_takes_the_text_most_views_read_and_counts_disagreement_against_it(
     assert voted.text == "12가3456"  # two views beat one more confident view
     assert voted.confidence == pytest.approx((0.9 + 0.7) / 4)
     assert voted.char_confidences == (0.8,) * 7
-    assert vote([TextRead("", 0.0), TextRead("", 0.0), TextRead("1", 0.3)]) == ("", 0.0, None)
+    assert vote([TextRead("", 0.0), TextRead("", 0.0), TextRead("1", 0.3)]) == ("", 0.0, None, ())
 
 
 def test_a_file_that_is_not_a_plate_model_is_refused(tmp_path):

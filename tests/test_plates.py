@@ -127,6 +127,26 @@ def test_fusion_weighs_each_character_by_its_own_confidence():
     assert fused.confidence == pytest.approx(min(min(fused.char_confidences), (0.40 + 0.45) / 2))  # capped by the reads
 
 
+def test_probability_fusion_lets_a_text_second_in_every_frame_win():
+    # each frame's first text differs, the text every frame also considered wins on its mean probability
+    frames = [("12가3458", 0.50), ("12가3453", 0.45), ("12가3459", 0.40)]
+    plates = [PlateRead(t, c, i, None, ((t, c), ("12가3456", 0.40))) for i, (t, c) in enumerate(frames)]
+    fused = fuse_reads(plates, ALL, method="probability")
+    assert (fused.text, fused.format, fused.frames_agreeing) == ("12가3456", "kr", 0)
+    assert fused.confidence == pytest.approx(0.40)
+    assert fused.votes["12가3456"] == pytest.approx(1.2)
+    assert fuse_reads(plates, ALL, method="characters").text != "12가3456"  # the vote per position cannot find it
+
+
+def test_probability_fusion_of_one_read_keeps_its_confidences():
+    one = PlateRead("29B178476", 0.7, 0, (0.9,) * 8 + (0.6,), (("29B178476", 0.7), ("29B178478", 0.2)))
+    prob, chars = fuse_reads([one], ALL, method="probability"), fuse_reads([one], ALL, method="characters")
+    assert (prob.text, prob.confidence, prob.char_confidences) == (chars.text, chars.confidence, chars.char_confidences)
+    assert prob.confidence == pytest.approx(0.6)  # the least sure character caps the text's probability
+    with pytest.raises(ValueError, match="unknown fusion method"):
+        fuse_reads([one], ALL, method="bayes")
+
+
 def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess():
     weak = [PlateRead("29B178476", 0.3, 0), PlateRead("29B178478", 0.3, 1)]
     fused = fuse_reads(weak, ALL, min_plate_confidence=0.5)

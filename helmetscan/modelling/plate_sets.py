@@ -14,7 +14,8 @@ not train on:
   front plate ``TN05AT7024``);
 
 and, for tuning the confidence floor (``plates.min_plate_conf``) without touching those: ``selection`` (rendered, every
-layout, the seed of the model-selection set) and ``real_train`` (the labelled crops the recogniser trained on).
+layout, the seed of the model-selection set), ``tuning`` (2,000 rendered plates of every layout, seed 5000, since
+session 11) and ``real_train`` (the labelled crops the recogniser trained on).
 
 ``python -m helmetscan.modelling.plate_sets --crops /work/plate_crops --out plate_sets`` (``make plate-sets``).
 """
@@ -33,6 +34,13 @@ RENDER_SEED = 2024
 
 #: Seed of the rendered set the confidence floor is tuned on (plate_train's model-selection seed).
 SELECTION_SEED = 1000
+
+#: Seed of the larger rendered tuning set (session 11): the floor rule "precision 0.99" needs more than the 500 plates
+#: of ``selection`` to rest on more than one read. No training or evaluation render uses it.
+TUNING_SEED = 5000
+
+#: Plates in the larger rendered tuning set.
+TUNING_PLATES = 2000
 
 #: Every rendered layout.
 ALL_LAYOUTS = ("kr", "kr_region", "vn", "in", "generic")
@@ -180,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         print("real_eval_photos:", export_real_photos(args.dataset, args.out / "real_eval_photos"))
     print("rendered_kr:", export_rendered(args.out / "rendered_kr", args.rendered))
     print("selection:", export_rendered(args.out / "selection", 500, SELECTION_SEED, ALL_LAYOUTS))
+    print("tuning:", export_rendered(args.out / "tuning", TUNING_PLATES, TUNING_SEED, ALL_LAYOUTS))
     print("real_train:", export_real(args.crops, args.out / "real_train", "train"))
 
 

@@ -49,7 +49,7 @@ def fuse_tracks(tracks: list[tuple[str, list]], settings) -> list[dict]:
     rows = []
     for truth, crops in tracks:
         reads = [r.read for r in reader.read(crops, list(range(len(crops))))]
-        fused = fuse_reads(reads, reader.formats, settings.plates.min_ocr_conf, 0.0)
+        fused = fuse_reads(reads, reader.formats, settings.plates.min_ocr_conf, 0.0, settings.plates.fusion)
         rows.append({"truth": truth, "text": fused.text, "confidence": fused.confidence,
                      "frames_read": fused.frames_read, "frames_agreeing": fused.frames_agreeing})
     return rows

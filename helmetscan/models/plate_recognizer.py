@@ -125,6 +125,11 @@ def view_inputs(model_input: np.ndarray, views=VIEWS) -> np.ndarray:
     return np.stack(out)
 
 
+#: Texts of one crop kept with their probabilities for the fusion over a track: the beam keeps 8 per view
+#: (``plates.reader_beam_width``), so 8 holds every text one view found, and texts below the eighth carry little mass.
+MAX_ALTERNATIVES = 8
+
+
 def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> TextRead:
     """One read from the CTC outputs of one crop's views ((views, steps, 1 + len(alphabet)) float) by prefix beam
     search (:func:`helmetscan.models.ctc_beam.prefix_beam_search`).
@@ -134,7 +139,9 @@ def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> 
     does not find it adds 0). With ``constraint`` (a :class:`~helmetscan.pipeline.plate_formats.FormatConstraint`)
     only texts of an accepted plate format are searched; when no view finds one, the search runs again without it,
     so a plate of an unlisted format is still read (and left unvalidated). ``char_confidences``: the mean over the
-    views that found the text of :func:`~helmetscan.models.ctc_beam.aligned_char_confidences`.
+    views that found the text of :func:`~helmetscan.models.ctc_beam.aligned_char_confidences`. ``alternatives``: the
+    :data:`MAX_ALTERNATIVES` texts of largest mean probability with that mean (a track's reads are fused on them,
+    :func:`~helmetscan.pipeline.plate_text.fuse_reads`).
     """
     from helmetscan.models.ctc_beam import aligned_char_confidences, prefix_beam_search
 
@@ -156,7 +163,9 @@ def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> 
              if any(t == text for t, _ in texts)]
     chars = [c for c in chars if c is not None]
     char_confidences = tuple(round(float(np.mean(c)), 4) for c in zip(*chars)) if chars else None
-    return TextRead(text, round(min(1.0, mean[text]), 4), char_confidences)
+    ranked = sorted(mean.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_ALTERNATIVES]
+    alternatives = tuple((t, round(min(1.0, p), 4)) for t, p in ranked)
+    return TextRead(text, round(min(1.0, mean[text]), 4), char_confidences, alternatives)
 
 
 def vote(reads: list[TextRead]) -> TextRead:

@@ -27,13 +27,16 @@ class PlateStatus(StrEnum):
 @dataclass(frozen=True)
 class PlateRead:
     """One read of a plate: normalised ``text`` (after positional correction), recogniser ``confidence`` 0..1, the
-    frame it came from, and ``char_confidences`` (one per character of ``text``; ``None`` when the recogniser gives
-    only one value: each character then weighs ``confidence``)."""
+    frame it came from, ``char_confidences`` (one per character of ``text``; ``None`` when the recogniser gives
+    only one value: each character then weighs ``confidence``) and ``alternatives``: normalised, corrected texts with
+    the recogniser's probability that the crop spells each (our reader's beam search; ``text`` among them with
+    ``confidence``; empty for recognisers that score only their one text)."""
 
     text: str
     confidence: float
     frame_index: int
     char_confidences: tuple[float, ...] | None = None
+    alternatives: tuple[tuple[str, float], ...] = ()
 
     def char_weight(self, position: int) -> float:
         """Confidence of the character at ``position``."""
@@ -67,21 +70,44 @@ class FusedPlate:
     best_guess: str = ""
 
 
+#: Ways of fusing a track's reads (``plates.fusion``).
+FUSION_METHODS = ("probability", "characters")
+
+#: Candidate texts kept in a fused plate's ``votes`` (for the record and the reviewer; the fusion uses them all).
+MAX_VOTES_KEPT = 8
+
+
 def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence: float = 0.0,
-               min_plate_confidence: float = 0.0) -> FusedPlate:
-    """Fuse a track's plate reads into one text, character by character, aligned by format position.
+               min_plate_confidence: float = 0.0, method: str = "characters") -> FusedPlate:
+    """Fuse a track's plate reads into one text.
 
     Reads below ``min_confidence``, with confidence 0 or empty do not vote (the most confident of them is still the
-    ``best_guess`` when none votes). If any read matches a plate format, only such reads vote.
-    Reads are grouped by (format, length); the group with the largest summed confidence is aligned position by
-    position, and each position takes the character with the largest summed per-character confidence. If that result
-    matches no format but the group's best-supported read does, the read wins (a valid string beats a stitched one).
+    ``best_guess`` when none votes).
+
+    ``method="probability"``, when every voting read carries ``alternatives`` (our reader): each candidate text
+    scores the recogniser's probability for it averaged over the voting reads (a read that did not consider it adds
+    0), so a text that is second in every frame can beat one that is first in a single frame. If any candidate
+    matches a plate format, only such candidates compete. See :func:`_fuse_probabilities` for the confidences.
+
+    Otherwise (``method="characters"``, or reads without alternatives: EasyOCR, Tesseract, greedy decoding), by
+    character, aligned by format position: if any read matches a plate format, only such reads vote. Reads are
+    grouped by (format, length); the group with the largest summed confidence is aligned position by position, and
+    each position takes the character with the largest summed per-character confidence. If that result matches no
+    format but the group's best-supported read does, the read wins (a valid string beats a stitched one).
+
     A fused ``confidence`` (see :class:`FusedPlate`) below ``min_plate_confidence`` makes the plate ``unread``.
+
+    Raises:
+        ValueError: unknown ``method``.
     """
+    if method not in FUSION_METHODS:
+        raise ValueError(f"unknown fusion method {method!r} (known: {', '.join(FUSION_METHODS)})")
     voting = [r for r in reads if r.text and r.confidence > 0 and r.confidence >= min_confidence]
     if not voting:
         weak = max((r for r in reads if r.text and r.confidence > 0), key=lambda r: r.confidence, default=None)
         return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {}, best_guess=weak.text if weak else "")
+    if method == "probability" and all(r.alternatives for r in voting):
+        return _fuse_probabilities(voting, formats, min_plate_confidence)
     formatted = [(r, plate_format(r.text, formats)) for r in voting]
     pool = [(r, f) for r, f in formatted if f] or formatted
     votes: dict[str, float] = defaultdict(float)
@@ -126,3 +152,35 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
         char_confidences=char_confidences,
         best_guess=text,
     )
+
+
+def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
+                        min_plate_confidence: float) -> FusedPlate:
+    """The probability fusion of :func:`fuse_reads` over ``voting`` reads that all carry ``alternatives``.
+
+    ``confidence``: the fused text's mean probability over the reads, and at most its least sure character;
+    ``char_confidences``: per position, the mean over the reads of the read's own character confidence where the read
+    is the fused text, else the read's probability for the whole fused text (a bound on each of its characters). With
+    one read this is exactly that read's confidence and character confidences, so a crop and a one-frame track share
+    one floor. ``votes``: the candidates' summed probability over the reads.
+    """
+    n = len(voting)
+    summed: dict[str, float] = defaultdict(float)
+    for r in voting:
+        for text, p in r.alternatives:
+            summed[text] += p
+    valid = [t for t in summed if summed[t] > 0 and plate_format(t, formats)]
+    text = max(valid or summed, key=lambda t: (summed[t], t))
+    per_read = [dict(r.alternatives) for r in voting]
+    char_confidences = tuple(
+        round(sum(r.char_weight(i) if r.text == text else alt.get(text, 0.0) for r, alt in zip(voting, per_read)) / n, 4)
+        for i in range(len(text)))
+    confidence = round(min(summed[text] / n, *char_confidences), 4) if text else 0.0
+    fmt = plate_format(text, formats)
+    agreeing = sum(1 for r in voting if r.text == text)
+    votes = {t: round(v, 4) for t, v in sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_VOTES_KEPT]}
+    if confidence < min_plate_confidence:
+        return FusedPlate("", PlateStatus.UNREAD, None, confidence, n, agreeing, votes, char_confidences,
+                          best_guess=text)
+    return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, n, agreeing, votes,
+                      char_confidences, best_guess=text)
