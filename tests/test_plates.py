@@ -3,8 +3,8 @@ import pytest
 
 from helmetscan.config import PlateSettings
 from helmetscan.pipeline.plate_image import text_band, upscale
-from helmetscan.pipeline.plate_formats import (BUILTIN_FORMATS, KR_DISTRICTS, FormatConstraint, compile_formats,
-                                               correct, plate_format)
+from helmetscan.pipeline.plate_formats import (BUILTIN_FORMATS, KR_DISTRICTS, KR_DISTRICTS_BY_REGION, KR_REGIONS,
+                                               FormatConstraint, compile_formats, correct, plate_format)
 from helmetscan.pipeline.plate_text import PlateRead, fuse_reads, normalise
 
 ALL = compile_formats(["kr", "kr_region", "in", "vn", "generic"])
@@ -179,6 +179,19 @@ def test_district_names_are_one_to_three_syllables_and_unique():
     assert len(KR_DISTRICTS) == len(set(KR_DISTRICTS)) > 200
     assert {len(d) for d in KR_DISTRICTS} == {1, 2, 3}
     assert {"마포", "해운대", "중", "서귀포", "군위"} <= set(KR_DISTRICTS)
+    assert set(KR_DISTRICTS_BY_REGION) == set(KR_REGIONS) and not KR_DISTRICTS_BY_REGION["세종"]
+    assert sum(map(len, KR_DISTRICTS_BY_REGION.values())) == 228  # 226 시·군·구 of 2023 + 제주시, 서귀포시
+
+
+def test_a_two_row_plate_names_a_district_of_its_own_region():
+    region = BUILTIN_FORMATS["kr_region"]
+    for plate in ["서울마포자6553", "인천서카6500", "부산해운대가1234", "대구군위가1234", "경기광주가1234", "세종가1234",
+                  "제주서귀포하1234", "서울12가3456"]:
+        assert region.matches(plate), plate
+    for plate in ["인천마포자6553", "경북군위가1234", "세종마포가1234", "광주광주가1234", "서울마포자655"]:
+        assert not region.matches(plate), plate  # 마포 is in 서울; 군위 moved to 대구 in 2023; 세종 has no districts
+    constraint = FormatConstraint(compile_formats(["kr_region"]))
+    assert constraint.viable("부산해") and not constraint.viable("서울해")  # 해운대 only under 부산
 
 
 def test_format_constraint_knows_prefixes_of_plates_and_whole_plates():

@@ -7,7 +7,8 @@ Layouts (the normalised text a reader must return is in brackets):
   2019): 「자동차 등록번호판 등의 기준에 관한 고시」 (Ministry of Land, Infrastructure and Transport, MOLIT).
 * ``kr_region``: two-row region plates. Motorcycles (이륜자동차, 「자동차관리법 시행규칙」 별표 / MOLIT notice): region
   and district in Hangul over one Hangul syllable and four digits, e.g. ``서울 마포 / 자 6553`` [서울마포자6553]; the
-  district is the 시·군·구 name without its suffix (1–3 syllables). Older car and commercial plates: ``서울 12 / 가 3456``.
+  district is one of that region's 시·군·구 names without its suffix (1–3 syllables, ``KR_DISTRICTS_BY_REGION``; until
+  session 11 any region was drawn with any district). Older car and commercial plates: ``서울 12 / 가 3456``.
 * ``vn``: Vietnamese two-row motorcycle plates, ``29-Y2 / 123.45`` [29Y212345] (like the real crops we label).
 * ``in``: Indian plates, ``TN 05 AT 7024`` in one or two rows.
 * ``generic``: 2–3 letters and 3–4 digits in one row (European/US style).
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helmetscan.pipeline.plate_formats import KR_DISTRICTS, KR_MOTO_USAGE, KR_REGIONS, KR_USAGE
+from helmetscan.pipeline.plate_formats import KR_DISTRICTS, KR_DISTRICTS_BY_REGION, KR_MOTO_USAGE, KR_REGIONS, KR_USAGE
 
 #: Every Hangul syllable the recogniser can output.
 HANGUL = sorted(set("".join(KR_REGIONS) + "".join(KR_DISTRICTS) + KR_USAGE + KR_MOTO_USAGE))
@@ -136,7 +137,8 @@ def random_plate_text(rng: random.Random, mix: PlateMix = EVAL_MIX) -> PlateText
         return PlateText((f"{head}{usage} {tail}",), f"{head}{usage}{tail}", "kr")
     if layout == "kr_region_moto":
         region = rng.choice(KR_REGIONS)
-        district = "" if region == "세종" else rng.choice(KR_DISTRICTS)
+        districts = KR_DISTRICTS_BY_REGION[region]  # a plate's district is one of its region's (세종: none)
+        district = rng.choice(districts) if districts else ""
         usage, tail = rng.choice(KR_MOTO_USAGE), _digits(rng, 4)
         return PlateText((f"{region} {district}".strip(), f"{usage} {tail}"), f"{region}{district}{usage}{tail}",
                          "kr_region")

@@ -32,21 +32,33 @@ KR_USAGE = "가나다라마거너더러머버서어저고노도로모보소오�
 KR_MOTO_USAGE = "가나다라마바사아자차카타파하"
 
 
-#: The districts of two-row motorcycle plates: every 시·군·구 name once, without its suffix, as on the plates
-#: (마포 for 마포구; 행정안전부 administrative divisions as of 2023, 군위 under 대구). Names several regions share (중,
-#: 동, 서, 남, 북, 강서, 고성) appear once; which district belongs to which region is not checked.
-KR_DISTRICTS = (
-    "종로 중 용산 성동 광진 동대문 중랑 성북 강북 도봉 노원 은평 서대문 마포 양천 강서 구로 금천 영등포 동작 관악 서초 "
-    "강남 송파 강동 서 동 영도 부산진 동래 남 북 해운대 사하 금정 연제 수영 사상 기장 수성 달서 달성 군위 미추홀 연수 "
-    "남동 부평 계양 강화 옹진 광산 유성 대덕 울주 수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 시흥 파주 "
-    "광명 김포 군포 광주 이천 양주 오산 구리 안성 포천 의왕 하남 여주 양평 동두천 과천 가평 연천 춘천 원주 강릉 동해 태백 "
-    "속초 삼척 홍천 횡성 영월 평창 정선 철원 화천 양구 인제 고성 양양 청주 충주 제천 보은 옥천 영동 증평 진천 괴산 음성 "
-    "단양 천안 공주 보령 아산 서산 논산 계룡 당진 금산 부여 서천 청양 홍성 예산 태안 전주 군산 익산 정읍 남원 김제 완주 "
-    "진안 무주 장수 임실 순창 고창 부안 목포 여수 순천 나주 광양 담양 곡성 구례 고흥 보성 화순 장흥 강진 해남 영암 무안 "
-    "함평 영광 장성 완도 진도 신안 포항 경주 김천 안동 구미 영주 영천 상주 문경 경산 의성 청송 영양 영덕 청도 고령 성주 "
-    "칠곡 예천 봉화 울진 울릉 창원 진주 통영 사천 김해 밀양 거제 양산 의령 함안 창녕 남해 하동 산청 함양 거창 합천 제주 "
-    "서귀포"
-).split()
+#: The districts of two-row motorcycle plates by region: each region's 시·군·구 names without their suffix, as on the
+#: plates (마포 for 마포구; 행정안전부 administrative divisions as of 2023: 군위 moved from 경북 to 대구; 세종 has none).
+#: A plate's district belongs to its region (the registering office), so 인천 마포 is no plate.
+KR_DISTRICTS_BY_REGION: dict[str, tuple[str, ...]] = {region: tuple(names.split()) for region, names in {
+    "서울": "종로 중 용산 성동 광진 동대문 중랑 성북 강북 도봉 노원 은평 서대문 마포 양천 강서 구로 금천 영등포 동작 관악 "
+            "서초 강남 송파 강동",
+    "부산": "중 서 동 영도 부산진 동래 남 북 해운대 사하 금정 강서 연제 수영 사상 기장",
+    "대구": "중 동 서 남 북 수성 달서 달성 군위",
+    "인천": "중 동 미추홀 연수 남동 부평 계양 서 강화 옹진",
+    "광주": "동 서 남 북 광산",
+    "대전": "동 중 서 유성 대덕",
+    "울산": "중 남 동 북 울주",
+    "세종": "",
+    "경기": "수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 시흥 파주 광명 김포 군포 광주 이천 양주 오산 구리 "
+            "안성 포천 의왕 하남 여주 양평 동두천 과천 가평 연천",
+    "강원": "춘천 원주 강릉 동해 태백 속초 삼척 홍천 횡성 영월 평창 정선 철원 화천 양구 인제 고성 양양",
+    "충북": "청주 충주 제천 보은 옥천 영동 증평 진천 괴산 음성 단양",
+    "충남": "천안 공주 보령 아산 서산 논산 계룡 당진 금산 부여 서천 청양 홍성 예산 태안",
+    "전북": "전주 군산 익산 정읍 남원 김제 완주 진안 무주 장수 임실 순창 고창 부안",
+    "전남": "목포 여수 순천 나주 광양 담양 곡성 구례 고흥 보성 화순 장흥 강진 해남 영암 무안 함평 영광 장성 완도 진도 신안",
+    "경북": "포항 경주 김천 안동 구미 영주 영천 상주 문경 경산 의성 청송 영양 영덕 청도 고령 성주 칠곡 예천 봉화 울진 울릉",
+    "경남": "창원 진주 통영 사천 김해 밀양 거제 양산 의령 함안 창녕 고성 남해 하동 산청 함양 거창 합천",
+    "제주": "제주 서귀포",
+}.items()}
+
+#: Every district name once (names several regions share, 중 동 서 남 북 강서 고성 광주, appear once).
+KR_DISTRICTS = tuple(dict.fromkeys(d for names in KR_DISTRICTS_BY_REGION.values() for d in names))
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,20 @@ class PlateFormat:
         return bool(self.pattern.fullmatch(text))
 
 
-_REGION = "(?:" + "|".join(KR_REGIONS) + ")"
-_DISTRICT = "(?:" + "|".join(sorted(KR_DISTRICTS, key=len, reverse=True)) + ")"
+
+#: The number under the region on older two-row car plates (서울12가3456).
+OLD_CAR_NUMBER = r"\d{1,2}"
+
+
+def _alternatives(names: Iterable[str]) -> str:
+    """A regex alternation of literal ``names``, longest first (a shorter name that begins a longer one never cuts
+    it short)."""
+    return "|".join(sorted(names, key=lambda n: (-len(n), n)))
+
+
+#: Region, then optionally one of its districts or the one- or two-digit number of older car region plates.
+_REGION_TOP_ROW = "(?:" + "|".join(
+    f"{region}(?:{_alternatives([*KR_DISTRICTS_BY_REGION[region], OLD_CAR_NUMBER])})?" for region in KR_REGIONS) + ")"
 _USAGE = f"[{KR_USAGE}]"
 _REGION_USAGE = f"[{''.join(sorted(set(KR_USAGE + KR_MOTO_USAGE)))}]"
 
@@ -74,10 +98,10 @@ BUILTIN_FORMATS: dict[str, PlateFormat] = {f.name: f for f in [
     PlateFormat("kr", re.compile(rf"\d{{2,3}}{_USAGE}\d{{4}}"),
                 "Korean cars, one row: 12가3456 (7 characters, 2006–2019) and 123가4567 (8, since 2019); MOLIT notice "
                 "「자동차 등록번호판 등의 기준에 관한 고시」"),
-    PlateFormat("kr_region", re.compile(rf"{_REGION}(?:{_DISTRICT}|\d{{1,2}})?{_REGION_USAGE}\d{{4}}"),
-                "Korean two-row region plates, top row first: motorcycles 서울마포자6553 (region, district of 1–3 "
-                "syllables from KR_DISTRICTS, usage syllable, 4 digits; 「자동차관리법 시행규칙」 and the MOLIT "
-                "notice) and older cars 서울12가3456"),
+    PlateFormat("kr_region", re.compile(rf"{_REGION_TOP_ROW}{_REGION_USAGE}\d{{4}}"),
+                "Korean two-row region plates, top row first: motorcycles 서울마포자6553 (region, one of that "
+                "region's districts of 1–3 syllables from KR_DISTRICTS_BY_REGION, usage syllable, 4 digits; "
+                "「자동차관리법 시행규칙」 and the MOLIT notice) and older cars 서울12가3456"),
     PlateFormat("in", re.compile(r"[A-Z]{2}\d{1,2}[A-Z]{0,3}\d{1,4}"),
                 "Indian registration marks: state, district, series, number (Motor Vehicles Act), e.g. TN05AT7024"),
     PlateFormat("vn", re.compile(r"\d{2}[A-Z][A-Z0-9]?\d{4,5}"),
