@@ -147,6 +147,19 @@ def test_probability_fusion_of_one_read_keeps_its_confidences():
         fuse_reads([one], ALL, method="bayes")
 
 
+def test_probability_fusion_keeps_to_what_the_reads_read():
+    # a format-valid text the reader ranked far down does not beat an unvalidated text every frame read
+    latin = [PlateRead("ABCDEF", 0.9, i, None, (("ABCDEF", 0.9), ("12가3456", 0.001))) for i in range(3)]
+    fused = fuse_reads(latin, compile_formats(["kr", "kr_region"]), method="probability")
+    assert (fused.text, fused.status, fused.confidence) == ("ABCDEF", "unvalidated", pytest.approx(0.9))
+    # a read's own text counts at its confidence even when its alternatives leave it out
+    lone = PlateRead("12가3456", 0.9, 0, None, (("12가3458", 0.05),))
+    assert fuse_reads([lone], ALL, method="probability").text == "12가3456"
+    # a tie goes to the text the reads read
+    tie = PlateRead("12가3459", 0.4, 0, None, (("12가3459", 0.4), ("12가3456", 0.4)))
+    assert fuse_reads([tie], ALL, method="probability").text == "12가3459"
+
+
 def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess():
     weak = [PlateRead("29B178476", 0.3, 0), PlateRead("29B178478", 0.3, 1)]
     fused = fuse_reads(weak, ALL, min_plate_confidence=0.5)

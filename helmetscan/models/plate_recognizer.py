@@ -125,8 +125,9 @@ def view_inputs(model_input: np.ndarray, views=VIEWS) -> np.ndarray:
     return np.stack(out)
 
 
-#: Texts of one crop kept with their probabilities for the fusion over a track: the beam keeps 8 per view
-#: (``plates.reader_beam_width``), so 8 holds every text one view found, and texts below the eighth carry little mass.
+#: Texts of one crop kept with their probabilities for the fusion over a track (``plates.fusion = "probability"``):
+#: as many as the default beam keeps per view (``plates.reader_beam_width`` 8); the views together may find more, and
+#: texts below the eighth carry little of the mass.
 MAX_ALTERNATIVES = 8
 
 

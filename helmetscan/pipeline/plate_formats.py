@@ -57,7 +57,7 @@ KR_DISTRICTS_BY_REGION: dict[str, tuple[str, ...]] = {region: tuple(names.split(
     "제주": "제주 서귀포",
 }.items()}
 
-#: Every district name once (names several regions share, 중 동 서 남 북 강서 고성 광주, appear once).
+#: Every district name once (names several regions share, 중 동 서 남 북 강서 고성, appear once).
 KR_DISTRICTS = tuple(dict.fromkeys(d for names in KR_DISTRICTS_BY_REGION.values() for d in names))
 
 
@@ -76,20 +76,19 @@ class PlateFormat:
         return bool(self.pattern.fullmatch(text))
 
 
-
 #: The number under the region on older two-row car plates (서울12가3456).
 OLD_CAR_NUMBER = r"\d{1,2}"
 
 
-def _alternatives(names: Iterable[str]) -> str:
-    """A regex alternation of literal ``names``, longest first (a shorter name that begins a longer one never cuts
-    it short)."""
-    return "|".join(sorted(names, key=lambda n: (-len(n), n)))
+def _alternation(patterns: Iterable[str]) -> str:
+    """A regex alternation of ``patterns`` (district names, which hold no regex syntax, and :data:`OLD_CAR_NUMBER`),
+    longest first."""
+    return "|".join(sorted(patterns, key=lambda n: (-len(n), n)))
 
 
 #: Region, then optionally one of its districts or the one- or two-digit number of older car region plates.
 _REGION_TOP_ROW = "(?:" + "|".join(
-    f"{region}(?:{_alternatives([*KR_DISTRICTS_BY_REGION[region], OLD_CAR_NUMBER])})?" for region in KR_REGIONS) + ")"
+    f"{region}(?:{_alternation([*KR_DISTRICTS_BY_REGION[region], OLD_CAR_NUMBER])})?" for region in KR_REGIONS) + ")"
 _USAGE = f"[{KR_USAGE}]"
 _REGION_USAGE = f"[{''.join(sorted(set(KR_USAGE + KR_MOTO_USAGE)))}]"
 

@@ -55,7 +55,8 @@ class FusedPlate:
     all voting confidence, and at most the group's mean read confidence times that share (1.0 only when every read
     agrees with full confidence); ``char_confidences``: the same
     support per position; ``frames_read``: reads that voted; ``frames_agreeing``: reads equal to ``text``;
-    ``votes``: summed confidence per distinct read; ``best_guess``: the fused text even when it fell below the floor,
+    ``votes``: summed confidence per distinct read (the probability fusion gives its own ``confidence``,
+    ``char_confidences`` and ``votes``: :func:`_fuse_probabilities`); ``best_guess``: the fused text even when it fell below the floor,
     or, when no read was sure enough to vote, the most confident read (for a reviewer; never reported as the plate).
     """
 
@@ -158,29 +159,44 @@ def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
                         min_plate_confidence: float) -> FusedPlate:
     """The probability fusion of :func:`fuse_reads` over ``voting`` reads that all carry ``alternatives``.
 
+    Each read scores its own text at its ``confidence`` and its other alternatives at their probabilities. As in the
+    vote by character, formats decide only when some read's own text matches one: then only format-valid candidates
+    compete (a valid text the reader ranked far down never beats an unvalidated one every frame read). Ties go to the
+    text more reads read, then the alphabetically first.
+
     ``confidence``: the fused text's mean probability over the reads, and at most its least sure character;
     ``char_confidences``: per position, the mean over the reads of the read's own character confidence where the read
-    is the fused text, else the read's probability for the whole fused text (a bound on each of its characters). With
-    one read this is exactly that read's confidence and character confidences, so a crop and a one-frame track share
-    one floor. ``votes``: the candidates' summed probability over the reads.
+    is the fused text, else the read's probability for the whole fused text (a bound on each of its characters). So
+    with one read whose text is its most probable, the result is that read's text, confidence and character
+    confidences, as with the vote by character. ``votes``: the :data:`MAX_VOTES_KEPT` candidates of largest summed
+    probability over the reads (summed probabilities, not counts of reads).
     """
     n = len(voting)
-    summed: dict[str, float] = defaultdict(float)
+    per_read = []
     for r in voting:
-        for text, p in r.alternatives:
+        alt = dict(r.alternatives)
+        alt[r.text] = r.confidence
+        per_read.append(alt)
+    summed: dict[str, float] = defaultdict(float)
+    for alt in per_read:
+        for text, p in alt.items():
             summed[text] += p
-    valid = [t for t in summed if summed[t] > 0 and plate_format(t, formats)]
-    text = max(valid or summed, key=lambda t: (summed[t], t))
-    per_read = [dict(r.alternatives) for r in voting]
+    reads_of = defaultdict(int)
+    for r in voting:
+        reads_of[r.text] += 1
+    if any(plate_format(r.text, formats) for r in voting):
+        candidates = [t for t in summed if plate_format(t, formats)]
+    else:
+        candidates = list(summed)
+    text = max(candidates, key=lambda t: (summed[t], reads_of[t], [-ord(c) for c in t]))
     char_confidences = tuple(
         round(sum(r.char_weight(i) if r.text == text else alt.get(text, 0.0) for r, alt in zip(voting, per_read)) / n, 4)
         for i in range(len(text)))
-    confidence = round(min(summed[text] / n, *char_confidences), 4) if text else 0.0
+    confidence = round(min(summed[text] / n, *char_confidences), 4)
     fmt = plate_format(text, formats)
-    agreeing = sum(1 for r in voting if r.text == text)
     votes = {t: round(v, 4) for t, v in sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_VOTES_KEPT]}
     if confidence < min_plate_confidence:
-        return FusedPlate("", PlateStatus.UNREAD, None, confidence, n, agreeing, votes, char_confidences,
+        return FusedPlate("", PlateStatus.UNREAD, None, confidence, n, reads_of[text], votes, char_confidences,
                           best_guess=text)
-    return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, n, agreeing, votes,
-                      char_confidences, best_guess=text)
+    return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, n, reads_of[text],
+                      votes, char_confidences, best_guess=text)
