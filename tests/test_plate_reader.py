@@ -380,7 +380,7 @@ def test_training_mix_draws_more_and_more_varied_latin_plates_and_evaluation_set
     from helmetscan.modelling.plate_render import EVAL_MIX, TRAIN_MIX, random_plate_text
 
     # the rendered evaluation sets (plate_sets, seed 2024) are drawn with the default mix: their plates stay the ones
-    # every figure since session 11 was measured on (from session 11 a district belongs to its region)
+    # the held-out figures of session 11 were measured on (from session 11 a district belongs to its region)
     rng = random.Random(2024)
     assert [random_plate_text(rng).text for _ in range(4)] == ["강원삼척타6483", "경남56바9348", "81XO26056",
                                                                "광주남사5535"]
