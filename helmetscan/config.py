@@ -292,8 +292,8 @@ class PlateSettings(_ModelSection):
         "characters", "How a track's reads become one plate (plate_text.fuse_reads): 'characters' votes per "
                       "character aligned by format position; 'probability' averages our reader's probability of "
                       "each candidate text over the reads (readers that score one text fall back to 'characters'). "
-                      "On 400 rendered tracks (plate_tracks, seed 3000) the two fuse 44.8 / 45.0 % right and "
-                      "report 18.5 / 18.0 % at the floor 0.55, all right, so the vote stays "
+                      "On 400 rendered tracks (plate_tracks, seed 3000) with the shipped reader both fuse 54.0 % "
+                      "right and report 24.0 / 23.0 % at the floor 0.6, all right, so the vote stays "
                       "(weights/PLATE_READER.md, session 11)."
     )
     min_plate_conf: float | None = setting(
