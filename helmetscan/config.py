@@ -226,6 +226,9 @@ class DecisionSettings(_Section):
 
 
 #: Confidence floor of a fused plate per reader when ``plates.min_plate_conf`` is empty; sources in its description.
+#: Ways of fusing a track's plate reads (``plates.fusion``; ``plate_text.fuse_reads``).
+FusionMethod = Literal["probability", "characters"]
+
 DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "easyocr": 0.5, "tesseract": 0.5}
 
 
@@ -288,7 +291,7 @@ class PlateSettings(_ModelSection):
     ocr_languages: list[str] = setting(_names("en"), "EasyOCR language codes.", "codes")
     allowlist: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "Characters EasyOCR may output.", "characters")
     min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
-    fusion: Literal["probability", "characters"] = setting(
+    fusion: FusionMethod = setting(
         "characters", "How a track's reads become one plate (plate_text.fuse_reads): 'characters' votes per "
                       "character aligned by format position; 'probability' averages our reader's probability of "
                       "each candidate text over the reads (readers that score one text fall back to 'characters'). "

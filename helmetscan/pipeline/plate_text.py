@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import get_args
 
+from helmetscan.config import FusionMethod
 from helmetscan.pipeline.plate_formats import PlateFormat, plate_format
 
 def normalise(text: str) -> str:
@@ -53,11 +55,11 @@ class FusedPlate:
     matching format; ``confidence`` 0..1: for the least supported position, the summed confidence of the reads showing
     the fused character there over the number of reads of the fused length and format, times that group's share of
     all voting confidence, and at most the group's mean read confidence times that share (1.0 only when every read
-    agrees with full confidence); ``char_confidences``: the same
-    support per position; ``frames_read``: reads that voted; ``frames_agreeing``: reads equal to ``text``;
-    ``votes``: summed confidence per distinct read (the probability fusion gives its own ``confidence``,
-    ``char_confidences`` and ``votes``: :func:`_fuse_probabilities`); ``best_guess``: the fused text even when it fell below the floor,
-    or, when no read was sure enough to vote, the most confident read (for a reviewer; never reported as the plate).
+    agrees with full confidence); ``char_confidences``: the same support per position; ``frames_read``: reads that
+    voted; ``frames_agreeing``: reads equal to ``text``; ``votes``: summed confidence per distinct read (the
+    probability fusion gives its own ``confidence``, ``char_confidences`` and ``votes``: :func:`_fuse_probabilities`);
+    ``best_guess``: the fused text even when it fell below the floor, or, when no read was sure enough to vote, the
+    most confident read (for a reviewer; never reported as the plate).
     """
 
     text: str
@@ -71,8 +73,8 @@ class FusedPlate:
     best_guess: str = ""
 
 
-#: Ways of fusing a track's reads (``plates.fusion``).
-FUSION_METHODS = ("probability", "characters")
+#: Ways of fusing a track's reads (``plates.fusion``, :data:`helmetscan.config.FusionMethod`).
+FUSION_METHODS = get_args(FusionMethod)
 
 #: Candidate texts kept in a fused plate's ``votes`` (for the record and the reviewer; the fusion uses them all).
 MAX_VOTES_KEPT = 8
@@ -87,8 +89,9 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
 
     ``method="probability"``, when every voting read carries ``alternatives`` (our reader): each candidate text
     scores the recogniser's probability for it averaged over the voting reads (a read that did not consider it adds
-    0), so a text that is second in every frame can beat one that is first in a single frame. If any candidate
-    matches a plate format, only such candidates compete. See :func:`_fuse_probabilities` for the confidences.
+    0), so a text that is second in every frame can beat one that is first in a single frame. If any read's own text
+    matches a plate format, only format-valid candidates compete. See :func:`_fuse_probabilities` for the
+    confidences.
 
     Otherwise (``method="characters"``, or reads without alternatives: EasyOCR, Tesseract, greedy decoding), by
     character, aligned by format position: if any read matches a plate format, only such reads vote. Reads are
@@ -136,23 +139,22 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
     char_confidences = tuple(round(s * share, 4) for s in support)
     # the reads' own confidences also carry what per-character values do not (our reader: that the text ends there)
     confidence = min(min(char_confidences), round(share * sum(r.confidence for r in group) / len(group), 4))
-    fmt = plate_format(text, formats)
     agreeing = sum(1 for r, _ in pool if r.text == text)
     ordered_votes = {k: round(v, 4) for k, v in sorted(votes.items(), key=lambda kv: -kv[1])}
+    return _fused(text, formats, confidence, char_confidences, len(pool), agreeing, ordered_votes,
+                  min_plate_confidence)
+
+
+def _fused(text: str, formats: Sequence[PlateFormat], confidence: float, char_confidences: tuple[float, ...],
+           frames_read: int, frames_agreeing: int, votes: dict[str, float], min_plate_confidence: float) -> FusedPlate:
+    """The :class:`FusedPlate` of a fused ``text``: ``unread`` (``text`` kept as ``best_guess``) below
+    ``min_plate_confidence``, else ``read`` or ``unvalidated`` by whether a format matches."""
     if confidence < min_plate_confidence:
-        return FusedPlate("", PlateStatus.UNREAD, None, confidence, len(pool), agreeing, ordered_votes,
+        return FusedPlate("", PlateStatus.UNREAD, None, confidence, frames_read, frames_agreeing, votes,
                           char_confidences, best_guess=text)
-    return FusedPlate(
-        text=text,
-        status=PlateStatus.READ if fmt else PlateStatus.UNVALIDATED,
-        format=fmt,
-        confidence=confidence,
-        frames_read=len(pool),
-        frames_agreeing=agreeing,
-        votes=ordered_votes,
-        char_confidences=char_confidences,
-        best_guess=text,
-    )
+    fmt = plate_format(text, formats)
+    return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, frames_read,
+                      frames_agreeing, votes, char_confidences, best_guess=text)
 
 
 def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
@@ -177,13 +179,10 @@ def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
         alt = dict(r.alternatives)
         alt[r.text] = r.confidence
         per_read.append(alt)
-    summed: dict[str, float] = defaultdict(float)
+    summed: Counter[str] = Counter()
     for alt in per_read:
-        for text, p in alt.items():
-            summed[text] += p
-    reads_of = defaultdict(int)
-    for r in voting:
-        reads_of[r.text] += 1
+        summed.update(alt)
+    reads_of = Counter(r.text for r in voting)
     if any(plate_format(r.text, formats) for r in voting):
         candidates = [t for t in summed if plate_format(t, formats)]
     else:
@@ -193,10 +192,5 @@ def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
         round(sum(r.char_weight(i) if r.text == text else alt.get(text, 0.0) for r, alt in zip(voting, per_read)) / n, 4)
         for i in range(len(text)))
     confidence = round(min(summed[text] / n, *char_confidences), 4)
-    fmt = plate_format(text, formats)
     votes = {t: round(v, 4) for t, v in sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_VOTES_KEPT]}
-    if confidence < min_plate_confidence:
-        return FusedPlate("", PlateStatus.UNREAD, None, confidence, n, reads_of[text], votes, char_confidences,
-                          best_guess=text)
-    return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, n, reads_of[text],
-                      votes, char_confidences, best_guess=text)
+    return _fused(text, formats, confidence, char_confidences, n, reads_of[text], votes, min_plate_confidence)
