@@ -373,6 +373,36 @@ def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
     assert floor_for_precision([o(0.9, False)], 0.5) is None
 
 
+def test_the_track_floor_is_the_lowest_confidence_of_multi_read_tracks_reaching_the_precision_rounded_up():
+    from helmetscan.modelling.plate_tracks import floor_table, track_floor
+
+    def t(conf, right, reads=3):
+        return {"truth": "AB1234", "text": "AB1234" if right else "AB1235", "confidence": conf, "frames_read": reads,
+                "frames_agreeing": reads}
+
+    rows = [t(0.9, True), t(0.8, False, reads=1), t(0.62, True), t(0.47, True), t(0.3, False),
+            {"truth": "?", "text": "", "confidence": 0.0, "frames_read": 0, "frames_agreeing": 0}]
+    assert track_floor(rows, 1.0) == (0.47, 0.5)  # the one-read wrong plate at 0.8 is not a track's
+    assert track_floor(rows, 0.75) == (0.3, 0.3)
+    assert track_floor([t(0.9, False)], 0.99) == (None, None)
+    table = {(name, floor): rest for name, floor, *rest in floor_table({"s": rows}, (0.3, 0.5))}
+    assert table[("s", 0.5)] == [4, 2, round(2 / 6, 3), 0] and table[("s", 0.3)] == [4, 4, round(4 / 6, 3), 1]
+
+
+@needs_datasets
+def test_real_tracks_cut_each_labelled_plate_of_the_split_several_times_from_its_photo():
+    from helmetscan.modelling.plate_crops import read_labels
+    from helmetscan.modelling.plate_tracks import real_tracks
+
+    tracks = real_tracks(HCMUTE, "eval", 3, seed=1)
+    labels = [r["text"] for r in read_labels() if r["split"] == "eval"]
+    assert [truth for truth, _ in tracks] == labels and "?" in labels
+    for _, crops in tracks:
+        assert len(crops) == 3 and all(c.ndim == 3 and c.dtype == np.uint8 and min(c.shape[:2]) >= 8 for c in crops)
+        assert len({c.shape for c in crops}) > 1 or len({c.tobytes() for c in crops}) == 3  # jittered per frame
+    assert [c.shape for c in real_tracks(HCMUTE, "eval", 3, seed=1)[0][1]] == [c.shape for c in tracks[0][1]]
+
+
 def test_training_mix_draws_more_and_more_varied_latin_plates_and_evaluation_sets_keep_their_plates():
     import random
     from collections import Counter

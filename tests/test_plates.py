@@ -169,6 +169,29 @@ def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess()
     assert (sure.text, sure.status, sure.frames_agreeing) == ("29B178476", "read", 2)
 
 
+def test_the_track_floor_applies_from_two_voting_reads_and_a_single_read_keeps_the_plate_floor():
+    two = [PlateRead("29B178476", 0.55, 0), PlateRead("29B178476", 0.52, 1)]
+    fused = fuse_reads(two, ALL, min_plate_confidence=0.6, min_track_confidence=0.5)
+    assert (fused.text, fused.status, fused.frames_read) == ("29B178476", "read", 2) and 0.5 <= fused.confidence < 0.6
+    assert fuse_reads(two, ALL, min_plate_confidence=0.6).status == "unread"  # no track floor: the plate floor
+    one = fuse_reads(two[:1], ALL, min_plate_confidence=0.6, min_track_confidence=0.5)
+    assert (one.status, one.frames_read, one.best_guess) == ("unread", 1, "29B178476")
+    # a read below min_confidence does not vote, so it does not make a one-read plate a track
+    lone = fuse_reads([two[0], PlateRead("29B178476", 0.1, 2)], ALL, 0.2, 0.6, min_track_confidence=0.5)
+    assert (lone.status, lone.frames_read) == ("unread", 1)
+    by_probability = fuse_reads([PlateRead("29B178476", 0.55, 0, alternatives=(("29B178476", 0.55),)),
+                                 PlateRead("29B178476", 0.52, 1, alternatives=(("29B178476", 0.52),))], ALL,
+                                min_plate_confidence=0.6, method="probability", min_track_confidence=0.5)
+    assert by_probability.status == "read"
+
+
+def test_the_track_floor_follows_a_plate_floor_the_user_set():
+    assert PlateSettings().track_floor() == 0.5 and PlateSettings().plate_floor() == 0.6
+    assert PlateSettings(min_plate_conf=0.8).track_floor() == 0.8
+    assert PlateSettings(min_plate_conf=0.8, min_track_conf=0.7).track_floor() == 0.7
+    assert PlateSettings(recognizer="easyocr").track_floor() == PlateSettings(recognizer="easyocr").plate_floor()
+
+
 def test_upscale_keeps_aspect_and_does_not_touch_input():
     crop = np.random.default_rng(0).integers(0, 255, (20, 80, 3), dtype=np.uint8)
     before = crop.copy()

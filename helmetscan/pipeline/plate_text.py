@@ -81,7 +81,8 @@ MAX_VOTES_KEPT = 8
 
 
 def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence: float = 0.0,
-               min_plate_confidence: float = 0.0, method: str = "characters") -> FusedPlate:
+               min_plate_confidence: float = 0.0, method: str = "characters",
+               min_track_confidence: float | None = None) -> FusedPlate:
     """Fuse a track's plate reads into one text.
 
     Reads below ``min_confidence``, with confidence 0 or empty do not vote (the most confident of them is still the
@@ -99,7 +100,9 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
     each position takes the character with the largest summed per-character confidence. If that result matches no
     format but the group's best-supported read does, the read wins (a valid string beats a stitched one).
 
-    A fused ``confidence`` (see :class:`FusedPlate`) below ``min_plate_confidence`` makes the plate ``unread``.
+    A fused ``confidence`` (see :class:`FusedPlate`) below ``min_plate_confidence`` makes the plate ``unread``; when
+    two or more reads voted (``frames_read``) and ``min_track_confidence`` is given, that floor applies instead (a
+    wrong read is diluted by the others; ``plates.min_track_conf``).
 
     Raises:
         ValueError: unknown ``method``.
@@ -111,7 +114,7 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
         weak = max((r for r in reads if r.text and r.confidence > 0), key=lambda r: r.confidence, default=None)
         return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {}, best_guess=weak.text if weak else "")
     if method == "probability" and all(r.alternatives for r in voting):
-        return _fuse_probabilities(voting, formats, min_plate_confidence)
+        return _fuse_probabilities(voting, formats, _floor(len(voting), min_plate_confidence, min_track_confidence))
     formatted = [(r, plate_format(r.text, formats)) for r in voting]
     pool = [(r, f) for r, f in formatted if f] or formatted
     votes: dict[str, float] = defaultdict(float)
@@ -142,7 +145,14 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
     agreeing = sum(1 for r, _ in pool if r.text == text)
     ordered_votes = {k: round(v, 4) for k, v in sorted(votes.items(), key=lambda kv: -kv[1])}
     return _fused(text, formats, confidence, char_confidences, len(pool), agreeing, ordered_votes,
-                  min_plate_confidence)
+                  _floor(len(pool), min_plate_confidence, min_track_confidence))
+
+
+def _floor(frames_read: int, min_plate_confidence: float, min_track_confidence: float | None) -> float:
+    """The floor of a plate fused from ``frames_read`` voting reads: the track floor from two reads on, if given."""
+    if frames_read >= 2 and min_track_confidence is not None:
+        return min_track_confidence
+    return min_plate_confidence
 
 
 def _fused(text: str, formats: Sequence[PlateFormat], confidence: float, char_confidences: tuple[float, ...],
