@@ -212,8 +212,9 @@ def main(argv: list[str] | None = None) -> None:
     lowest, floor = track_floor([r for rows in sets.values() for r in rows], args.target_precision)
     print(f"all sets together: {args.target_precision:.0%} of reported plates right from {lowest}; "
           f"rounded up to 0.05: {floor}")
-    five = {name: rows for name, rows in sets.items() if name.startswith("rendered 5")} or sets
-    agreeing = [r for rows in five.values() for r in rows]
+    five = [f"rendered {n}x5 (seed {args.seed})" for n, k in zip(counts, args.frames) if k == 5]
+    agreeing = [r for name in five or sets for r in sets[name]]
+    print(f"agreeing frames, over {', '.join(five) if five else 'all sets'}:")
     print(markdown_table(["least agreeing frames", "floor", "tracks reported", "share", "precision"],
                          rule_table(agreeing, (0.3, 0.4, 0.5, 0.6), (1, 3, 5))))
 

@@ -115,7 +115,9 @@ class PlateRecord(_Record):
 
     text: str = documented(description="Fused, normalised plate text; empty when unread.")
     status: PlateStatus = documented(description="read: matches a plate format; unvalidated: text but no format; "
-                                                 "unread: nothing read, or below `plates.min_plate_conf`.")
+                                                 "unread: nothing read, or below the confidence floor "
+                                                 "(`plates.min_track_conf` when two or more reads voted, else "
+                                                 "`plates.min_plate_conf`).")
     format: str | None = documented(description="Plate format the text matches (`plates.formats`).")
     confidence: float = documented(description="Support of the least supported character: summed per-character "
                                                "confidence of the reads agreeing there over the reads of the fused "
