@@ -45,8 +45,7 @@ def simulate(n: int, frames: int, seed: int = TRACK_SEED) -> list[tuple[str, lis
 REAL_TRACK_SEED = 3100
 
 
-def real_tracks(dataset_dir: Path, split: str, frames: int, seed: int = REAL_TRACK_SEED,
-                crops_per_plate: int | None = None) -> list[tuple[str, list]]:
+def real_tracks(dataset_dir: Path, split: str, frames: int, seed: int = REAL_TRACK_SEED) -> list[tuple[str, list]]:
     """Tracks made from the labelled real plates of ``hcmute_helmet_lp``: each labelled box of our ``split`` (``train``
     or ``eval``, :data:`~helmetscan.modelling.plate_crops.LABELS_CSV`), unreadable ones (``?``) included, cut
     ``frames`` times from its photo with the box jittered as a tracker's detections of one plate vary from frame to
@@ -62,10 +61,9 @@ def real_tracks(dataset_dir: Path, split: str, frames: int, seed: int = REAL_TRA
         FileNotFoundError: a labelled photo is not in ``dataset_dir``.
     """
     import cv2
-    import numpy as np
 
     from helmetscan.modelling.labels import read_yolo_boxes
-    from helmetscan.modelling.plate_crops import PAD, PLATE_CLASS, read_labels
+    from helmetscan.modelling.plate_crops import PLATE_CLASS, read_labels
 
     rng = random.Random(seed)
     tracks = []
@@ -81,24 +79,35 @@ def real_tracks(dataset_dir: Path, split: str, frames: int, seed: int = REAL_TRA
         h, w = image.shape[:2]
         plates = [b for c, b in read_yolo_boxes(dataset_dir / folder / "labels" / f"{stem}.txt", w, h)
                   if c == PLATE_CLASS]
-        x1, y1, x2, y2 = plates[int(Path(k).stem)]
-        crops = []
-        for _ in range(frames):
-            bw, bh = (x2 - x1) * rng.uniform(0.9, 1.15), (y2 - y1) * rng.uniform(0.9, 1.15)
-            cx = (x1 + x2) / 2 + rng.gauss(0, 0.04) * (x2 - x1)
-            cy = (y1 + y2) / 2 + rng.gauss(0, 0.04) * (y2 - y1)
-            bw, bh = bw * (1 + 2 * PAD), bh * (1 + 2 * PAD)
-            crop = image[max(0, int(cy - bh / 2)): min(h, int(cy + bh / 2) + 1),
-                         max(0, int(cx - bw / 2)): min(w, int(cx + bw / 2) + 1)]
-            if row.get("mirrored") == "1":
-                crop = crop[:, ::-1]
-            f = rng.uniform(0.75, 1.25)
-            crop = cv2.resize(crop, (max(8, round(crop.shape[1] * f)), max(8, round(crop.shape[0] * f))),
-                              interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-            ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(70, 95)])
-            crops.append(cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else np.ascontiguousarray(crop))
+        mirrored = row.get("mirrored") == "1"  # the dataset flipped this photo: the plate is flipped back
+        crops = [_jittered_cut(image, plates[int(Path(k).stem)], rng, mirrored) for _ in range(frames)]
         tracks.append((row["text"], crops))
     return tracks
+
+
+def _jittered_cut(image, box, rng: random.Random, mirrored: bool = False):
+    """One frame's crop of a plate ``box`` (xyxy pixels) of ``image`` ((H, W, 3) uint8 BGR): the box jittered, padded
+    as the labelled crops are (``plate_crops.PAD``), flipped left-right if ``mirrored``, rescaled and JPEG-compressed
+    (amounts in :func:`real_tracks`)."""
+    import cv2
+
+    from helmetscan.modelling.plate_crops import PAD
+
+    x1, y1, x2, y2 = box
+    h, w = image.shape[:2]
+    bw, bh = (x2 - x1) * rng.uniform(0.9, 1.15), (y2 - y1) * rng.uniform(0.9, 1.15)
+    cx = (x1 + x2) / 2 + rng.gauss(0, 0.04) * (x2 - x1)
+    cy = (y1 + y2) / 2 + rng.gauss(0, 0.04) * (y2 - y1)
+    bw, bh = bw * (1 + 2 * PAD), bh * (1 + 2 * PAD)
+    crop = image[max(0, int(cy - bh / 2)): min(h, int(cy + bh / 2) + 1),
+                 max(0, int(cx - bw / 2)): min(w, int(cx + bw / 2) + 1)]
+    if mirrored:
+        crop = crop[:, ::-1]
+    f = rng.uniform(0.75, 1.25)
+    crop = cv2.resize(crop, (max(8, round(crop.shape[1] * f)), max(8, round(crop.shape[0] * f))),
+                      interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(70, 95)])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else crop
 
 
 def fuse_tracks(tracks: list[tuple[str, list]], settings) -> list[dict]:
