@@ -14,8 +14,8 @@ def test_touches_edge():
 
 
 def test_quality_grows_with_width_sharpness_and_confidence_and_saturates():
-    assert plate_quality(64, 300, 0.8) < plate_quality(128, 300, 0.8) < plate_quality(192, 300, 0.8)
-    assert plate_quality(192, 300, 0.8) == plate_quality(256, 300, 0.8)  # the reader sees 192 px
+    assert plate_quality(64, 300, 0.8) < plate_quality(128, 300, 0.8) < plate_quality(256, 300, 0.8)
+    assert plate_quality(256, 300, 0.8) == plate_quality(320, 300, 0.8)  # the reader sees 256 px
     assert plate_quality(128, 100, 0.8) < plate_quality(128, 300, 0.8)
     assert plate_quality(128, 300, 0.4) < plate_quality(128, 300, 0.8)
 

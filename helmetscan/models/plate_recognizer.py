@@ -24,11 +24,12 @@ import numpy as np
 from helmetscan.errors import WeightsError
 from helmetscan.models.base import TextRead
 
-#: Input size of the networks we train now (pixels): 64 × 192 grey. The first readers took 64 × 128, as in the trial
+#: Input size of the networks we train now (pixels): 64 × 256 grey. The first readers took 64 × 128, as in the trial
 #: recorded in ../shared/README.md §4; on the selection set their exact reads did not rise with the crop's width (a
 #: two-row plate's top row of up to five Hangul syllables got about eight of the CRNN's 16 columns), so the width
-#: grew by half (``weights/PLATE_READER.md``). At run time the size is read from the ONNX file's input shape.
-INPUT_HEIGHT, INPUT_WIDTH = 64, 192
+#: grew to 192 (session 9) and to 256 (session 12: 32 columns a row; ``weights/PLATE_READER.md``). At run time the
+#: size is read from the ONNX file's input shape.
+INPUT_HEIGHT, INPUT_WIDTH = 64, 256
 
 #: Output class 0: no character at this slot.
 PAD = "_"

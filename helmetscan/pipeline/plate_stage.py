@@ -65,8 +65,9 @@ def plate_region(image: np.ndarray, rider_xyxy: Box, motorcycle_xyxy: Box | None
     return PlateCandidate(area(rider_xyxy), frame_index, image[y1:y2, x1:x2].copy(), (x1, y1), (w, h))
 
 
-#: Plate width (pixels) from which more width no longer helps reading (our choice: our reader sees 192 px).
-QUALITY_FULL_WIDTH_PX = 192
+#: Plate width (pixels) from which more width no longer helps reading (our choice: our reader sees 256 px since
+#: session 12, plate_recognizer.INPUT_WIDTH).
+QUALITY_FULL_WIDTH_PX = 256
 
 #: Sharpness (variance of the Laplacian of the crop at 64 px height) from which a plate counts as sharp (our choice,
 #: not tuned; it only orders a track's plates among themselves).
