@@ -162,17 +162,17 @@ def track_floor(rows: list[dict], target_precision: float = 0.99, step: float = 
     """The track floor by the rule fixed in session 12 (``weights/PLATE_READER.md``): over the tracks whose plate was
     fused from two or more voting reads, the lowest fused confidence from which at least ``target_precision`` of the
     reported plates are right, and that value rounded up to a multiple of ``step``: ``(lowest, floor)``, both ``None``
-    when no confidence reaches the precision."""
+    when no confidence reaches the precision (:func:`~helmetscan.modelling.plate_eval.floor_for_precision` over them)."""
     import math
 
-    ranked = sorted((r for r in rows if r["text"] and r["frames_read"] >= 2), key=lambda r: -r["confidence"])
-    right, lowest = 0, None
-    for i, r in enumerate(ranked, 1):
-        right += r["text"] == r["truth"]
-        if right / i >= target_precision:
-            lowest = r["confidence"]
-    if lowest is None:
+    from helmetscan.modelling.plate_eval import Outcome, floor_for_precision
+
+    fused = [Outcome("", r["truth"], "", r["text"], r["confidence"], True)
+             for r in rows if r["text"] and r["frames_read"] >= 2]
+    found = floor_for_precision(fused, target_precision)
+    if found is None:
         return None, None
+    lowest = found[0]
     return lowest, round(math.ceil(round(lowest / step, 6)) * step, 4)
 
 
@@ -207,8 +207,8 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("give one --tracks value, or one per --frames value")
     settings = load_settings(args.config)
     counts = args.tracks * len(args.frames) if len(args.tracks) == 1 else args.tracks
-    sets = {f"rendered {n}x{k} (seed {args.seed})": fuse_tracks(simulate(n, k, args.seed), settings)
-            for n, k in zip(counts, args.frames)}
+    rendered = {f"rendered {n}x{k} (seed {args.seed})": (n, k) for n, k in zip(counts, args.frames)}
+    sets = {name: fuse_tracks(simulate(n, k, args.seed), settings) for name, (n, k) in rendered.items()}
     if args.real:
         sets[f"real {args.real} jittered x5"] = fuse_tracks(real_tracks(args.dataset, args.real, 5), settings)
     if args.footage_crops:
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     lowest, floor = track_floor([r for rows in sets.values() for r in rows], args.target_precision)
     print(f"all sets together: {args.target_precision:.0%} of reported plates right from {lowest}; "
           f"rounded up to 0.05: {floor}")
-    five = [f"rendered {n}x5 (seed {args.seed})" for n, k in zip(counts, args.frames) if k == 5]
+    five = [name for name, (_, k) in rendered.items() if k == 5]
     agreeing = [r for name in five or sets for r in sets[name]]
     print(f"agreeing frames, over {', '.join(five) if five else 'all sets'}:")
     print(markdown_table(["least agreeing frames", "floor", "tracks reported", "share", "precision"],

@@ -12,6 +12,7 @@ import numpy as np
 from helmetscan.config import PlateSettings
 from helmetscan.geometry import Box, area, extend_down, pad, shift, union_box
 from helmetscan.models.base import Detector, TextRecognizer
+from helmetscan.models.plate_recognizer import INPUT_WIDTH
 from helmetscan.pipeline.association import pick_plate
 from helmetscan.pipeline.plate_reading import CropReader
 from helmetscan.pipeline.plate_text import FusedPlate, fuse_reads
@@ -65,9 +66,8 @@ def plate_region(image: np.ndarray, rider_xyxy: Box, motorcycle_xyxy: Box | None
     return PlateCandidate(area(rider_xyxy), frame_index, image[y1:y2, x1:x2].copy(), (x1, y1), (w, h))
 
 
-#: Plate width (pixels) from which more width no longer helps reading (our choice: our reader sees 256 px since
-#: session 12, plate_recognizer.INPUT_WIDTH).
-QUALITY_FULL_WIDTH_PX = 256
+#: Plate width (pixels) from which more width no longer helps reading (our choice: the width our reader sees).
+QUALITY_FULL_WIDTH_PX = INPUT_WIDTH
 
 #: Sharpness (variance of the Laplacian of the crop at 64 px height) from which a plate counts as sharp (our choice,
 #: not tuned; it only orders a track's plates among themselves).
