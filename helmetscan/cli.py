@@ -464,7 +464,8 @@ def evaluate_plates_cmd(
     import pandas as pd
 
     from helmetscan.fielddoc import markdown_table
-    from helmetscan.modelling.plate_eval import evaluate, floor_for_precision, read_labels, table_rows, top_confusions
+    from helmetscan.modelling.plate_eval import (evaluate, floor_for_precision, read_labels, rule_floor, table_rows,
+                                                 top_confusions)
 
     settings = _settings(config, {})
     rows, reads = [], []
@@ -487,8 +488,11 @@ def evaluate_plates_cmd(
                 pooled += outcomes
             if target_precision is not None:
                 floor = floor_for_precision(pooled, target_precision)
+                rule = rule_floor(pooled, target_precision)
                 console.print(f"{name}: " + (f"floor {floor[0]:.4f} gives precision {floor[1]:.3f}, reporting "
-                                             f"{floor[2]:.1%} of {len(pooled)} plates" if floor else
+                                             f"{floor[2]:.1%} of {len(pooled)} plates; by the rule of "
+                                             f"weights/PLATE_READER.md the floor is {rule.floor:.2f}: "
+                                             f"{rule.reported} reported, {rule.wrong} wrong" if floor else
                                              f"no floor reaches precision {target_precision}"),
                               highlight=False, markup=False, soft_wrap=True)
     except ConfigError as exc:

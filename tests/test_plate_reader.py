@@ -262,17 +262,22 @@ def test_plate_finds_the_plates_of_a_whole_frame_first():
 
 @needs_weights
 def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
-    result = runner.invoke(app, ["evaluate-plates", str(RENDERED_KR), "--out", str(tmp_path)])
+    result = runner.invoke(app, ["evaluate-plates", str(RENDERED_KR), "--out", str(tmp_path), "--target-precision", "0.9"])
     assert result.exit_code == 0, result.output
     assert "| set | recognizer | format |" in result.stdout
     assert "top confusions" in result.stderr
     import pandas as pd
 
+    from helmetscan.modelling.plate_eval import rule_floor
+
     table = pd.read_csv(tmp_path / "plate_eval.csv")
     assert set(table["format"]) == {"kr", "kr_region", "all"}
     assert table.loc[table["format"] == "all", "plates"].item() == 16
-    reads = pd.read_csv(tmp_path / "plate_reads.csv")
+    reads = pd.read_csv(tmp_path / "plate_reads.csv", keep_default_na=False)
     assert len(reads) == 16 and {"truth", "read", "confidence", "reported"} <= set(reads.columns)
+    rule = rule_floor([Outcome(r.file, r.truth, "", r.read, r.confidence, r.reported) for r in reads.itertuples()], 0.9)
+    assert rule is not None  # the shipped reader is right on its most confident rendered plates
+    assert f"the floor is {rule.floor:.2f}: {rule.reported} reported, {rule.wrong} wrong" in result.stderr
 
 
 @needs_weights
@@ -371,6 +376,21 @@ def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
     assert floor_for_precision(outcomes, 1.0) == (0.9, 1.0, 2 / 6)
     assert floor_for_precision(outcomes, 0.8) == (0.6, 0.8, 5 / 6)
     assert floor_for_precision([o(0.9, False)], 0.5) is None
+
+
+def test_the_rule_floor_rounds_up_and_moves_on_while_the_rounded_floor_is_less_precise():
+    from helmetscan.modelling.plate_eval import Outcome, RuleFloor, rule_floor
+
+    def o(conf, right):
+        return Outcome("f", "AB1234", "generic", "AB1234" if right else "AB1235", conf, True)
+
+    outcomes = [o(0.95, True), o(0.9, True), o(0.8, False), o(0.7, True), o(0.6, True), o(0.3, False)]
+    assert rule_floor(outcomes, 1.0) == RuleFloor(0.9, 0.9, 2, 0, 6)
+    assert rule_floor(outcomes, 0.8) == RuleFloor(0.6, 0.6, 5, 1, 6)
+    # 80 % right from 0.53, but from 0.55 (3 of 4) and 0.6 (1 of 2) less: the floor is 0.65, where 1 of 1 is right
+    dip = [o(0.9, True), o(0.62, False), o(0.58, True), o(0.57, True), o(0.54, True), o(0.53, True)]
+    assert rule_floor(dip, 0.8) == RuleFloor(0.53, 0.65, 1, 0, 6)
+    assert rule_floor([o(0.9, False)], 0.5) is None
 
 
 def test_the_track_floor_is_the_lowest_confidence_of_multi_read_tracks_reaching_the_precision_rounded_up():

@@ -183,3 +183,34 @@ def floor_for_precision(outcomes: list[Outcome], target: float) -> tuple[float, 
         if right / k >= target and (k == len(ranked) or ranked[k].confidence < o.confidence):
             best = (o.confidence, right / k, k / len(ranked))
     return best
+
+
+@dataclass(frozen=True)
+class RuleFloor:
+    """A confidence floor chosen by the rule of ``weights/PLATE_READER.md`` (sessions 11-12): ``lowest`` is the lowest
+    confidence from which ``target`` of the reads are exactly right; ``floor`` is that rounded up to a multiple of
+    ``step`` or, where the reads from the rounded value are less precise than ``target`` (precision is not monotonic in
+    the floor), the next multiple that is; ``reported`` of ``plates`` reads reach it and ``wrong`` of them are wrong."""
+
+    lowest: float
+    floor: float
+    reported: int
+    wrong: int
+    plates: int
+
+
+def rule_floor(outcomes: list[Outcome], target: float = 0.99, step: float = 0.05) -> RuleFloor | None:
+    """The floor by the reader and track rule (:class:`RuleFloor`), or ``None`` when no confidence reaches ``target``.
+    ``outcomes`` are the reads of sets the figures are not reported on."""
+    import math
+
+    found = floor_for_precision(outcomes, target)
+    if found is None:
+        return None
+    floor = round(math.ceil(round(found[0] / step, 6)) * step, 4)
+    while True:
+        kept = [o for o in outcomes if o.confidence >= floor]
+        right = sum(o.read == o.truth for o in kept)
+        if not kept or right / len(kept) >= target:
+            return RuleFloor(found[0], floor, len(kept), len(kept) - right, len(outcomes))
+        floor = round(floor + step, 4)

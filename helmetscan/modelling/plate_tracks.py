@@ -161,19 +161,15 @@ FLOORS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 def track_floor(rows: list[dict], target_precision: float = 0.99, step: float = 0.05) -> tuple[float | None, float | None]:
     """The track floor by the rule fixed in session 12 (``weights/PLATE_READER.md``): over the tracks whose plate was
     fused from two or more voting reads, the lowest fused confidence from which at least ``target_precision`` of the
-    reported plates are right, and that value rounded up to a multiple of ``step``: ``(lowest, floor)``, both ``None``
-    when no confidence reaches the precision (:func:`~helmetscan.modelling.plate_eval.floor_for_precision` over them)."""
-    import math
-
-    from helmetscan.modelling.plate_eval import Outcome, floor_for_precision
+    reported plates are right, and the floor :func:`~helmetscan.modelling.plate_eval.rule_floor` makes of it (rounded
+    up to a multiple of ``step``, or the next multiple that is that precise): ``(lowest, floor)``, both ``None`` when
+    no confidence reaches the precision."""
+    from helmetscan.modelling.plate_eval import Outcome, rule_floor
 
     fused = [Outcome("", r["truth"], "", r["text"], r["confidence"], True)
              for r in rows if r["text"] and r["frames_read"] >= 2]
-    found = floor_for_precision(fused, target_precision)
-    if found is None:
-        return None, None
-    lowest = found[0]
-    return lowest, round(math.ceil(round(lowest / step, 6)) * step, 4)
+    found = rule_floor(fused, target_precision, step)
+    return (None, None) if found is None else (found.lowest, found.floor)
 
 
 def floor_table(sets: dict[str, list[dict]], floors: tuple[float, ...] = FLOORS) -> list[list]:
