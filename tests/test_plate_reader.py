@@ -473,13 +473,29 @@ def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plate
     assert 0.45 < layouts["kr_region"] / 2000 < 0.55  # 9 of 18 (session 9's mix: 5 of 14)
 
 
+def test_a_four_band_crnn_reads_quarters_in_turn_and_starts_from_two_band_weights():
+    import torch
+
+    from helmetscan.modelling.plate_train import build_ctc_model
+
+    two, four = build_ctc_model(11), build_ctc_model(11, bands=4)
+    four.load_state_dict(two.state_dict())  # same names and shapes: a 2-band reader starts a 4-band one
+    four.eval()
+    x = torch.zeros(2, 1, 64, 256)
+    with torch.no_grad():
+        assert two(x).shape == (2, 64, 11) and four(x).shape == (2, 128, 11)  # bands · W / 8 steps
+        assert four.features(x).shape == (2, 128, 4, 32)  # (N, C, bands, W / 8)
+    with pytest.raises(ValueError, match="bands must be 2 or 4"):
+        build_ctc_model(11, bands=3)
+
+
 def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     import cv2
     import onnxruntime as ort
     import torch
 
     from helmetscan.models.plate_recognizer import to_model_input
-    from helmetscan.modelling.plate_reader_weights import crnn_state_dict
+    from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_bands
     from helmetscan.modelling.plate_train import build_ctc_model
 
     shipped = ROOT / "weights" / "plate_reader.onnx"  # the repository's file: training continues from it (--init)
@@ -487,7 +503,7 @@ def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     size = tuple(session.get_inputs()[0].shape[2:4])
     crops = [cv2.imread(str(p)) for p in sorted(RENDERED_KR.glob("*.png"))]
     x = np.stack([to_model_input(c, size) for c in crops])
-    model = build_ctc_model(len(session.get_modelmeta().custom_metadata_map["alphabet"]) + 1)
+    model = build_ctc_model(len(session.get_modelmeta().custom_metadata_map["alphabet"]) + 1, reader_bands(shipped))
     model.load_state_dict(crnn_state_dict(shipped, x))
     model.eval()
     with torch.no_grad():

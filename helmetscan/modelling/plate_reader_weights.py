@@ -57,6 +57,15 @@ def _gates(a: np.ndarray) -> np.ndarray:
     return np.concatenate([blocks[k] for k in ONNX_TO_TORCH_GATES], axis=0)
 
 
+def reader_bands(path: Path) -> int:
+    """The horizontal bands the CRNN in ``path`` reads (its ``bands`` metadata; 2 for readers exported before it was
+    written, session 13)."""
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    return int(meta.get("bands", 2))
+
+
 def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     """A ``build_ctc_model`` state dict (torch tensors) equal to the CRNN exported in ``path`` (eval mode).
 
@@ -74,7 +83,7 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     from helmetscan.modelling.plate_train import build_ctc_model
 
     convs, lstm, head_w, head_b = _initialisers(path)
-    model = build_ctc_model(len(ALPHABET) + 1)
+    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path))
     state = {k: v.clone() for k, v in model.state_dict().items()}
     conv_ids = [i for i, m in enumerate(model.features) if isinstance(m, torch.nn.Conv2d)]
     eps = model.features[conv_ids[0] + 1].eps

@@ -190,32 +190,46 @@ def build_model(classes: int, slots: int = SLOTS, width: int = 128):
     return PlateNet()
 
 
-def build_ctc_model(classes: int):
+def build_ctc_model(classes: int, bands: int = 2):
     """The CRNN plate reader (torch ``nn.Module``, about 1.0 M parameters, 40 M multiply-adds per crop at width 128,
-    60 M at 192): input (N, 1, 64, W) float 0..1, output (N, W / 4, classes) probabilities (softmax applied, so the
-    exported ONNX returns probabilities; class 0 is the CTC blank). The first W / 8 steps are the columns of the top
-    half of the crop, the rest those of the bottom half.
+    60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes) probabilities (softmax applied,
+    so the exported ONNX returns probabilities; class 0 is the CTC blank). The sequence is the feature columns of the
+    top horizontal band of the crop, left to right, then those of the next band down.
+
+    ``bands`` 2 (the readers up to session 12): the top and bottom half. On a two-row plate the top half also holds the
+    upper part of the bottom row, so in that half the reader must emit the top row's right end before the bottom
+    row's left end, against the column order; every 2-band reader read the older region layout (``울산 93 / 바
+    8364``) in 1 % of the tuning plates, and 300 steps of fine-tuning on half such plates did not move it (session
+    13). ``bands`` 4: quarters, so a two-row plate's top row has a band to itself; the last pool is dropped, every
+    weight keeps its shape and a 2-band reader starts a 4-band one (``--init``).
 
     The conv blocks are those of the fixed-slot model (:func:`build_model`, same layer indices and shapes), with the
     last pooling steps halving only the height, so a trained slot model's conv weights start a CRNN (``--init``): from
     random weights the CTC loss stalled at ~3.2 per character for 4 epochs on this CPU (``weights/PLATE_READER.md``).
+
+    Raises:
+        ValueError: ``bands`` is not 2 or 4.
     """
     import torch
     from torch import nn
 
+    if bands not in (2, 4):
+        raise ValueError(f"bands must be 2 or 4, not {bands}")
+    last_pool = (2, 1) if bands == 2 else None
+
     class PlateCRNN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.features = conv_blocks((2, 2, 2, (2, 1), (2, 1)))  # 2 × W / 8
+            self.features = conv_blocks((2, 2, 2, (2, 1), last_pool))  # bands × W / 8
             self.dropout = nn.Dropout(0.1)
             self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=True)
             self.head = nn.Linear(256, classes)
 
         def logits(self, x: torch.Tensor) -> torch.Tensor:
-            f = self.features(x)                                   # (N, C, 2, W / 8)
-            seq = f.permute(0, 2, 3, 1).flatten(1, 2)              # (N, W / 4, C): top row, then bottom row
+            f = self.features(x)                                   # (N, C, bands, W / 8)
+            seq = f.permute(0, 2, 3, 1).flatten(1, 2)              # (N, bands · W / 8, C): top band first
             out, _ = self.rnn(self.dropout(seq))
-            return self.head(out)                                  # (N, W / 4, classes)
+            return self.head(out)                                  # (N, bands · W / 8, classes)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return torch.softmax(self.logits(x), dim=-1)
@@ -292,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warmup", type=float, default=0.15, help="share of the steps spent raising the learning rate")
     ap.add_argument("--input-width", type=int, default=INPUT_WIDTH, help="network input width in pixels (height 64; "
                                                                          "a multiple of 16)")
+    ap.add_argument("--bands", type=int, choices=(2, 4), default=2,
+                    help="CRNN only: horizontal bands read one after the other (build_ctc_model)")
     ap.add_argument("--recipe", choices=sorted(TRAINING_RECIPES), default="session9",
                     help="layout mix and degradations of the training renders (plate_render.TRAINING_RECIPES)")
     args = ap.parse_args(argv)
@@ -326,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
           f"eval crops are never read here", flush=True)
 
     classes = len(ALPHABET) + 1
-    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes)
+    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes, args.bands)
     if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
         own = model.state_dict()
         if args.init.suffix == ".onnx":  # the shipped reader: its weights rebuilt from the ONNX file
@@ -389,7 +405,7 @@ def main(argv: list[str] | None = None) -> None:
                     "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "history": history}, last)
     model.load_state_dict(torch.load(run / "best.pt"))
     export_onnx(model, run / "plate_reader.onnx",
-                {"decoder": args.arch, "train_rendered": len(train["images"]),
+                {"decoder": args.arch, "bands": args.bands, "train_rendered": len(train["images"]),
                  "train_real_crops": len(real_t) // max(1, args.real_copies), "history": history}, size)
     (run / "history.json").write_text(json.dumps(history, indent=1))
     print(f"exported {run / 'plate_reader.onnx'}", flush=True)
