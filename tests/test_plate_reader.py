@@ -489,6 +489,34 @@ def test_a_four_band_crnn_reads_quarters_in_turn_and_starts_from_two_band_weight
         build_ctc_model(11, bands=3)
 
 
+def test_a_forward_only_crnn_starts_from_a_bidirectional_ones_forward_half_and_round_trips_through_onnx(tmp_path):
+    import onnxruntime as ort
+    import torch
+
+    from helmetscan.modelling.plate_reader_weights import crnn_state_dict
+    from helmetscan.modelling.plate_render import ALPHABET
+    from helmetscan.modelling.plate_train import build_ctc_model, export_onnx, forward_only_state
+
+    torch.manual_seed(0)
+    both = build_ctc_model(len(ALPHABET) + 1, bands=4)
+    forward = build_ctc_model(len(ALPHABET) + 1, bands=4, bidirectional=False)
+    state = forward_only_state(both.state_dict())
+    forward.load_state_dict(state)  # strict: every tensor of the forward-only reader comes from the bidirectional one
+    assert torch.equal(state["head.weight"], both.state_dict()["head.weight"][:, :128])
+    path = tmp_path / "forward.onnx"
+    export_onnx(forward, path, {"decoder": "ctc", "bands": 4}, (64, 256))
+    x = np.random.default_rng(0).integers(0, 256, (8, 64, 256), dtype=np.uint8)
+    rebuilt = build_ctc_model(len(ALPHABET) + 1, bands=4, bidirectional=False)
+    rebuilt.load_state_dict(crnn_state_dict(path, x))
+    rebuilt.eval()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    theirs = session.run(None, {"image": x[:, None].astype(np.float32) / 255.0})[0]
+    with torch.no_grad():
+        ours = rebuilt(torch.from_numpy(x).float().unsqueeze(1) / 255.0).numpy()
+    assert theirs.shape == (8, 128, len(ALPHABET) + 1)
+    assert np.abs(ours - theirs).max() < 1e-4
+
+
 def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     import cv2
     import onnxruntime as ort

@@ -83,7 +83,8 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     from helmetscan.modelling.plate_train import build_ctc_model
 
     convs, lstm, head_w, head_b = _initialisers(path)
-    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path))
+    directions = lstm["W"].shape[0]  # ONNX LSTM weights: (directions, 4 · hidden, input)
+    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path), bidirectional=directions == 2)
     state = {k: v.clone() for k, v in model.state_dict().items()}
     conv_ids = [i for i, m in enumerate(model.features) if isinstance(m, torch.nn.Conv2d)]
     eps = model.features[conv_ids[0] + 1].eps
@@ -94,7 +95,7 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
         state[f"features.{i + 1}.bias"] = bias
         state[f"features.{i + 1}.running_mean"] = torch.zeros_like(bias)
         state[f"features.{i + 1}.running_var"] = torch.full_like(bias, 1.0 - eps)
-    for direction, suffix in enumerate(("", "_reverse")):
+    for direction, suffix in enumerate(("", "_reverse")[:directions]):
         w_b, r_b = np.split(lstm["B"][direction], 2)
         state[f"rnn.weight_ih_l0{suffix}"] = torch.from_numpy(_gates(lstm["W"][direction]).copy())
         state[f"rnn.weight_hh_l0{suffix}"] = torch.from_numpy(_gates(lstm["R"][direction]).copy())

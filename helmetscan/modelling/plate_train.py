@@ -190,7 +190,7 @@ def build_model(classes: int, slots: int = SLOTS, width: int = 128):
     return PlateNet()
 
 
-def build_ctc_model(classes: int, bands: int = 2):
+def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True):
     """The CRNN plate reader (torch ``nn.Module``, about 1.0 M parameters, 40 M multiply-adds per crop at width 128,
     60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes) probabilities (softmax applied,
     so the exported ONNX returns probabilities; class 0 is the CTC blank). The sequence is the feature columns of the
@@ -202,6 +202,9 @@ def build_ctc_model(classes: int, bands: int = 2):
     8364``) in 1 % of the tuning plates, and 300 steps of fine-tuning on half such plates did not move it (session
     13). ``bands`` 4: quarters, so a two-row plate's top row has a band to itself; the last pool is dropped, every
     weight keeps its shape and a 2-band reader starts a 4-band one (``--init``).
+
+    ``bidirectional`` False: a forward-only LSTM, which cannot emit a character before its columns are read; a
+    bidirectional reader's forward direction and the forward half of its head start it (``forward_only_state``).
 
     The conv blocks are those of the fixed-slot model (:func:`build_model`, same layer indices and shapes), with the
     last pooling steps halving only the height, so a trained slot model's conv weights start a CRNN (``--init``): from
@@ -222,8 +225,8 @@ def build_ctc_model(classes: int, bands: int = 2):
             super().__init__()
             self.features = conv_blocks((2, 2, 2, (2, 1), last_pool))  # bands × W / 8
             self.dropout = nn.Dropout(0.1)
-            self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=True)
-            self.head = nn.Linear(256, classes)
+            self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=bidirectional)
+            self.head = nn.Linear(256 if bidirectional else 128, classes)
 
         def logits(self, x: torch.Tensor) -> torch.Tensor:
             f = self.features(x)                                   # (N, C, bands, W / 8)
@@ -235,6 +238,14 @@ def build_ctc_model(classes: int, bands: int = 2):
             return torch.softmax(self.logits(x), dim=-1)
 
     return PlateCRNN()
+
+
+def forward_only_state(state: dict) -> dict:
+    """A bidirectional CRNN's state dict (``build_ctc_model``) cut to a forward-only one: the backward LSTM direction
+    dropped and the head's weights on its outputs (the second half of the 256 inputs) with it."""
+    out = {k: v for k, v in state.items() if not k.endswith("_reverse")}
+    out["head.weight"] = state["head.weight"][:, :128].clone()
+    return out
 
 
 def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "ctc", batch: int = 512) -> float:
@@ -296,6 +307,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", type=Path, help="start from these weights (a best.pt of an earlier run, or a CRNN "
                                              "reader's .onnx such as weights/plate_reader.onnx) instead of random "
                                              "ones: a second, annealed run continues a first")
+    ap.add_argument("--fresh-rnn", action="store_true",
+                    help="with --init: take only the conv blocks, and start the LSTM and the head from random weights "
+                         "(a new CTC alignment; the inherited one emits a two-row plate's top row at the first steps)")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     ap.add_argument("--arch", choices=("slots", "ctc"), default="ctc", help="ctc: the CRNN (shipped); slots: the first "
                                                                             "reader, whose convs start the CRNN")
@@ -308,6 +322,9 @@ def main(argv: list[str] | None = None) -> None:
                                                                          "a multiple of 16)")
     ap.add_argument("--bands", type=int, choices=(2, 4), default=2,
                     help="CRNN only: horizontal bands read one after the other (build_ctc_model)")
+    ap.add_argument("--forward-only", action="store_true",
+                    help="CRNN only: a forward-only LSTM (build_ctc_model); --init from a bidirectional reader keeps "
+                         "its forward direction")
     ap.add_argument("--recipe", choices=sorted(TRAINING_RECIPES), default="session9",
                     help="layout mix and degradations of the training renders (plate_render.TRAINING_RECIPES)")
     args = ap.parse_args(argv)
@@ -342,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
           f"eval crops are never read here", flush=True)
 
     classes = len(ALPHABET) + 1
-    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes, args.bands)
+    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes, args.bands, not args.forward_only)
     if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
         own = model.state_dict()
         if args.init.suffix == ".onnx":  # the shipped reader: its weights rebuilt from the ONNX file
@@ -351,7 +368,10 @@ def main(argv: list[str] | None = None) -> None:
             start = crnn_state_dict(args.init, images[np.random.default_rng(args.seed).permutation(len(images))[:512]])
         else:
             start = torch.load(args.init)
-        fitting = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape}
+        if args.forward_only and any(k.endswith("_reverse") for k in start):
+            start = forward_only_state(start)
+        fitting = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape
+                   and not (args.fresh_rnn and k.startswith(("rnn.", "head.")))}
         model.load_state_dict(fitting, strict=False)
         print(f"started from {args.init}: {len(fitting)} of {len(own)} tensors", flush=True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -405,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
                     "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "history": history}, last)
     model.load_state_dict(torch.load(run / "best.pt"))
     export_onnx(model, run / "plate_reader.onnx",
-                {"decoder": args.arch, "bands": args.bands, "train_rendered": len(train["images"]),
+                {"decoder": args.arch, "bands": args.bands, "bidirectional": not args.forward_only, "train_rendered": len(train["images"]),
                  "train_real_crops": len(real_t) // max(1, args.real_copies), "history": history}, size)
     (run / "history.json").write_text(json.dumps(history, indent=1))
     print(f"exported {run / 'plate_reader.onnx'}", flush=True)
