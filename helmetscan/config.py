@@ -236,6 +236,10 @@ DEFAULT_PLATE_FLOORS = {"helmetscan": 0.65, "easyocr": 0.5, "tesseract": 0.5}
 #: ``plates.min_plate_conf`` are empty; a reader not listed keeps its plate floor. Source in its description.
 DEFAULT_TRACK_FLOORS = {"helmetscan": 0.5}
 
+#: Plate formats a reader's plates are never reported in, per reader, when ``plates.unreported_formats`` is empty.
+#: Source in its description.
+DEFAULT_UNREPORTED_FORMATS = {"helmetscan": ("kr_old",)}
+
 
 class PlateSettings(_ModelSection):
     """Plate detection near the rider, recognition (our plate reader, EasyOCR or Tesseract), fusion over the track."""
@@ -324,11 +328,20 @@ class PlateSettings(_ModelSection):
               "Tesseract keep their plate floor (not measured).",
         "0..1", ge=0, le=1
     )
+    unreported_formats: list[str] | None = setting(
+        None, "Plates fused into one of these formats stay `unread` whatever their confidence (the text is kept as "
+              "the record's best guess). Empty: by reader, "
+              f"{', '.join(DEFAULT_UNREPORTED_FORMATS['helmetscan'])} for ours: it reads the older two-row region "
+              "layout (서울 12 / 가 3456) in 1 of 178 tuning plates and 0 of 24 held-out rendered ones, mostly "
+              "dropping one of the top row's two digits, and 2 of those wrong reads were above the track floor "
+              "(session 13, weights/PLATE_READER.md); none for EasyOCR and Tesseract.",
+        "names"
+    )
     two_row_max_aspect: float = setting(
         2.2, "Crops with width/height below this are read as two rows (top and bottom half).", "ratio", gt=0
     )
     formats: list[str] = setting(
-        _names("kr", "kr_region", "in", "vn", "generic"),
+        _names("kr", "kr_region", "kr_old", "in", "vn", "generic"),
         "Plate formats accepted as valid, most specific first: built-in (plate_formats.BUILTIN_FORMATS) or custom.",
         "names"
     )
@@ -350,6 +363,12 @@ class PlateSettings(_ModelSection):
     @model_validator(mode="after")
     def _formats_known(self) -> "PlateSettings":
         self.plate_formats()  # raises ValueError naming an unknown format
+        from helmetscan.pipeline.plate_formats import BUILTIN_FORMATS
+
+        unknown = [n for n in self.unreported_formats or () if n not in BUILTIN_FORMATS and n not in self.custom_formats]
+        if unknown:
+            raise ValueError(f"unreported_formats: unknown plate format {', '.join(map(repr, unknown))} (built-in: "
+                             f"{', '.join(BUILTIN_FORMATS)}; or one of custom_formats)")
         return self
 
     def plate_floor(self) -> float:
@@ -366,6 +385,12 @@ class PlateSettings(_ModelSection):
         if self.min_plate_conf is not None:
             return self.min_plate_conf
         return DEFAULT_TRACK_FLOORS.get(self.recognizer, self.plate_floor())
+
+    def unreported(self) -> tuple[str, ...]:
+        """The formats whose plates stay ``unread``: ``unreported_formats``, or the default of the configured reader."""
+        if self.unreported_formats is not None:
+            return tuple(self.unreported_formats)
+        return DEFAULT_UNREPORTED_FORMATS.get(self.recognizer, ())
 
     def plate_formats(self):
         """The accepted formats, compiled (:func:`helmetscan.pipeline.plate_formats.compile_formats`)."""

@@ -271,7 +271,7 @@ def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
     from helmetscan.modelling.plate_eval import rule_floor
 
     table = pd.read_csv(tmp_path / "plate_eval.csv")
-    assert set(table["format"]) == {"kr", "kr_region", "all"}
+    assert set(table["format"]) == {"kr", "kr_region", "kr_old", "all"}
     assert table.loc[table["format"] == "all", "plates"].item() == 16
     reads = pd.read_csv(tmp_path / "plate_reads.csv", keep_default_na=False)
     assert len(reads) == 16 and {"truth", "read", "confidence", "reported"} <= set(reads.columns)

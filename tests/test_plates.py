@@ -5,9 +5,9 @@ from helmetscan.config import PlateSettings
 from helmetscan.pipeline.plate_image import text_band, upscale
 from helmetscan.pipeline.plate_formats import (BUILTIN_FORMATS, KR_DISTRICTS, KR_DISTRICTS_BY_REGION, KR_REGIONS,
                                                FormatConstraint, compile_formats, correct, plate_format)
-from helmetscan.pipeline.plate_text import PlateRead, fuse_reads, normalise
+from helmetscan.pipeline.plate_text import PlateRead, PlateStatus, fuse_reads, normalise
 
-ALL = compile_formats(["kr", "kr_region", "in", "vn", "generic"])
+ALL = compile_formats(["kr", "kr_region", "kr_old", "in", "vn", "generic"])
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,8 @@ def test_normalise(raw, normalised):
      # two-row region plates: region, district of 1–3 syllables (or none, 세종), usage, 4 digits
      ("서울중자1234", "kr_region"), ("서울마포자6553", "kr_region"), ("인천서카6500", "kr_region"),
      ("인천서갸6500", None), ("부산해운대가1234", "kr_region"), ("세종아1234", "kr_region"),
-     ("서울12가3456", "kr_region"), ("서울영등포구가1234", None),  # 4-syllable district
+     ("서울12가3456", "kr_old"), ("울산9바8364", "kr_old"), ("서울123가3456", None), ("세종12가3456", "kr_old"),
+     ("서울12자1234", "kr_old"), ("서울12카3456", None), ("서울마포12가3456", None), ("서울영등포구가1234", None),  # 4-syllable district
      ("서울마푸자6553", None), ("경기동두천하1234", "kr_region"),  # districts from the list of 시·군·구 names
      ("한국마포자6553", None),  # not a region
      ("서울마포자655", None),
@@ -222,12 +223,34 @@ def test_district_names_are_one_to_three_syllables_and_unique():
 def test_a_two_row_plate_names_a_district_of_its_own_region():
     region = BUILTIN_FORMATS["kr_region"]
     for plate in ["서울마포자6553", "인천서카6500", "부산해운대가1234", "대구군위가1234", "경기광주가1234", "세종가1234",
-                  "제주서귀포하1234", "서울12가3456"]:
+                  "제주서귀포하1234"]:
         assert region.matches(plate), plate
-    for plate in ["인천마포자6553", "경북군위가1234", "세종마포가1234", "광주광주가1234", "서울마포자655"]:
+    for plate in ["인천마포자6553", "경북군위가1234", "세종마포가1234", "광주광주가1234", "서울마포자655",
+                  "서울12가3456"]:  # the older region car layout is kr_old since session 13
         assert not region.matches(plate), plate  # 마포 is in 서울; 군위 moved to 대구 in 2023; 세종 has no districts
     constraint = FormatConstraint(compile_formats(["kr_region"]))
     assert constraint.viable("부산해") and not constraint.viable("서울해")  # 해운대 only under 부산
+
+
+def test_a_plate_fused_into_an_unreported_format_stays_unread_with_its_text_as_best_guess():
+    formats = compile_formats(["kr", "kr_region", "kr_old"])
+    reads = [PlateRead("충남8마6245", 0.62, 0), PlateRead("충남8마6245", 0.56, 1)]  # session 13: 0.6231, 0.561
+    reported = fuse_reads(reads, formats, 0.2, 0.65, min_track_confidence=0.5)
+    assert (reported.status, reported.format) == (PlateStatus.READ, "kr_old")  # a dropped digit reads as a valid plate
+    held = fuse_reads(reads, formats, 0.2, 0.65, min_track_confidence=0.5, unreported_formats=("kr_old",))
+    assert (held.text, held.status, held.format, held.best_guess) == ("", PlateStatus.UNREAD, None, "충남8마6245")
+    assert held.confidence == reported.confidence and held.frames_read == 2
+    other = fuse_reads([PlateRead("서울마포자6553", 0.9, 0)], formats, 0.2, 0.65, unreported_formats=("kr_old",))
+    assert other.status is PlateStatus.READ and other.text == "서울마포자6553"
+
+
+def test_our_reader_never_reports_the_older_region_layout_unless_told():
+    assert PlateSettings().unreported() == ("kr_old",)
+    assert PlateSettings(recognizer="easyocr").unreported() == ()
+    assert PlateSettings(unreported_formats=[]).unreported() == ()
+    assert "kr_old" in PlateSettings().formats
+    with pytest.raises(ValueError, match="unknown plate format 'kr_olde'"):
+        PlateSettings(unreported_formats=["kr_olde"])
 
 
 def test_format_constraint_knows_prefixes_of_plates_and_whole_plates():

@@ -119,7 +119,8 @@ def evaluate(folder: Path, reader, settings, detector=None) -> tuple[list[Outcom
     ms = (time.perf_counter() - t0) * 1000 / max(1, len(images))
     out = []
     for (file, truth), crop_read in zip(rows, reads):
-        fused = fuse_reads([crop_read.read], reader.formats, 0.0, settings.plate_floor())  # one read: the plate floor
+        fused = fuse_reads([crop_read.read], reader.formats, 0.0, settings.plate_floor(),  # one read: the plate floor
+                           unreported_formats=settings.unreported())
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", crop_read.read.text,
                            crop_read.read.confidence, fused.status is not PlateStatus.UNREAD))
     return out, ms

@@ -122,7 +122,8 @@ def fuse_tracks(tracks: list[tuple[str, list]], settings) -> list[dict]:
     rows = []
     for truth, crops in tracks:
         reads = [r.read for r in reader.read(crops, list(range(len(crops))))]
-        fused = fuse_reads(reads, reader.formats, settings.plates.min_ocr_conf, 0.0, settings.plates.fusion)
+        fused = fuse_reads(reads, reader.formats, settings.plates.min_ocr_conf, 0.0, settings.plates.fusion,
+                           unreported_formats=settings.plates.unreported())
         rows.append({"truth": truth, "text": fused.text, "confidence": fused.confidence,
                      "frames_read": fused.frames_read, "frames_agreeing": fused.frames_agreeing})
     return rows

@@ -86,9 +86,12 @@ def _alternation(patterns: Iterable[str]) -> str:
     return "|".join(sorted(patterns, key=lambda n: (-len(n), n)))
 
 
-#: Region, then optionally one of its districts or the one- or two-digit number of older car region plates.
+#: Region, then optionally one of its districts.
 _REGION_TOP_ROW = "(?:" + "|".join(
-    f"{region}(?:{_alternation([*KR_DISTRICTS_BY_REGION[region], OLD_CAR_NUMBER])})?" for region in KR_REGIONS) + ")"
+    f"{region}(?:{_alternation(KR_DISTRICTS_BY_REGION[region])})?" if KR_DISTRICTS_BY_REGION[region] else region
+    for region in KR_REGIONS) + ")"
+#: Region, then the one- or two-digit number of older region car plates.
+_OLD_REGION_TOP_ROW = f"(?:{'|'.join(KR_REGIONS)}){OLD_CAR_NUMBER}"
 _USAGE = f"[{KR_USAGE}]"
 _REGION_USAGE = f"[{''.join(sorted(set(KR_USAGE + KR_MOTO_USAGE)))}]"
 
@@ -100,7 +103,10 @@ BUILTIN_FORMATS: dict[str, PlateFormat] = {f.name: f for f in [
     PlateFormat("kr_region", re.compile(rf"{_REGION_TOP_ROW}{_REGION_USAGE}\d{{4}}"),
                 "Korean two-row region plates, top row first: motorcycles 서울마포자6553 (region, one of that "
                 "region's districts of 1–3 syllables from KR_DISTRICTS_BY_REGION, usage syllable, 4 digits; "
-                "「자동차관리법 시행규칙」 and the MOLIT notice) and older cars 서울12가3456"),
+                "「자동차관리법 시행규칙」 and the MOLIT notice)"),
+    PlateFormat("kr_old", re.compile(rf"{_OLD_REGION_TOP_ROW}{_USAGE}\d{{4}}"),
+                "Korean two-row region plates of cars before 2004, still on older and commercial vehicles, top row "
+                "first: 서울12가3456 (region, a one- or two-digit number, usage syllable, 4 digits; MOLIT notice)"),
     PlateFormat("in", re.compile(r"[A-Z]{2}\d{1,2}[A-Z]{0,3}\d{1,4}"),
                 "Indian registration marks: state, district, series, number (Motor Vehicles Act), e.g. TN05AT7024"),
     PlateFormat("vn", re.compile(r"\d{2}[A-Z][A-Z0-9]?\d{4,5}"),

@@ -69,7 +69,8 @@ def read_image(image: np.ndarray, detector: Detector | None, reader: CropReader,
     for i, crop_read in zip(keep, reads):
         xyxy, confidence, at_edge = boxes[i]
         votes = [] if at_edge else [crop_read.read]
-        fused = fuse_reads(votes, reader.formats, 0.0, settings.plate_floor())  # one read: only the plate floor
+        fused = fuse_reads(votes, reader.formats, 0.0, settings.plate_floor(),  # one read: only the plate floor
+                           unreported_formats=settings.unreported())
         plates.append(ImagePlate(fused, tuple(float(v) for v in xyxy), float(confidence), at_edge,
                                  crop_read.raw_text))
     return sorted(plates, key=lambda p: -p.plate.confidence)

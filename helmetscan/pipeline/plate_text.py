@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import get_args
 
@@ -82,7 +82,7 @@ MAX_VOTES_KEPT = 8
 
 def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence: float = 0.0,
                min_plate_confidence: float = 0.0, method: str = "characters",
-               min_track_confidence: float | None = None) -> FusedPlate:
+               min_track_confidence: float | None = None, unreported_formats: Collection[str] = ()) -> FusedPlate:
     """Fuse a track's plate reads into one text.
 
     Reads below ``min_confidence``, with confidence 0 or empty do not vote (the most confident of them is still the
@@ -102,13 +102,24 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
 
     A fused ``confidence`` (see :class:`FusedPlate`) below ``min_plate_confidence`` makes the plate ``unread``; when
     two or more reads voted (``frames_read``) and ``min_track_confidence`` is given, that floor applies instead (a
-    wrong read is diluted by the others; ``plates.min_track_conf``).
+    wrong read is diluted by the others; ``plates.min_track_conf``). A plate whose format is in ``unreported_formats``
+    is ``unread`` whatever its confidence (``plates.unreported_formats``: a layout the reader is known to misread),
+    its text kept as ``best_guess``.
 
     Raises:
         ValueError: unknown ``method``.
     """
     if method not in FUSION_METHODS:
         raise ValueError(f"unknown fusion method {method!r} (known: {', '.join(FUSION_METHODS)})")
+    fused = _fuse(reads, formats, min_confidence, min_plate_confidence, method, min_track_confidence)
+    if fused.format is not None and fused.format in unreported_formats:
+        return replace(fused, text="", status=PlateStatus.UNREAD, format=None)
+    return fused
+
+
+def _fuse(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence: float, min_plate_confidence: float,
+          method: str, min_track_confidence: float | None) -> FusedPlate:
+    """:func:`fuse_reads` before its ``unreported_formats`` rule."""
     voting = [r for r in reads if r.text and r.confidence > 0 and r.confidence >= min_confidence]
     if not voting:
         weak = max((r for r in reads if r.text and r.confidence > 0), key=lambda r: r.confidence, default=None)
