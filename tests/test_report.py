@@ -16,7 +16,7 @@ HOSTILE_NAME = '<script>alert("x")</script>=HYPERLINK("http://evil").mp4'
 HOSTILE_OCR = "<img src=x onerror=alert(1)>"
 
 
-def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated"):
+def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated", best_guess=""):
     folder = out / key
     folder.mkdir(parents=True, exist_ok=True)
     frame = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
@@ -29,7 +29,7 @@ def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated")
         decision=DecisionSummary(frames_checked=5, frames_head_seen=5, frames_without_helmet=4, frames_with_helmet=1,
                                  frames_tracked=9, verdicts=[]),
         plate=PlateRecord(text=plate_text, status=plate_status, format=None, confidence=0.5, frames_read=3,
-                          frames_agreeing=2, votes={}),
+                          frames_agreeing=2, votes={}, best_guess=best_guess),
         models={}, settings={}, helmetscan_version="test",
     )
     _, hashes = write_violation(folder / violation_id, images, record, png_compression=0, jpeg_quality=90)
@@ -57,6 +57,8 @@ def test_report_is_rebuilt_from_stored_records(tmp_path):
     assert list(table["frames_without_helmet"]) == [4, 4]
     html = html_path.read_text()
     assert 'src="clip_a/clip_a_t0001/annotated.jpg"' in html and "plate unread" in html
+    assert "best guess" not in html  # clip_b's plate has none
+
     # the evidence frame is lossless: decoding the PNG gives the exact pixels back
     import cv2
 
@@ -66,6 +68,16 @@ def test_report_is_rebuilt_from_stored_records(tmp_path):
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == 2 * 6 + 2
+
+
+def test_an_unread_plate_shows_its_best_guess_as_not_reported(tmp_path):
+    # a plate withheld for its format (kr_old, plates.unreported_formats) at 0.62, or one below the floor
+    _, video = _store(tmp_path, "clip_k", "clip_k_t0001", "/data/clip_k.mp4", "", "unread", best_guess="충남8마6245")
+    write_sha256sums(tmp_path, [video])
+    _, html_path, _ = rebuild(tmp_path, "test")
+    html = html_path.read_text()
+    assert "best guess, not reported: 충남8마6245" in html
+    assert "best guess, not reported: 충남8마6245" in (tmp_path / "sheets" / "clip_k_t0001.html").read_text()
 
 
 def test_hostile_file_name_and_ocr_text_are_escaped(tmp_path):
