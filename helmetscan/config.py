@@ -342,13 +342,24 @@ class PlateSettings(_ModelSection):
     )
     formats: list[str] = setting(
         _names("kr", "kr_region", "kr_old", "in", "vn", "generic"),
-        "Plate formats accepted as valid, most specific first: built-in (plate_formats.BUILTIN_FORMATS) or custom.",
+        "Plate formats accepted as valid, most specific first: built-in (plate_formats.BUILTIN_FORMATS) or custom. "
+        "A list with kr_region but not kr_old gets kr_old after it (kr_region took that layout until session 13).",
         "names"
     )
     custom_formats: dict[str, str] = setting(
         dict, "Your own formats: name = regular expression over normalised text (A-Z, 0-9, Hangul), e.g. "
               "`my = '^[A-Z]{2}[0-9]{4}$'`; list the name in `formats` to use it.", "regexes"
     )
+
+    @field_validator("formats")
+    @classmethod
+    def _old_region_with_region(cls, value: list[str]) -> list[str]:
+        # until session 13 `kr_region` also took the older region layout (서울12가3456), now `kr_old`: a list written
+        # before keeps its meaning, so the beam search cannot force such a plate into another format's spelling
+        if "kr_region" in value and "kr_old" not in value:
+            value = [*value]
+            value.insert(value.index("kr_region") + 1, "kr_old")
+        return value
 
     @field_validator("custom_formats")
     @classmethod

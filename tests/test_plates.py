@@ -249,6 +249,8 @@ def test_our_reader_never_reports_the_older_region_layout_unless_told():
     assert PlateSettings(recognizer="easyocr").unreported() == ()
     assert PlateSettings(unreported_formats=[]).unreported() == ()
     assert "kr_old" in PlateSettings().formats
+    assert PlateSettings(formats=["kr", "kr_region", "in"]).formats == ["kr", "kr_region", "kr_old", "in"]  # pre-13 list
+    assert PlateSettings(formats=["kr", "in"]).formats == ["kr", "in"]
     with pytest.raises(ValueError, match="unknown plate format 'kr_olde'"):
         PlateSettings(unreported_formats=["kr_olde"])
 

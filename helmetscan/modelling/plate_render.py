@@ -8,7 +8,8 @@ Layouts (the normalised text a reader must return is in brackets):
 * ``kr_region``: two-row region plates. Motorcycles (이륜자동차, 「자동차관리법 시행규칙」 별표 / MOLIT notice): region
   and district in Hangul over one Hangul syllable and four digits, e.g. ``서울 마포 / 자 6553`` [서울마포자6553]; the
   district is one of that region's 시·군·구 names without its suffix (1–3 syllables, ``KR_DISTRICTS_BY_REGION``; until
-  session 11 any region was drawn with any district). Older car and commercial plates: ``서울 12 / 가 3456``.
+  session 11 any region was drawn with any district). Older car and commercial plates, ``서울 12 / 가 3456``, are
+  drawn under this layout name too (``kr_region_car`` in the mixes); their format is ``kr_old`` since session 13.
 * ``vn``: Vietnamese two-row motorcycle plates, ``29-Y2 / 123.45`` [29Y212345] (like the real crops we label).
 * ``in``: Indian plates, ``TN 05 AT 7024`` in one or two rows.
 * ``generic``: 2–3 letters and 3–4 digits in one row (European/US style).

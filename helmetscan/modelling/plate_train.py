@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--recipe", choices=sorted(TRAINING_RECIPES), default="session9",
                     help="layout mix and degradations of the training renders (plate_render.TRAINING_RECIPES)")
     args = ap.parse_args(argv)
+    if args.fresh_rnn and not args.init:
+        ap.error("--fresh-rnn keeps the conv blocks of --init: give --init")
     size = (INPUT_HEIGHT, args.input_width)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)

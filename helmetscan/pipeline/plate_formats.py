@@ -81,8 +81,7 @@ OLD_CAR_NUMBER = r"\d{1,2}"
 
 
 def _alternation(patterns: Iterable[str]) -> str:
-    """A regex alternation of ``patterns`` (district names, which hold no regex syntax, and :data:`OLD_CAR_NUMBER`),
-    longest first."""
+    """A regex alternation of ``patterns`` (district names, which hold no regex syntax), longest first."""
     return "|".join(sorted(patterns, key=lambda n: (-len(n), n)))
 
 

@@ -23,7 +23,7 @@ class PlateStatus(StrEnum):
 
     READ = "read"  # text that matches one of the accepted plate formats, confident enough
     UNVALIDATED = "unvalidated"  # text found, confident enough, but no accepted format matches it
-    UNREAD = "unread"  # no read voted, or the fused text is below the confidence floor
+    UNREAD = "unread"  # no read voted, the fused text is below the confidence floor, or its format is unreported
 
 
 @dataclass(frozen=True)

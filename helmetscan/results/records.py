@@ -117,7 +117,8 @@ class PlateRecord(_Record):
     status: PlateStatus = documented(description="read: matches a plate format; unvalidated: text but no format; "
                                                  "unread: nothing read, or below the confidence floor "
                                                  "(`plates.min_track_conf` when two or more reads voted, else "
-                                                 "`plates.min_plate_conf`).")
+                                                 "`plates.min_plate_conf`), or in a format the reader's plates are not "
+                                                 "reported in (`plates.unreported_formats`).")
     format: str | None = documented(description="Plate format the text matches (`plates.formats`).")
     confidence: float = documented(description="Support of the least supported character: summed per-character "
                                                "confidence of the reads agreeing there over the reads of the fused "
@@ -128,7 +129,8 @@ class PlateRecord(_Record):
                                    unit="0..1")
     char_confidences: list[float] = documented(list, "The same support for each character of `text` (schema 3).",
                                                "0..1 each")
-    best_guess: str = documented("", "The fused text even when it fell below the confidence floor (or, when no read "
+    best_guess: str = documented("", "The fused text even when it fell below the confidence floor or is in an "
+                                     "unreported format (or, when no read "
                                      "was sure enough to vote, the most confident read); for a reviewer, never the "
                                      "reported plate (schema 3).")
     frames_read: int = documented(description="Reads that voted.", unit="frames")
