@@ -348,6 +348,26 @@ def test_tesseract_missing_is_one_clear_error(monkeypatch):
         TesseractRecognizer()
 
 
+def test_a_rendered_set_keeps_each_two_row_plates_top_row(tmp_path):
+    from helmetscan.modelling.plate_train import render_set
+
+    path = tmp_path / "set.npz"
+    render_set(path, 60, seed=7, held_out=True, workers=1, size=(64, 256))
+    data = np.load(path)
+    texts, layouts, tops = data["texts"].tolist(), data["layouts"].tolist(), data["top_rows"].tolist()
+    assert data["images"].shape == (60, 64, 256) and len(tops) == 60
+    for text, layout, top in zip(texts, layouts, tops):
+        assert text.startswith(top) and len(top) < len(text), (text, top)
+        if layout == "kr":
+            assert top == ""  # one row
+        bottom = text[len(top):]
+        if layout == "kr_region":  # region (and district or number) over a usage syllable and 4 digits
+            assert len(bottom) == 5 and bottom[1:].isdigit() and not bottom[0].isdigit(), (text, top)
+        if layout == "vn":  # province and series over 4 or 5 digits
+            assert len(bottom) in (4, 5) and bottom.isdigit(), (text, top)
+    assert sum(1 for t in tops if t) >= 20  # most rendered plates have two rows (EVAL_MIX: 7 of 12 layouts' weight)
+
+
 def test_rendered_plates_hold_the_text_they_claim():
     import random
 

@@ -59,12 +59,21 @@ def encode(text: str, alphabet: str = ALPHABET, slots: int = SLOTS) -> np.ndarra
     return ids
 
 
-def _render_chunk(args: tuple[int, int, bool, tuple[int, int], str]) -> tuple[np.ndarray, list[str], list[str]]:
+def top_row(rows: tuple[str, ...]) -> str:
+    """The normalised text of a drawn plate's top row (``plate_render.PlateText.rows``), "" for a one-row plate: with
+    the full text it splits a two-row plate's text into its rows (for a reader with one output per row)."""
+    from helmetscan.pipeline.plate_text import normalise
+
+    return normalise(rows[0]) if len(rows) == 2 else ""
+
+
+def _render_chunk(args: tuple[int, int, bool, tuple[int, int], str]) -> tuple[np.ndarray, list[str], list[str],
+                                                                             list[str]]:
     seed, n, held_out, size, recipe = args
     train_fonts, held_fonts = font_pools()
     mix, degradation = TRAINING_RECIPES[recipe]
     rng = random.Random(seed)
-    images, texts, layouts = [], [], []
+    images, texts, layouts, tops = [], [], [], []
     for _ in range(n):
         crop, plate = render_plate(rng, held_fonts if held_out else train_fonts,
                                    HELD_OUT_DEGRADATION if held_out else degradation,
@@ -72,12 +81,14 @@ def _render_chunk(args: tuple[int, int, bool, tuple[int, int], str]) -> tuple[np
         images.append(to_model_input(crop, size))
         texts.append(plate.text)
         layouts.append(plate.layout)
-    return np.stack(images), texts, layouts
+        tops.append(top_row(plate.rows))
+    return np.stack(images), texts, layouts, tops
 
 
 def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2,
                size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH), recipe: str = "session9") -> None:
-    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``):
+    """Render ``n`` plates into ``path`` (``.npz``: ``images`` (n, *size) uint8 model inputs, ``texts``, ``layouts``,
+    and since session 13 ``top_rows``, :func:`top_row` of each plate):
     a model-selection set (``held_out``) with the held-out fonts and degradations and the evaluation sets' layout mix
     (``plate_render.EVAL_MIX``), else a training set (training fonts; the mix and degradations of ``recipe``, a key
     of ``plate_render.TRAINING_RECIPES``).
@@ -89,7 +100,8 @@ def render_set(path: Path, n: int, seed: int, held_out: bool, workers: int = 2,
         parts = pool.map(_render_chunk, jobs)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, images=np.concatenate([p[0] for p in parts]),
-                        texts=np.array(sum((p[1] for p in parts), [])), layouts=np.array(sum((p[2] for p in parts), [])))
+                        texts=np.array(sum((p[1] for p in parts), [])), layouts=np.array(sum((p[2] for p in parts), [])),
+                        top_rows=np.array(sum((p[3] for p in parts), [])))
 
 
 def real_set(crops_dir: Path, split: str, copies: int, seed: int,
