@@ -374,12 +374,12 @@ class PlateSettings(_ModelSection):
     @model_validator(mode="after")
     def _formats_known(self) -> "PlateSettings":
         self.plate_formats()  # raises ValueError naming an unknown format
-        from helmetscan.pipeline.plate_formats import BUILTIN_FORMATS
+        from helmetscan.pipeline.plate_formats import compile_formats
 
-        unknown = [n for n in self.unreported_formats or () if n not in BUILTIN_FORMATS and n not in self.custom_formats]
-        if unknown:
-            raise ValueError(f"unreported_formats: unknown plate format {', '.join(map(repr, unknown))} (built-in: "
-                             f"{', '.join(BUILTIN_FORMATS)}; or one of custom_formats)")
+        try:
+            compile_formats(self.unreported_formats or (), self.custom_formats)
+        except ValueError as exc:
+            raise ValueError(f"unreported_formats: {exc}") from None
         return self
 
     def plate_floor(self) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import get_args
 
@@ -111,21 +111,13 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
     """
     if method not in FUSION_METHODS:
         raise ValueError(f"unknown fusion method {method!r} (known: {', '.join(FUSION_METHODS)})")
-    fused = _fuse(reads, formats, min_confidence, min_plate_confidence, method, min_track_confidence)
-    if fused.format is not None and fused.format in unreported_formats:
-        return replace(fused, text="", status=PlateStatus.UNREAD, format=None)
-    return fused
-
-
-def _fuse(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence: float, min_plate_confidence: float,
-          method: str, min_track_confidence: float | None) -> FusedPlate:
-    """:func:`fuse_reads` before its ``unreported_formats`` rule."""
     voting = [r for r in reads if r.text and r.confidence > 0 and r.confidence >= min_confidence]
     if not voting:
         weak = max((r for r in reads if r.text and r.confidence > 0), key=lambda r: r.confidence, default=None)
         return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {}, best_guess=weak.text if weak else "")
     if method == "probability" and all(r.alternatives for r in voting):
-        return _fuse_probabilities(voting, formats, _floor(len(voting), min_plate_confidence, min_track_confidence))
+        return _fuse_probabilities(voting, formats, _floor(len(voting), min_plate_confidence, min_track_confidence),
+                                   unreported_formats)
     formatted = [(r, plate_format(r.text, formats)) for r in voting]
     pool = [(r, f) for r, f in formatted if f] or formatted
     votes: dict[str, float] = defaultdict(float)
@@ -156,7 +148,7 @@ def _fuse(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence
     agreeing = sum(1 for r, _ in pool if r.text == text)
     ordered_votes = {k: round(v, 4) for k, v in sorted(votes.items(), key=lambda kv: -kv[1])}
     return _fused(text, formats, confidence, char_confidences, len(pool), agreeing, ordered_votes,
-                  _floor(len(pool), min_plate_confidence, min_track_confidence))
+                  _floor(len(pool), min_plate_confidence, min_track_confidence), unreported_formats)
 
 
 def _floor(frames_read: int, min_plate_confidence: float, min_track_confidence: float | None) -> float:
@@ -167,19 +159,21 @@ def _floor(frames_read: int, min_plate_confidence: float, min_track_confidence: 
 
 
 def _fused(text: str, formats: Sequence[PlateFormat], confidence: float, char_confidences: tuple[float, ...],
-           frames_read: int, frames_agreeing: int, votes: dict[str, float], min_plate_confidence: float) -> FusedPlate:
+           frames_read: int, frames_agreeing: int, votes: dict[str, float], min_plate_confidence: float,
+           unreported_formats: Collection[str]) -> FusedPlate:
     """The :class:`FusedPlate` of a fused ``text``: ``unread`` (``text`` kept as ``best_guess``) below
-    ``min_plate_confidence``, else ``read`` or ``unvalidated`` by whether a format matches."""
-    if confidence < min_plate_confidence:
+    ``min_plate_confidence`` or in one of the ``unreported_formats``, else ``read`` or ``unvalidated`` by whether a
+    format matches."""
+    fmt = plate_format(text, formats)
+    if confidence < min_plate_confidence or (fmt is not None and fmt in unreported_formats):
         return FusedPlate("", PlateStatus.UNREAD, None, confidence, frames_read, frames_agreeing, votes,
                           char_confidences, best_guess=text)
-    fmt = plate_format(text, formats)
     return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, frames_read,
                       frames_agreeing, votes, char_confidences, best_guess=text)
 
 
-def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
-                        min_plate_confidence: float) -> FusedPlate:
+def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat], min_plate_confidence: float,
+                        unreported_formats: Collection[str]) -> FusedPlate:
     """The probability fusion of :func:`fuse_reads` over ``voting`` reads that all carry ``alternatives``.
 
     Each read scores its own text at its ``confidence`` and its other alternatives at their probabilities. As in the
@@ -214,4 +208,5 @@ def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
         for i in range(len(text)))
     confidence = round(min(summed[text] / n, *char_confidences), 4)
     votes = {t: round(v, 4) for t, v in sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_VOTES_KEPT]}
-    return _fused(text, formats, confidence, char_confidences, n, reads_of[text], votes, min_plate_confidence)
+    return _fused(text, formats, confidence, char_confidences, n, reads_of[text], votes, min_plate_confidence,
+                  unreported_formats)
