@@ -537,13 +537,63 @@ def test_a_forward_only_crnn_starts_from_a_bidirectional_ones_forward_half_and_r
     assert np.abs(ours - theirs).max() < 1e-4
 
 
+def test_real_vietnamese_labels_split_into_the_rows_drawn_on_the_plate():
+    from helmetscan.modelling.plate_train import real_top_row
+
+    assert real_top_row("29B178476") == "29B1"    # 29-B1 / 784.76
+    assert real_top_row("35AA06768") == "35AA"    # 35-AA / 067.68
+    assert real_top_row("33FA1475") == "33FA"     # 33-FA / 1475
+    assert real_top_row("34MD148129") == "34MD1"  # 34-MD1 / 481.29
+    assert real_top_row("12가3456") == "" and real_top_row("TN05AT7024") == ""
+
+
+def test_a_rows_crnn_reads_each_band_as_its_own_row_and_round_trips_through_onnx(tmp_path):
+    import onnxruntime as ort
+    import torch
+
+    from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_rows
+    from helmetscan.modelling.plate_render import ALPHABET
+    from helmetscan.modelling.plate_train import build_ctc_model, ctc_batch_loss, export_onnx
+
+    torch.manual_seed(0)
+    one = build_ctc_model(len(ALPHABET) + 1)
+    rows = build_ctc_model(len(ALPHABET) + 1, rows=True)
+    start = {**one.state_dict(), **{"rnn_top." + k[4:]: v for k, v in one.state_dict().items() if k.startswith("rnn.")}}
+    rows.load_state_dict(start)  # strict: a one-sequence reader starts both rows' LSTMs (plate_train --rows --init)
+    rows.eval()
+    x = np.random.default_rng(0).integers(0, 256, (4, 64, 256), dtype=np.uint8)
+    xt = torch.from_numpy(x).float().unsqueeze(1) / 255.0
+    with torch.no_grad():
+        top, bottom = rows.row_logits(xt)
+        probs = rows(xt).numpy()
+        loss = ctc_batch_loss(torch.nn.CTCLoss(zero_infinity=True), top, ["", "서울마포", "", "29B1"])
+    assert top.shape == bottom.shape == (4, 32, len(ALPHABET) + 1)
+    assert probs.shape == (4, 65, len(ALPHABET) + 1)  # top band, one blank step, bottom band
+    assert np.all(probs[:, 32, 0] > 0.999)  # a row's last character never merges with the next row's first
+    assert np.isfinite(loss.item()) and loss.item() > 0  # an empty top row (one-row plate) is a valid target
+    path = tmp_path / "rows.onnx"
+    export_onnx(rows, path, {"decoder": "ctc", "bands": 2, "rows": True}, (64, 256))
+    export_onnx(one, tmp_path / "one.onnx", {"decoder": "ctc", "bands": 2}, (64, 256))
+    assert reader_rows(path) and not reader_rows(tmp_path / "one.onnx")
+    rebuilt = build_ctc_model(len(ALPHABET) + 1, rows=True)
+    rebuilt.load_state_dict(crnn_state_dict(path, x))
+    rebuilt.eval()
+    theirs = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"image": x[:, None].astype(np.float32) / 255.0})[0]
+    with torch.no_grad():
+        ours = rebuilt(xt).numpy()
+    assert np.abs(ours - theirs).max() < 1e-4 and np.abs(probs - theirs).max() < 1e-4
+    with pytest.raises(ValueError, match="rows needs 2 bands"):
+        build_ctc_model(11, bands=4, rows=True)
+
+
 def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     import cv2
     import onnxruntime as ort
     import torch
 
     from helmetscan.models.plate_recognizer import to_model_input
-    from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_bands
+    from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_bands, reader_rows
     from helmetscan.modelling.plate_train import build_ctc_model
 
     shipped = ROOT / "weights" / "plate_reader.onnx"  # the repository's file: training continues from it (--init)
@@ -551,7 +601,8 @@ def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     size = tuple(session.get_inputs()[0].shape[2:4])
     crops = [cv2.imread(str(p)) for p in sorted(RENDERED_KR.glob("*.png"))]
     x = np.stack([to_model_input(c, size) for c in crops])
-    model = build_ctc_model(len(session.get_modelmeta().custom_metadata_map["alphabet"]) + 1, reader_bands(shipped))
+    model = build_ctc_model(len(session.get_modelmeta().custom_metadata_map["alphabet"]) + 1, reader_bands(shipped),
+                            rows=reader_rows(shipped))
     model.load_state_dict(crnn_state_dict(shipped, x))
     model.eval()
     with torch.no_grad():

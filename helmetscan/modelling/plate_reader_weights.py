@@ -8,7 +8,8 @@ for :func:`helmetscan.modelling.plate_train.build_ctc_model`:
   and stays close to that in train mode: running mean and variance are the per-channel statistics of the conv's output
   on ``images``, and the scale and shift undo them (so the first training batches see the shipped function, not a
   re-normalised one);
-* LSTM: ONNX ``W``, ``R``, ``B`` per direction, gates reordered from ONNX's i, o, f, c to torch's i, f, g, o (ONNX
+* LSTM (two for a reader with one sequence per row, ``plate_train --rows``: ``rnn_top`` first in the graph, then
+  ``rnn``): ONNX ``W``, ``R``, ``B`` per direction, gates reordered from ONNX's i, o, f, c to torch's i, f, g, o (ONNX
   operator specification, LSTM; ``torch.nn.LSTM`` documentation);
 * head: the ``MatMul`` weight transposed and its ``Add`` bias.
 
@@ -25,14 +26,18 @@ import numpy as np
 ONNX_TO_TORCH_GATES = (0, 2, 3, 1)
 
 
-def _initialisers(path: Path) -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Conv weights and biases in graph order, the LSTM's ``W``/``R``/``B``, the head's weight and bias."""
+def _initialisers(path: Path) -> tuple[list[np.ndarray], list[dict[str, np.ndarray]], np.ndarray, np.ndarray]:
+    """Conv weights and biases in graph order, each LSTM's ``W``/``R``/``B`` in graph order (two for a reader with one
+    sequence per row, ``plate_train --rows``: the top row's first), the head's weight and bias."""
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(str(path))
     values = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    convs, lstm, head_w, head_b = [], {}, None, None
+    for node in model.graph.node:  # the exporter passes equal weights (two LSTMs started alike) through Identity
+        if node.op_type == "Identity" and node.input[0] in values:
+            values[node.output[0]] = values[node.input[0]]
+    convs, lstms, head_w, head_b = [], [], None, None
     not_ours = ValueError(f"{path}: not a CRNN plate reader exported by plate_train (5 convs, an LSTM, a head)")
     for node in model.graph.node:
         if node.op_type == "Conv":
@@ -41,14 +46,14 @@ def _initialisers(path: Path) -> tuple[list[np.ndarray], dict[str, np.ndarray], 
             convs.append(values[node.input[1]])
             convs.append(values[node.input[2]])
         elif node.op_type == "LSTM":
-            lstm = {"W": values[node.input[1]], "R": values[node.input[2]], "B": values[node.input[3]]}
+            lstms.append({"W": values[node.input[1]], "R": values[node.input[2]], "B": values[node.input[3]]})
         elif node.op_type == "MatMul" and node.input[1] in values:
             head_w = values[node.input[1]]
         elif node.op_type == "Add" and head_w is not None and head_b is None:
             head_b = values[next(i for i in node.input if i in values)]
-    if not lstm or head_w is None or head_b is None or len(convs) != 10:
+    if len(lstms) not in (1, 2) or head_w is None or head_b is None or len(convs) != 10:
         raise not_ours
-    return convs, lstm, head_w, head_b
+    return convs, lstms, head_w, head_b
 
 
 def _gates(a: np.ndarray) -> np.ndarray:
@@ -64,6 +69,15 @@ def reader_bands(path: Path) -> int:
 
     meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
     return int(meta.get("bands", 2))
+
+
+def reader_rows(path: Path) -> bool:
+    """Whether the CRNN in ``path`` reads one sequence per plate row (``plate_train --rows``, session 14; its
+    ``rows`` metadata, absent before)."""
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    return meta.get("rows", "false") == "true"
 
 
 def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
@@ -82,9 +96,9 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     from helmetscan.modelling.plate_render import ALPHABET
     from helmetscan.modelling.plate_train import build_ctc_model
 
-    convs, lstm, head_w, head_b = _initialisers(path)
-    directions = lstm["W"].shape[0]  # ONNX LSTM weights: (directions, 4 · hidden, input)
-    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path), bidirectional=directions == 2)
+    convs, lstms, head_w, head_b = _initialisers(path)
+    directions = lstms[0]["W"].shape[0]  # ONNX LSTM weights: (directions, 4 · hidden, input)
+    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path), bidirectional=directions == 2, rows=len(lstms) == 2)
     state = {k: v.clone() for k, v in model.state_dict().items()}
     conv_ids = [i for i, m in enumerate(model.features) if isinstance(m, torch.nn.Conv2d)]
     eps = model.features[conv_ids[0] + 1].eps
@@ -95,12 +109,13 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
         state[f"features.{i + 1}.bias"] = bias
         state[f"features.{i + 1}.running_mean"] = torch.zeros_like(bias)
         state[f"features.{i + 1}.running_var"] = torch.full_like(bias, 1.0 - eps)
-    for direction, suffix in enumerate(("", "_reverse")[:directions]):
-        w_b, r_b = np.split(lstm["B"][direction], 2)
-        state[f"rnn.weight_ih_l0{suffix}"] = torch.from_numpy(_gates(lstm["W"][direction]).copy())
-        state[f"rnn.weight_hh_l0{suffix}"] = torch.from_numpy(_gates(lstm["R"][direction]).copy())
-        state[f"rnn.bias_ih_l0{suffix}"] = torch.from_numpy(_gates(w_b).copy())
-        state[f"rnn.bias_hh_l0{suffix}"] = torch.from_numpy(_gates(r_b).copy())
+    for lstm, name in zip(lstms, ("rnn",) if len(lstms) == 1 else ("rnn_top", "rnn")):
+        for direction, suffix in enumerate(("", "_reverse")[:directions]):
+            w_b, r_b = np.split(lstm["B"][direction], 2)
+            state[f"{name}.weight_ih_l0{suffix}"] = torch.from_numpy(_gates(lstm["W"][direction]).copy())
+            state[f"{name}.weight_hh_l0{suffix}"] = torch.from_numpy(_gates(lstm["R"][direction]).copy())
+            state[f"{name}.bias_ih_l0{suffix}"] = torch.from_numpy(_gates(w_b).copy())
+            state[f"{name}.bias_hh_l0{suffix}"] = torch.from_numpy(_gates(r_b).copy())
     state["head.weight"] = torch.from_numpy(head_w.T.copy())
     state["head.bias"] = torch.from_numpy(head_b.copy())
     model.load_state_dict(state)

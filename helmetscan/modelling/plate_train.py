@@ -9,6 +9,9 @@ Two networks over the grey crop squeezed to 64 × ``--input-width`` pixels (192;
   width 192, so a two-row plate is read top row first, and a one-row plate may use either half), a bidirectional
   LSTM, and a CTC loss (``torch.nn.CTCLoss``, blank = class 0), gradients clipped at norm 5. The conv and LSTM
   weights do not depend on the width, so a reader trained at one width starts one at another (``--init``).
+  ``--rows`` (session 14): the two halves are read as two sequences by two LSTMs, the top row from the top half and
+  the bottom row (a one-row plate's whole text) from the bottom half, each with its own CTC loss; the renders'
+  ``top_rows`` and :func:`real_top_row` give each plate's rows (``build_ctc_model``).
 * ``slots``: fast-plate-ocr's fixed-slot design (five conv blocks, one linear layer per output slot; its own trainer
   needs TensorFlow to export ONNX, ../shared/README.md §4), cross-entropy per slot with the pad class. The first
   shipped reader; it learned slowly here, and its conv blocks start the CRNN (``--init``; ``weights/PLATE_READER.md``).
@@ -65,6 +68,20 @@ def top_row(rows: tuple[str, ...]) -> str:
     from helmetscan.pipeline.plate_text import normalise
 
     return normalise(rows[0]) if len(rows) == 2 else ""
+
+
+def real_top_row(text: str) -> str:
+    """The top row of a labelled real plate's ``text`` (the hcmute crops are Vietnamese two-row motorcycle plates,
+    ``29-B1 / 784.76`` = ``29B178476``): the province's two digits and the series' letters, plus the series' digit
+    when the series has one letter (``B1``) or the rest would be longer than the five digits of the bottom row (``MD1``;
+    Circular 58/2020/TT-BCA's layouts, as ``plate_render`` draws them). ``""`` when ``text`` is not such a plate."""
+    import re
+
+    m = re.fullmatch(r"(\d{2}[A-Z]+)(\d{4,6})", text)
+    if m is None:
+        return ""
+    head, digits = m.groups()
+    return head + digits[0] if len(head) == 3 or len(digits) > 5 else head
 
 
 def _render_chunk(args: tuple[int, int, bool, tuple[int, int], str]) -> tuple[np.ndarray, list[str], list[str],
@@ -202,7 +219,7 @@ def build_model(classes: int, slots: int = SLOTS, width: int = 128):
     return PlateNet()
 
 
-def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True):
+def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True, rows: bool = False):
     """The CRNN plate reader (torch ``nn.Module``, about 1.0 M parameters, 40 M multiply-adds per crop at width 128,
     60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes) probabilities (softmax applied,
     so the exported ONNX returns probabilities; class 0 is the CTC blank). The sequence is the feature columns of the
@@ -218,18 +235,27 @@ def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True):
     ``bidirectional`` False: a forward-only LSTM, which cannot emit a character before its columns are read; a
     bidirectional reader's forward direction and the forward half of its head start it (``forward_only_state``).
 
+    ``rows`` True (2 bands only, session 14): **one CTC sequence per band**. The top band is read by its own LSTM
+    (``rnn_top``) into the plate's top row (nothing on a one-row plate), the bottom band by ``rnn`` into the bottom
+    row (the whole text of a one-row plate), each trained with its own CTC loss (:meth:`row_logits`), so no alignment
+    across the rows has to be learnt. The output keeps the shape the runtime decodes, the top band's steps, one step
+    that is certainly blank, then the bottom band's (``2 · W / 8 + 1`` steps), so the joined text decodes as before
+    and a character ending the top row is not merged with the same one starting the bottom row.
+
     The conv blocks are those of the fixed-slot model (:func:`build_model`, same layer indices and shapes), with the
     last pooling steps halving only the height, so a trained slot model's conv weights start a CRNN (``--init``): from
     random weights the CTC loss stalled at ~3.2 per character for 4 epochs on this CPU (``weights/PLATE_READER.md``).
 
     Raises:
-        ValueError: ``bands`` is not 2 or 4.
+        ValueError: ``bands`` is not 2 or 4, or ``rows`` with 4 bands.
     """
     import torch
     from torch import nn
 
     if bands not in (2, 4):
         raise ValueError(f"bands must be 2 or 4, not {bands}")
+    if rows and bands != 2:
+        raise ValueError("rows needs 2 bands (one per plate row)")
     last_pool = (2, 1) if bands == 2 else None
 
     class PlateCRNN(nn.Module):
@@ -238,9 +264,24 @@ def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True):
             self.features = conv_blocks((2, 2, 2, (2, 1), last_pool))  # bands × W / 8
             self.dropout = nn.Dropout(0.1)
             self.rnn = nn.LSTM(128, 128, batch_first=True, bidirectional=bidirectional)
+            if rows:
+                self.rnn_top = nn.LSTM(128, 128, batch_first=True, bidirectional=bidirectional)
             self.head = nn.Linear(256 if bidirectional else 128, classes)
+            self.rows = rows
+
+        def row_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            """``rows`` only: the top band's and the bottom band's logits, each (N, W / 8, classes)."""
+            f = self.dropout(self.features(x).permute(0, 2, 3, 1))  # (N, 2, W / 8, C)
+            top, _ = self.rnn_top(f[:, 0])
+            bottom, _ = self.rnn(f[:, 1])
+            return self.head(top), self.head(bottom)
 
         def logits(self, x: torch.Tensor) -> torch.Tensor:
+            if self.rows:
+                top, bottom = self.row_logits(x)
+                blank = torch.zeros_like(top[:, :1])
+                blank[..., 0] = 100.0                              # softmax: blank with probability 1
+                return torch.cat([top, blank, bottom], dim=1)      # (N, 2 · W / 8 + 1, classes)
             f = self.features(x)                                   # (N, C, bands, W / 8)
             seq = f.permute(0, 2, 3, 1).flatten(1, 2)              # (N, bands · W / 8, C): top band first
             out, _ = self.rnn(self.dropout(seq))
@@ -280,6 +321,17 @@ def exact_accuracy(model, images: np.ndarray, texts: list[str], decoder: str = "
 def ctc_targets(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """CTC targets of ``texts``: the concatenated class ids (alphabet index + 1) and the length of each text."""
     return np.concatenate([encode(t, slots=len(t)) for t in texts]), np.array([len(t) for t in texts], np.int64)
+
+
+def ctc_batch_loss(ctc_loss, logits, texts: list[str]):
+    """``ctc_loss`` (``torch.nn.CTCLoss``, blank 0) of ``logits`` (N, steps, classes) against ``texts`` (N; "" is
+    allowed: all blank)."""
+    import torch
+
+    targets, lengths = ctc_targets(texts)
+    log_probs = logits.log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
+    steps = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long)
+    return ctc_loss(log_probs, torch.from_numpy(targets), steps, torch.from_numpy(lengths))
 
 
 def export_onnx(model, path: Path, info: dict, size: tuple[int, int] = (INPUT_HEIGHT, INPUT_WIDTH)) -> None:
@@ -337,11 +389,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--forward-only", action="store_true",
                     help="CRNN only: a forward-only LSTM (build_ctc_model); --init from a bidirectional reader keeps "
                          "its forward direction")
+    ap.add_argument("--rows", action="store_true",
+                    help="CRNN, 2 bands: one CTC sequence per band, the top row from the top band and the bottom row "
+                         "(a one-row plate's whole text) from the bottom one (build_ctc_model); needs renders with "
+                         "top_rows; --init from a one-sequence reader starts both LSTMs from its LSTM")
     ap.add_argument("--recipe", choices=sorted(TRAINING_RECIPES), default="session9",
                     help="layout mix and degradations of the training renders (plate_render.TRAINING_RECIPES)")
     args = ap.parse_args(argv)
     if args.fresh_rnn and not args.init:
         ap.error("--fresh-rnn keeps the conv blocks of --init: give --init")
+    if args.rows and (args.arch != "ctc" or args.bands != 2):
+        ap.error("--rows reads one row per band: --arch ctc with 2 bands")
     size = (INPUT_HEIGHT, args.input_width)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -357,6 +415,10 @@ def main(argv: list[str] | None = None) -> None:
     elif not held_npz.exists():
         render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads, size=size)
     sets = [np.load(p) for p in [train_npz, *args.rendered]]
+    if args.rows:
+        for name, d in zip([train_npz, *args.rendered], sets):
+            if "top_rows" not in d:
+                raise SystemExit(f"{name}: rendered before session 13, without top_rows: --rows cannot split its texts")
     train = {"images": np.concatenate([d["images"] for d in sets]),
              "texts": np.concatenate([d["texts"] for d in sets])}
     held = np.load(held_npz)
@@ -366,6 +428,11 @@ def main(argv: list[str] | None = None) -> None:
     real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed, size)
     images = np.concatenate([train["images"], real_x])
     all_texts = [*train["texts"].tolist(), *real_t]
+    all_tops = ([*np.concatenate([d["top_rows"] for d in sets]).tolist(), *map(real_top_row, real_t)]
+                if args.rows else [])
+    bad = next((t for t, top in zip(all_texts, all_tops) if not t.startswith(top)), None)
+    if bad is not None:
+        raise SystemExit(f"{bad!r} does not start with its top row: cannot split it into rows")
     labels = np.stack([encode(t) for t in all_texts]) if args.arch == "slots" else None
     held_x, held_t = held["images"], held["texts"].tolist()
     print(f"training on {len(train['images'])} rendered + {len(real_x)} real ({len(real_t) // max(1, args.real_copies)} "
@@ -373,7 +440,7 @@ def main(argv: list[str] | None = None) -> None:
           f"eval crops are never read here", flush=True)
 
     classes = len(ALPHABET) + 1
-    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes, args.bands, not args.forward_only)
+    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes, args.bands, not args.forward_only, args.rows)
     if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
         own = model.state_dict()
         if args.init.suffix == ".onnx":  # the shipped reader: its weights rebuilt from the ONNX file
@@ -384,6 +451,8 @@ def main(argv: list[str] | None = None) -> None:
             start = torch.load(args.init)
         if args.forward_only and any(k.endswith("_reverse") for k in start):
             start = forward_only_state(start)
+        if args.rows and not any(k.startswith("rnn_top.") for k in start):  # both rows' LSTMs from the one LSTM
+            start = {**start, **{"rnn_top." + k[4:]: v.clone() for k, v in start.items() if k.startswith("rnn.")}}
         fitting = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape
                    and not (args.fresh_rnn and k.startswith(("rnn.", "head.")))}
         model.load_state_dict(fitting, strict=False)
@@ -413,14 +482,15 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(0, len(order), args.batch):
             idx = order[i:i + args.batch]
             x = augment(torch.from_numpy(images[idx]).float().unsqueeze(1) / 255.0, rng)
-            logits = model.logits(x)
+            logits = model.logits(x) if not args.rows else None
             if args.arch == "slots":
                 loss = slot_loss(logits.reshape(-1, classes), torch.from_numpy(labels[idx]).reshape(-1))
+            elif args.rows:  # each band's CTC loss on its own row; a one-row plate's top row is empty
+                tops = [all_tops[k] for k in idx]
+                loss = sum(ctc_batch_loss(ctc_loss, band, texts) for band, texts in zip(
+                    model.row_logits(x), (tops, [all_texts[k][len(top):] for k, top in zip(idx, tops)])))
             else:
-                targets, lengths = ctc_targets([all_texts[k] for k in idx])
-                log_probs = logits.log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
-                steps = torch.full((len(idx),), log_probs.shape[0], dtype=torch.long)
-                loss = ctc_loss(log_probs, torch.from_numpy(targets), steps, torch.from_numpy(lengths))
+                loss = ctc_batch_loss(ctc_loss, logits, [all_texts[k] for k in idx])
             optimiser.zero_grad()
             loss.backward()
             if args.arch == "ctc":  # CTC's early gradients spike (common CRNN practice); the slot recipe has no clip
@@ -439,7 +509,8 @@ def main(argv: list[str] | None = None) -> None:
                     "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "history": history}, last)
     model.load_state_dict(torch.load(run / "best.pt"))
     export_onnx(model, run / "plate_reader.onnx",
-                {"decoder": args.arch, "bands": args.bands, "bidirectional": not args.forward_only, "train_rendered": len(train["images"]),
+                {"decoder": args.arch, "bands": args.bands, "bidirectional": not args.forward_only, "rows": args.rows,
+                 "train_rendered": len(train["images"]),
                  "train_real_crops": len(real_t) // max(1, args.real_copies), "history": history}, size)
     (run / "history.json").write_text(json.dumps(history, indent=1))
     print(f"exported {run / 'plate_reader.onnx'}", flush=True)

@@ -8,7 +8,8 @@ a probability over ``["_"] + alphabet`` for each of its output steps. Two decode
 * ``ctc`` (CRNN, Shi et al. 2015, "An End-to-End Trainable Neural Network for Image-based Sequence Recognition"): the
   steps are the columns of the top half of the plate followed by those of the bottom half (of the top quarter, then
   the next ones down, for a reader trained with ``plate_train --bands 4``), so a two-row plate is read top row first;
-  ``_`` is the CTC blank.
+  ``_`` is the CTC blank. A reader trained with ``plate_train --rows`` reads each half as its own row and puts one
+  certain blank step between them; the decoding is the same.
 * ``slots`` (fast-plate-ocr's fixed-slot design, the first model): one step per character position, ``_`` = no
   character.
 
