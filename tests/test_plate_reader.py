@@ -411,6 +411,9 @@ def test_the_rule_floor_rounds_up_and_moves_on_while_the_rounded_floor_is_less_p
     dip = [o(0.9, True), o(0.62, False), o(0.58, True), o(0.57, True), o(0.54, True), o(0.53, True)]
     assert rule_floor(dip, 0.8) == RuleFloor(0.53, 0.65, 1, 0, 6)
     assert rule_floor([o(0.9, False)], 0.5) is None
+    # a read in a withheld format (plates.unreported_formats) is never reported, so it moves no floor
+    withheld = Outcome("f", "울산93바8364", "kr_old", "울산3바8364", 0.97, False, withheld=True)
+    assert rule_floor([withheld, *outcomes], 1.0) == RuleFloor(0.9, 0.9, 2, 0, 7)
 
 
 def test_the_track_floor_is_the_lowest_confidence_of_multi_read_tracks_reaching_the_precision_rounded_up():

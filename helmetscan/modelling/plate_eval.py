@@ -39,7 +39,9 @@ BATCH = 32
 
 @dataclass(frozen=True)
 class Outcome:
-    """One crop's result: ``truth`` and ``read`` normalised, ``reported`` (passed the confidence floor)."""
+    """One crop's result: ``truth`` and ``read`` normalised, ``reported`` (passed the confidence floor);
+    ``withheld``: the read is in a format the settings never report (``plates.unreported_formats``), so no floor
+    reports it and the floor rules (:func:`floor_for_precision`, :func:`rule_floor`) leave it out."""
 
     file: str
     truth: str
@@ -47,6 +49,7 @@ class Outcome:
     read: str
     confidence: float
     reported: bool
+    withheld: bool = False
 
 
 def read_labels(folder: Path) -> list[tuple[str, str]]:
@@ -122,7 +125,8 @@ def evaluate(folder: Path, reader, settings, detector=None) -> tuple[list[Outcom
         fused = fuse_reads([crop_read.read], reader.formats, 0.0, settings.plate_floor(),  # one read: the plate floor
                            unreported_formats=settings.unreported())
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", crop_read.read.text,
-                           crop_read.read.confidence, fused.status is not PlateStatus.UNREAD))
+                           crop_read.read.confidence, fused.status is not PlateStatus.UNREAD,
+                           plate_format(crop_read.read.text, reader.formats) in settings.unreported()))
     return out, ms
 
 
@@ -138,7 +142,8 @@ def _evaluate_photos(rows, images, detector, reader, settings) -> tuple[list[Out
         best = found[0].plate if found else None
         read = best.best_guess if best else ""
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", read,
-                           best.confidence if best else 0.0, bool(best and best.status is not PlateStatus.UNREAD)))
+                           best.confidence if best else 0.0, bool(best and best.status is not PlateStatus.UNREAD),
+                           plate_format(read, reader.formats) in settings.unreported()))
     return out, (time.perf_counter() - t0) * 1000 / max(1, len(images))
 
 
@@ -175,8 +180,8 @@ def top_confusions(outcomes: list[Outcome], k: int = 10) -> list[tuple[str, str,
 def floor_for_precision(outcomes: list[Outcome], target: float) -> tuple[float, float, float] | None:
     """The lowest confidence floor at which the reads at or above it are exactly right at least ``target`` of the time:
     ``(floor, precision, share reported)``, or ``None`` if no floor reaches it. Use it on sets the figures are not
-    reported on (``plate_sets``: ``selection``, ``real_train``)."""
-    ranked = sorted(outcomes, key=lambda o: -o.confidence)
+    reported on (``plate_sets``: ``selection``, ``real_train``). Withheld reads (:class:`Outcome`) are left out."""
+    ranked = sorted((o for o in outcomes if not o.withheld), key=lambda o: -o.confidence)
     best = None
     right = 0
     for k, o in enumerate(ranked, 1):
@@ -208,10 +213,11 @@ def rule_floor(outcomes: list[Outcome], target: float = 0.99, step: float = 0.05
     found = floor_for_precision(outcomes, target)
     if found is None:
         return None
+    plates, outcomes = len(outcomes), [o for o in outcomes if not o.withheld]
     floor = round(math.ceil(round(found[0] / step, 6)) * step, 4)
     while True:
         kept = [o for o in outcomes if o.confidence >= floor]
         right = sum(o.read == o.truth for o in kept)
         if not kept or right / len(kept) >= target:
-            return RuleFloor(found[0], floor, len(kept), len(kept) - right, len(outcomes))
+            return RuleFloor(found[0], floor, len(kept), len(kept) - right, plates)
         floor = round(floor + step, 4)
