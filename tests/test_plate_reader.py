@@ -275,7 +275,9 @@ def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
     assert table.loc[table["format"] == "all", "plates"].item() == 16
     reads = pd.read_csv(tmp_path / "plate_reads.csv", keep_default_na=False)
     assert len(reads) == 16 and {"truth", "read", "confidence", "reported"} <= set(reads.columns)
-    rule = rule_floor([Outcome(r.file, r.truth, "", r.read, r.confidence, r.reported) for r in reads.itertuples()], 0.9)
+    assert reads["withheld"].dtype == bool
+    rule = rule_floor([Outcome(r.file, r.truth, "", r.read, r.confidence, r.reported, r.withheld)
+                       for r in reads.itertuples()], 0.9)
     assert rule is not None  # the shipped reader is right on its most confident rendered plates
     assert f"the floor is {rule.floor:.2f}: {rule.reported} reported, {rule.wrong} wrong" in result.stderr
 
