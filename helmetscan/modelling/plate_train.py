@@ -220,8 +220,8 @@ def build_model(classes: int, slots: int = SLOTS, width: int = 128):
 
 
 def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True, rows: bool = False):
-    """The CRNN plate reader (torch ``nn.Module``, 0.50 M parameters, 0.77 M with ``rows``, 40 M multiply-adds per crop at width 128,
-    60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes) probabilities (softmax applied,
+    """The CRNN plate reader (torch ``nn.Module``, 0.50 M parameters, 0.77 M with ``rows``; 40 M multiply-adds per
+    crop at width 128, 60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes) probabilities (softmax applied,
     so the exported ONNX returns probabilities; class 0 is the CTC blank). The sequence is the feature columns of the
     top horizontal band of the crop, left to right, then those of the next band down.
 
@@ -440,7 +440,8 @@ def main(argv: list[str] | None = None) -> None:
           f"eval crops are never read here", flush=True)
 
     classes = len(ALPHABET) + 1
-    model = build_model(classes, width=args.input_width) if args.arch == "slots" else build_ctc_model(classes, args.bands, not args.forward_only, args.rows)
+    model = (build_model(classes, width=args.input_width) if args.arch == "slots"
+             else build_ctc_model(classes, args.bands, not args.forward_only, args.rows))
     if args.init:  # every tensor whose name and shape fit: a slot model's conv blocks start a CRNN
         own = model.state_dict()
         if args.init.suffix == ".onnx":  # the shipped reader: its weights rebuilt from the ONNX file
