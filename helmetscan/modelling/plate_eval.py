@@ -182,12 +182,13 @@ def floor_for_precision(outcomes: list[Outcome], target: float) -> tuple[float, 
     ``(floor, precision, share reported)``, or ``None`` if no floor reaches it. Use it on sets the figures are not
     reported on (``plate_sets``: ``selection``, ``real_train``). Withheld reads (:class:`Outcome`) are left out."""
     ranked = sorted((o for o in outcomes if not o.withheld), key=lambda o: -o.confidence)
+    total = len(outcomes)
     best = None
     right = 0
     for k, o in enumerate(ranked, 1):
         right += o.read == o.truth
         if right / k >= target and (k == len(ranked) or ranked[k].confidence < o.confidence):
-            best = (o.confidence, right / k, k / len(ranked))
+            best = (o.confidence, right / k, k / total)
     return best
 
 

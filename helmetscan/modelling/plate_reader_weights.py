@@ -8,8 +8,8 @@ for :func:`helmetscan.modelling.plate_train.build_ctc_model`:
   and stays close to that in train mode: running mean and variance are the per-channel statistics of the conv's output
   on ``images``, and the scale and shift undo them (so the first training batches see the shipped function, not a
   re-normalised one);
-* LSTM (two for a reader with one sequence per row, ``plate_train --rows``: ``rnn_top`` first in the graph, then
-  ``rnn``): ONNX ``W``, ``R``, ``B`` per direction, gates reordered from ONNX's i, o, f, c to torch's i, f, g, o (ONNX
+* LSTM (two for a reader with one sequence per row, ``plate_train --rows``: ``rnn_top`` and ``rnn``, told apart by
+  the node names the exporter gives them): ONNX ``W``, ``R``, ``B`` per direction, gates reordered from ONNX's i, o, f, c to torch's i, f, g, o (ONNX
   operator specification, LSTM; ``torch.nn.LSTM`` documentation);
 * head: the ``MatMul`` weight transposed and its ``Add`` bias.
 
@@ -26,19 +26,21 @@ import numpy as np
 ONNX_TO_TORCH_GATES = (0, 2, 3, 1)
 
 
-def _initialisers(path: Path) -> tuple[list[np.ndarray], list[dict[str, np.ndarray]], np.ndarray, np.ndarray]:
-    """Conv weights and biases in graph order, each LSTM's ``W``/``R``/``B`` in graph order (two for a reader with one
-    sequence per row, ``plate_train --rows``: the top row's first), the head's weight and bias."""
+def _initialisers(path: Path) -> tuple[list[np.ndarray], dict[str, dict[str, np.ndarray]], np.ndarray, np.ndarray]:
+    """Conv weights and biases in graph order, each LSTM's ``W``/``R``/``B`` by the module it was exported from
+    (``rnn``, and ``rnn_top`` for a reader with one sequence per row, ``plate_train --rows``; the exporter names the
+    node ``/rnn_top/LSTM``), the head's weight and bias."""
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(str(path))
     values = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    for node in model.graph.node:  # the exporter passes equal weights (two LSTMs started alike) through Identity
+    for node in model.graph.node:  # a weight used twice (the head of a rows reader) reaches one use through Identity
         if node.op_type == "Identity" and node.input[0] in values:
             values[node.output[0]] = values[node.input[0]]
-    convs, lstms, head_w, head_b = [], [], None, None
-    not_ours = ValueError(f"{path}: not a CRNN plate reader exported by plate_train (5 convs, an LSTM, a head)")
+    convs, lstms, head_w, head_b = [], {}, None, None
+    not_ours = ValueError(f"{path}: not a CRNN plate reader exported by plate_train (5 convs, one or two LSTMs, a "
+                          "head)")
     for node in model.graph.node:
         if node.op_type == "Conv":
             if len(node.input) < 3 or not all(i in values for i in node.input[1:3]):
@@ -46,12 +48,13 @@ def _initialisers(path: Path) -> tuple[list[np.ndarray], list[dict[str, np.ndarr
             convs.append(values[node.input[1]])
             convs.append(values[node.input[2]])
         elif node.op_type == "LSTM":
-            lstms.append({"W": values[node.input[1]], "R": values[node.input[2]], "B": values[node.input[3]]})
+            module = "rnn_top" if "/rnn_top/" in node.name else "rnn"
+            lstms[module] = {"W": values[node.input[1]], "R": values[node.input[2]], "B": values[node.input[3]]}
         elif node.op_type == "MatMul" and node.input[1] in values:
             head_w = values[node.input[1]]
         elif node.op_type == "Add" and head_w is not None and head_b is None:
             head_b = values[next(i for i in node.input if i in values)]
-    if len(lstms) not in (1, 2) or head_w is None or head_b is None or len(convs) != 10:
+    if "rnn" not in lstms or head_w is None or head_b is None or len(convs) != 10:
         raise not_ours
     return convs, lstms, head_w, head_b
 
@@ -97,8 +100,9 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     from helmetscan.modelling.plate_train import build_ctc_model
 
     convs, lstms, head_w, head_b = _initialisers(path)
-    directions = lstms[0]["W"].shape[0]  # ONNX LSTM weights: (directions, 4 · hidden, input)
-    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path), bidirectional=directions == 2, rows=len(lstms) == 2)
+    directions = lstms["rnn"]["W"].shape[0]  # ONNX LSTM weights: (directions, 4 · hidden, input)
+    model = build_ctc_model(len(ALPHABET) + 1, reader_bands(path), bidirectional=directions == 2,
+                            rows="rnn_top" in lstms)
     state = {k: v.clone() for k, v in model.state_dict().items()}
     conv_ids = [i for i, m in enumerate(model.features) if isinstance(m, torch.nn.Conv2d)]
     eps = model.features[conv_ids[0] + 1].eps
@@ -109,7 +113,7 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
         state[f"features.{i + 1}.bias"] = bias
         state[f"features.{i + 1}.running_mean"] = torch.zeros_like(bias)
         state[f"features.{i + 1}.running_var"] = torch.full_like(bias, 1.0 - eps)
-    for lstm, name in zip(lstms, ("rnn",) if len(lstms) == 1 else ("rnn_top", "rnn")):
+    for name, lstm in lstms.items():
         for direction, suffix in enumerate(("", "_reverse")[:directions]):
             w_b, r_b = np.split(lstm["B"][direction], 2)
             state[f"{name}.weight_ih_l0{suffix}"] = torch.from_numpy(_gates(lstm["W"][direction]).copy())

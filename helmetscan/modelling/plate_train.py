@@ -74,7 +74,10 @@ def real_top_row(text: str) -> str:
     """The top row of a labelled real plate's ``text`` (the hcmute crops are Vietnamese two-row motorcycle plates,
     ``29-B1 / 784.76`` = ``29B178476``): the province's two digits and the series' letters, plus the series' digit
     when the series has one letter (``B1``) or the rest would be longer than the five digits of the bottom row (``MD1``;
-    Circular 58/2020/TT-BCA's layouts, as ``plate_render`` draws them). ``""`` when ``text`` is not such a plate."""
+    Circular 58/2020/TT-BCA's layouts). ``""`` when ``text`` is not such a plate. From the text alone two letters and
+    a digit over four digits (``29-MD1 / 1234``) cannot be told from two letters over five (``29-MD / 11234``): it
+    takes the second. Checked in session 14 on the label texts of ``plate_labels_hcmute.csv`` (not on the images):
+    each splits into 4 + 5, 4 + 4 or 5 + 5 characters."""
     import re
 
     m = re.fullmatch(r"(\d{2}[A-Z]+)(\d{4,6})", text)
@@ -221,7 +224,8 @@ def build_model(classes: int, slots: int = SLOTS, width: int = 128):
 
 def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True, rows: bool = False):
     """The CRNN plate reader (torch ``nn.Module``, 0.50 M parameters, 0.77 M with ``rows``; 40 M multiply-adds per
-    crop at width 128, 60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes) probabilities (softmax applied,
+    crop at width 128, 60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes; with ``rows``
+    2 · W / 8 + 1 steps) probabilities (softmax applied,
     so the exported ONNX returns probabilities; class 0 is the CTC blank). The sequence is the feature columns of the
     top horizontal band of the crop, left to right, then those of the next band down.
 
@@ -455,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.rows and not any(k.startswith("rnn_top.") for k in start):  # both rows' LSTMs from the one LSTM
             start = {**start, **{"rnn_top." + k[4:]: v.clone() for k, v in start.items() if k.startswith("rnn.")}}
         fitting = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape
-                   and not (args.fresh_rnn and k.startswith(("rnn.", "head.")))}
+                   and not (args.fresh_rnn and k.startswith(("rnn.", "rnn_top.", "head.")))}
         model.load_state_dict(fitting, strict=False)
         print(f"started from {args.init}: {len(fitting)} of {len(own)} tensors", flush=True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
