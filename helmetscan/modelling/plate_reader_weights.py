@@ -65,22 +65,23 @@ def _gates(a: np.ndarray) -> np.ndarray:
     return np.concatenate([blocks[k] for k in ONNX_TO_TORCH_GATES], axis=0)
 
 
+def _metadata(path: Path) -> dict[str, str]:
+    """The metadata ``plate_train.export_onnx`` wrote into ``path``."""
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+
+
 def reader_bands(path: Path) -> int:
     """The horizontal bands the CRNN in ``path`` reads (its ``bands`` metadata; 2 for readers exported before it was
     written, session 13)."""
-    import onnx
-
-    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
-    return int(meta.get("bands", 2))
+    return int(_metadata(path).get("bands", 2))
 
 
 def reader_rows(path: Path) -> bool:
     """Whether the CRNN in ``path`` reads one sequence per plate row (``plate_train --rows``, session 14; its
     ``rows`` metadata, absent before)."""
-    import onnx
-
-    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
-    return meta.get("rows", "false") == "true"
+    return _metadata(path).get("rows", "false") == "true"
 
 
 def crnn_state_dict(path: Path, images: np.ndarray) -> dict:

@@ -432,11 +432,12 @@ def main(argv: list[str] | None = None) -> None:
     real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed, size)
     images = np.concatenate([train["images"], real_x])
     all_texts = [*train["texts"].tolist(), *real_t]
-    all_tops = ([*np.concatenate([d["top_rows"] for d in sets]).tolist(), *map(real_top_row, real_t)]
-                if args.rows else [])
-    bad = next((t for t, top in zip(all_texts, all_tops) if not t.startswith(top)), None)
-    if bad is not None:
-        raise SystemExit(f"{bad!r} does not start with its top row: cannot split it into rows")
+    all_tops: list[str] = []
+    if args.rows:
+        all_tops = [*np.concatenate([d["top_rows"] for d in sets]).tolist(), *map(real_top_row, real_t)]
+        bad = next((t for t, top in zip(all_texts, all_tops) if not t.startswith(top)), None)
+        if bad is not None:
+            raise SystemExit(f"{bad!r} does not start with its top row: cannot split it into rows")
     labels = np.stack([encode(t) for t in all_texts]) if args.arch == "slots" else None
     held_x, held_t = held["images"], held["texts"].tolist()
     print(f"training on {len(train['images'])} rendered + {len(real_x)} real ({len(real_t) // max(1, args.real_copies)} "
@@ -487,15 +488,14 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(0, len(order), args.batch):
             idx = order[i:i + args.batch]
             x = augment(torch.from_numpy(images[idx]).float().unsqueeze(1) / 255.0, rng)
-            logits = model.logits(x) if not args.rows else None
             if args.arch == "slots":
-                loss = slot_loss(logits.reshape(-1, classes), torch.from_numpy(labels[idx]).reshape(-1))
+                loss = slot_loss(model.logits(x).reshape(-1, classes), torch.from_numpy(labels[idx]).reshape(-1))
             elif args.rows:  # each band's CTC loss on its own row; a one-row plate's top row is empty
                 tops = [all_tops[k] for k in idx]
                 loss = sum(ctc_batch_loss(ctc_loss, band, texts) for band, texts in zip(
                     model.row_logits(x), (tops, [all_texts[k][len(top):] for k, top in zip(idx, tops)])))
             else:
-                loss = ctc_batch_loss(ctc_loss, logits, [all_texts[k] for k in idx])
+                loss = ctc_batch_loss(ctc_loss, model.logits(x), [all_texts[k] for k in idx])
             optimiser.zero_grad()
             loss.backward()
             if args.arch == "ctc":  # CTC's early gradients spike (common CRNN practice); the slot recipe has no clip
