@@ -639,3 +639,37 @@ def test_simulated_tracks_are_one_plate_degraded_per_frame_and_the_rule_table_co
     assert table[(1, 0.4)] == (2, round(2 / 3, 3), 0.5)
     assert table[(1, 0.6)] == (1, round(1 / 3, 3), 1.0)
     assert table[(4, 0.4)] == (1, round(1 / 3, 3), 1.0)  # the 3-frame wrong read does not reach 4 agreeing frames
+
+
+def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkeypatch):
+    import random
+
+    from helmetscan.modelling import plate_render
+
+    fonts = _hangul_fonts()
+    try:
+        latin = set(plate_render.latin_training_fonts())
+    except FileNotFoundError:
+        pytest.skip("no Latin training font installed (apt install fonts-liberation fonts-roboto-unhinted)")
+    if not fonts:
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    assert not latin & set(fonts) and not any("DejaVu" in f.name for f in latin)  # the held-out family stays unseen
+    drawn = []
+    real_draw = plate_render.draw_plate
+    monkeypatch.setattr(plate_render, "draw_plate",
+                        lambda plate, font, rng: drawn.append((plate, font)) or real_draw(plate, font, rng))
+    mix, degradation = plate_render.TRAINING_RECIPES["session15"]
+    rng = random.Random(6)
+    for _ in range(300):
+        plate_render.render_plate(rng, fonts, degradation, mix)
+    hangul = [font for plate, font in drawn if plate_render._has_hangul(plate.text)]
+    latin_plates = [font for plate, font in drawn if not plate_render._has_hangul(plate.text)]
+    assert hangul and not any(font in latin for font in hangul)  # a Korean plate needs a Hangul font
+    share = sum(font in latin for font in latin_plates) / len(latin_plates)
+    assert 0.35 < share < 0.65, share
+    # the older recipes draw no Latin-only font, so their renders are the ones they made before
+    drawn.clear()
+    mix, degradation = plate_render.TRAINING_RECIPES["session10"]
+    for _ in range(100):
+        plate_render.render_plate(rng, fonts, degradation, mix)
+    assert not any(font in latin for _, font in drawn)

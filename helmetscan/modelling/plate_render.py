@@ -21,6 +21,7 @@ a seed and degradation strengths the training set never saw.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -75,6 +76,40 @@ def hangul_fonts() -> list[Path]:
 #: Fonts of the held-out pool without Hangul glyphs: used for Latin plates only.
 LATIN_ONLY_FONTS = frozenset({"DejaVuSansCondensed-Bold.ttf"})
 
+#: Latin-only sans fonts for the Latin plates of the session-15 training recipe (:attr:`PlateMix.latin_font_share`),
+#: from Debian fonts-liberation, fonts-croscore, fonts-crosextra-carlito, fonts-freefont-ttf, fonts-urw-base35,
+#: fonts-roboto-unhinted, fonts-open-sans, fonts-lato, fonts-b612 and fonts-cantarell: regular to heavy weights,
+#: narrow and condensed cuts like the Indian and European plate faces. Until session 14 a Latin plate was drawn only
+#: with the Latin glyphs of the Hangul fonts (:func:`hangul_fonts`), and the shipped reader read the footage plate's
+#: series ``AT`` as ``47`` in every crop (``weights/PLATE_READER.md``). No DejaVu cut is here: the held-out pool's
+#: Latin-only font is DejaVu Sans Condensed Bold, and its family stays unseen in training.
+LATIN_TRAINING_FONTS = (
+    "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSansNarrow-Regular.ttf",
+    "LiberationSansNarrow-Bold.ttf", "Arimo-Regular.ttf", "Arimo-Bold.ttf", "Carlito-Regular.ttf", "Carlito-Bold.ttf",
+    "FreeSans.ttf", "FreeSansBold.ttf", "NimbusSans-Regular.otf", "NimbusSans-Bold.otf",
+    "NimbusSansNarrow-Regular.otf", "NimbusSansNarrow-Bold.otf", "URWGothic-Book.otf", "URWGothic-Demi.otf",
+    "Roboto-Regular.ttf", "Roboto-Medium.ttf", "Roboto-Bold.ttf", "Roboto-Black.ttf", "RobotoCondensed-Regular.ttf",
+    "RobotoCondensed-Medium.ttf", "RobotoCondensed-Bold.ttf", "OpenSans-Regular.ttf", "OpenSans-Semibold.ttf",
+    "OpenSans-Bold.ttf", "OpenSans-ExtraBold.ttf", "OpenSans-CondBold.ttf", "Lato-Regular.ttf", "Lato-Semibold.ttf",
+    "Lato-Bold.ttf", "Lato-Black.ttf", "B612-Regular.otf", "B612-Bold.otf", "Cantarell-Regular.otf",
+    "Cantarell-Bold.otf")
+
+
+@functools.cache
+def latin_training_fonts() -> tuple[Path, ...]:
+    """The installed fonts of :data:`LATIN_TRAINING_FONTS`, in that order (looked up once per process).
+
+    Raises:
+        FileNotFoundError: not one of them is installed (the ``apt-get`` line is in the message).
+    """
+    by_name = {path.name: path for root in _FONT_DIRS if root.exists() for path in root.rglob("*") if path.is_file()}
+    found = tuple(by_name[name] for name in LATIN_TRAINING_FONTS if name in by_name)
+    if not found:
+        raise FileNotFoundError("no Latin training font installed: apt-get install fonts-liberation fonts-croscore "
+                                "fonts-crosextra-carlito fonts-freefont-ttf fonts-urw-base35 fonts-roboto-unhinted "
+                                "fonts-open-sans fonts-lato fonts-b612 fonts-cantarell")
+    return found
+
 
 def font_pools() -> tuple[list[Path], list[Path]]:
     """``(training fonts, held-out fonts)``.
@@ -111,6 +146,9 @@ class PlateMix:
 
     layouts: tuple[tuple[str, int], ...]
     latin_separators: tuple[str, ...] = (" ",)
+    #: Share of the plates without Hangul drawn with a font of :func:`latin_training_fonts` instead of the pool given
+    #: to :func:`render_plate` (one more draw per such plate when above 0; 0 keeps the earlier random stream).
+    latin_font_share: float = 0.0
 
 
 #: The mix of every rendered evaluation set (``plate_sets``) and of the training sets before session 9: Korean plates
@@ -128,6 +166,11 @@ TRAIN_MIX = PlateMix((("kr", 3), ("kr_region_moto", 4), ("kr_region_car", 1), ("
 #: and district in small Hangul) the reader misses most (two-row 18 % exact against 68 % for car plates, session 9).
 KOREAN_TRAIN_MIX = replace(TRAIN_MIX, layouts=(("kr", 3), ("kr_region_moto", 8), ("kr_region_car", 1), ("vn", 2),
                                                ("in", 2), ("generic", 2)))
+
+#: The session-15 training mix: :data:`KOREAN_TRAIN_MIX` with half the Latin plates (Vietnamese, Indian, generic)
+#: drawn in a Latin-only sans font (:data:`LATIN_TRAINING_FONTS`). Half, not all, so the Hangul fonts' Latin glyphs
+#: (the Korean car plates' own face is closer to them) stay in the mix.
+LATIN_FONTS_TRAIN_MIX = replace(KOREAN_TRAIN_MIX, latin_font_share=0.5)
 
 
 def random_plate_text(rng: random.Random, mix: PlateMix = EVAL_MIX) -> PlateText:
@@ -264,7 +307,8 @@ LOOSE_TRAIN_DEGRADATION = Degradation(loose_share=0.25)
 
 #: Training renders by name (``plate_train --recipe``): the layout mix and the degradations.
 TRAINING_RECIPES = {"session9": (TRAIN_MIX, TRAIN_DEGRADATION),
-                    "session10": (KOREAN_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION)}
+                    "session10": (KOREAN_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
+                    "session15": (LATIN_FONTS_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION)}
 HELD_OUT_DEGRADATION = Degradation(max_blur=1.0, min_width_px=48, max_width_px=180, jpeg_quality=(40, 90),
                                    max_tilt=0.1, night_alpha=(0.4, 0.7))
 
@@ -341,7 +385,7 @@ def degrade(plate: np.ndarray, rng: random.Random, strength: Degradation = TRAIN
 def fonts_for(plate: PlateText, fonts: list[Path]) -> list[Path]:
     """The ``fonts`` that can draw ``plate``: a plate with Hangul only those with Hangul (the held-out pool also holds
     a Latin-only font, :data:`LATIN_ONLY_FONTS`)."""
-    if any("가" <= ch <= "힣" for ch in plate.text):
+    if _has_hangul(plate.text):
         return [f for f in fonts if f.name not in LATIN_ONLY_FONTS] or fonts
     return fonts
 
@@ -349,6 +393,18 @@ def fonts_for(plate: PlateText, fonts: list[Path]) -> list[Path]:
 def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = TRAIN_DEGRADATION,
                  mix: PlateMix = EVAL_MIX) -> tuple[np.ndarray, PlateText]:
     """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, drawn from ``mix`` with a font that can draw it
-    (:func:`fonts_for`)."""
+    (:func:`fonts_for`; for a plate without Hangul, a font of :func:`latin_training_fonts` in
+    ``mix.latin_font_share`` of the draws).
+
+    Raises:
+        FileNotFoundError: ``mix.latin_font_share`` is above 0 and no Latin training font is installed.
+    """
     plate = random_plate_text(rng, mix)
-    return degrade(draw_plate(plate, rng.choice(fonts_for(plate, fonts)), rng), rng, strength), plate
+    pool = fonts_for(plate, fonts)
+    if mix.latin_font_share and not _has_hangul(plate.text) and rng.random() < mix.latin_font_share:
+        pool = latin_training_fonts()
+    return degrade(draw_plate(plate, rng.choice(pool), rng), rng, strength), plate
+
+
+def _has_hangul(text: str) -> bool:
+    return any("가" <= ch <= "힣" for ch in text)
