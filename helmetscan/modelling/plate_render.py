@@ -79,9 +79,9 @@ LATIN_ONLY_FONTS = frozenset({"DejaVuSansCondensed-Bold.ttf"})
 #: Latin-only sans fonts for the Latin plates of the session-15 training recipe (:attr:`PlateMix.latin_font_share`),
 #: from Debian fonts-liberation, fonts-croscore, fonts-crosextra-carlito, fonts-freefont-ttf, fonts-urw-base35,
 #: fonts-roboto-unhinted, fonts-open-sans, fonts-lato, fonts-b612 and fonts-cantarell: regular to heavy weights,
-#: narrow and condensed cuts like the Indian and European plate faces. Until session 14 a Latin plate was drawn only
-#: with the Latin glyphs of the Hangul fonts (:func:`hangul_fonts`), and the shipped reader read the footage plate's
-#: series ``AT`` as ``47`` in every crop (``weights/PLATE_READER.md``). No DejaVu cut is here: the held-out pool's
+#: narrow and condensed cuts like the Indian and European plate faces. Through session 14 a Latin plate was drawn only
+#: with the Latin glyphs of the Hangul fonts (:func:`hangul_fonts`), and session 14's reader (rows2) read the footage
+#: plate's series ``AT`` as ``47`` in every crop (``weights/PLATE_READER.md``). No DejaVu cut is here: the held-out pool's
 #: Latin-only font is DejaVu Sans Condensed Bold, and its family stays unseen in training.
 LATIN_TRAINING_FONTS = (
     "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSansNarrow-Regular.ttf",
@@ -102,7 +102,11 @@ def latin_training_fonts() -> tuple[Path, ...]:
     Raises:
         FileNotFoundError: not one of them is installed (the ``apt-get`` line is in the message).
     """
-    by_name = {path.name: path for root in _FONT_DIRS if root.exists() for path in root.rglob("*") if path.is_file()}
+    by_name: dict[str, Path] = {}
+    for root in _FONT_DIRS:  # sorted, first found kept: the same file name in two packages picks one font every time
+        for path in sorted(root.rglob("*")) if root.exists() else ():
+            if path.is_file():
+                by_name.setdefault(path.name, path)
     found = tuple(by_name[name] for name in LATIN_TRAINING_FONTS if name in by_name)
     if not found:
         raise FileNotFoundError("no Latin training font installed: apt-get install fonts-liberation fonts-croscore "
@@ -394,7 +398,7 @@ def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = 
                  mix: PlateMix = EVAL_MIX) -> tuple[np.ndarray, PlateText]:
     """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, drawn from ``mix`` with a font that can draw it
     (:func:`fonts_for`; for a plate without Hangul, a font of :func:`latin_training_fonts` in
-    ``mix.latin_font_share`` of the draws).
+    ``mix.latin_font_share`` of the draws, whatever ``fonts`` is: training mixes only, never a held-out render).
 
     Raises:
         FileNotFoundError: ``mix.latin_font_share`` is above 0 and no Latin training font is installed.

@@ -418,6 +418,9 @@ def main(argv: list[str] | None = None) -> None:
         held_npz = args.held_out
     elif not held_npz.exists():
         render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads, size=size)
+    if len({path.resolve() for path in [train_npz, *args.rendered]}) < 1 + len(args.rendered):
+        raise SystemExit(f"--rendered names {train_npz} (the run's own renders, always read) or a file twice: each "
+                         "set would count twice against the real crops (session 15's rows3 was trained so)")
     sets = [np.load(p) for p in [train_npz, *args.rendered]]
     if args.rows:
         for name, d in zip([train_npz, *args.rendered], sets):
