@@ -91,7 +91,7 @@ def test_the_default_reader_reads_the_clip_plate_and_never_a_wrong_one(tmp_path)
     table = pd.read_csv(out / "violations.csv", keep_default_na=False)
     assert len(table) >= 1
     assert set(table["plate_text"]) <= {"", "TN05AT7024"}  # unread rather than wrong
-    read = table[table["plate_text"] == "TN05AT7024"]  # session 15's reader: fused 0.57 from 5 agreeing reads
+    read = table[table["plate_text"] == "TN05AT7024"]  # session 15's reader: fused 0.59 from 5 agreeing reads
     assert len(read) == 1 and read.iloc[0]["plate_status"] == "read" and read.iloc[0]["plate_format"] == "in"
     record = json.loads((out / table.iloc[0]["evidence_dir"] / "record.json").read_text())
     assert "plate_reader.onnx" in record["models"]

@@ -187,7 +187,7 @@ def test_the_track_floor_applies_from_two_voting_reads_and_a_single_read_keeps_t
 
 
 def test_the_track_floor_follows_a_plate_floor_the_user_set():
-    assert PlateSettings().track_floor() == 0.45 and PlateSettings().plate_floor() == 0.65
+    assert PlateSettings().track_floor() == 0.5 and PlateSettings().plate_floor() == 0.6
     assert PlateSettings(min_plate_conf=0.8).track_floor() == 0.8
     assert PlateSettings(min_plate_conf=0.8, min_track_conf=0.7).track_floor() == 0.7
     assert PlateSettings(recognizer="easyocr").track_floor() == PlateSettings(recognizer="easyocr").plate_floor()
