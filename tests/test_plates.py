@@ -240,8 +240,11 @@ def test_a_plate_fused_into_an_unreported_format_stays_unread_with_its_text_as_b
     held = fuse_reads(reads, formats, 0.2, 0.65, min_track_confidence=0.5, unreported_formats=("kr_old",))
     assert (held.text, held.status, held.format, held.best_guess) == ("", PlateStatus.UNREAD, None, "충남8마6245")
     assert held.confidence == reported.confidence and held.frames_read == 2
+    assert held.withheld and not reported.withheld  # why it is unread: its format, not its confidence
+    low = fuse_reads(reads, formats, 0.2, 0.95, unreported_formats=("kr_old",))  # under the floor and withheld
+    assert low.status is PlateStatus.UNREAD and low.withheld
     other = fuse_reads([PlateRead("서울마포자6553", 0.9, 0)], formats, 0.2, 0.65, unreported_formats=("kr_old",))
-    assert other.status is PlateStatus.READ and other.text == "서울마포자6553"
+    assert other.status is PlateStatus.READ and other.text == "서울마포자6553" and not other.withheld
 
 
 def test_our_reader_never_reports_the_older_region_layout_unless_told():

@@ -125,8 +125,7 @@ def evaluate(folder: Path, reader, settings, detector=None) -> tuple[list[Outcom
         fused = fuse_reads([crop_read.read], reader.formats, 0.0, settings.plate_floor(),  # one read: the plate floor
                            unreported_formats=settings.unreported())
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", crop_read.read.text,
-                           crop_read.read.confidence, fused.status is not PlateStatus.UNREAD,
-                           plate_format(crop_read.read.text, reader.formats) in settings.unreported()))
+                           crop_read.read.confidence, fused.status is not PlateStatus.UNREAD, fused.withheld))
     return out, ms
 
 
@@ -143,7 +142,7 @@ def _evaluate_photos(rows, images, detector, reader, settings) -> tuple[list[Out
         read = best.best_guess if best else ""
         out.append(Outcome(file, truth, plate_format(truth, reader.formats) or "other", read,
                            best.confidence if best else 0.0, bool(best and best.status is not PlateStatus.UNREAD),
-                           plate_format(read, reader.formats) in settings.unreported()))
+                           bool(best and best.withheld)))
     return out, (time.perf_counter() - t0) * 1000 / max(1, len(images))
 
 

@@ -418,18 +418,19 @@ def main(argv: list[str] | None = None) -> None:
         held_npz = args.held_out
     elif not held_npz.exists():
         render_set(held_npz, args.held_out_size, seed=args.seed + 1_000, held_out=True, workers=args.threads, size=size)
-    if len({path.resolve() for path in [train_npz, *args.rendered]}) < 1 + len(args.rendered):
+    rendered = [train_npz, *args.rendered]
+    if len({path.resolve() for path in rendered}) < len(rendered):
         raise SystemExit(f"--rendered names {train_npz} (the run's own renders, always read) or a file twice: each "
                          "set would count twice against the real crops (session 15's rows3 was trained so)")
-    sets = [np.load(p) for p in [train_npz, *args.rendered]]
+    sets = [np.load(p) for p in rendered]
     if args.rows:
-        for name, d in zip([train_npz, *args.rendered], sets):
+        for name, d in zip(rendered, sets):
             if "top_rows" not in d:
                 raise SystemExit(f"{name}: rendered before session 13, without top_rows: --rows cannot split its texts")
     train = {"images": np.concatenate([d["images"] for d in sets]),
              "texts": np.concatenate([d["texts"] for d in sets])}
     held = np.load(held_npz)
-    for name, array in [*zip([train_npz, *args.rendered], (d["images"] for d in sets)), (held_npz, held["images"])]:
+    for name, array in [*zip(rendered, (d["images"] for d in sets)), (held_npz, held["images"])]:
         if array.shape[1:] != size:
             raise SystemExit(f"{name}: rendered at {array.shape[1:]}, not the input size {size} (--input-width)")
     real_x, real_t = real_set(args.crops, "train", args.real_copies, args.seed, size)

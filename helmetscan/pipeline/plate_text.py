@@ -59,7 +59,8 @@ class FusedPlate:
     voted; ``frames_agreeing``: reads equal to ``text``; ``votes``: summed confidence per distinct read (the
     probability fusion gives its own ``confidence``, ``char_confidences`` and ``votes``: :func:`_fuse_probabilities`);
     ``best_guess``: the fused text even when it fell below the floor, or, when no read was sure enough to vote, the
-    most confident read (for a reviewer; never reported as the plate).
+    most confident read (for a reviewer; never reported as the plate); ``withheld``: the fused text is in one of the
+    ``unreported_formats`` (so the plate is ``unread`` whatever its confidence).
     """
 
     text: str
@@ -71,6 +72,7 @@ class FusedPlate:
     votes: dict[str, float] = field(default_factory=dict)
     char_confidences: tuple[float, ...] = ()
     best_guess: str = ""
+    withheld: bool = False
 
 
 #: Ways of fusing a track's reads (``plates.fusion``, :data:`helmetscan.config.FusionMethod`).
@@ -165,9 +167,10 @@ def _fused(text: str, formats: Sequence[PlateFormat], confidence: float, char_co
     ``min_plate_confidence`` or in one of the ``unreported_formats``, else ``read`` or ``unvalidated`` by whether a
     format matches."""
     fmt = plate_format(text, formats)
-    if confidence < min_plate_confidence or (fmt is not None and fmt in unreported_formats):
+    withheld = fmt is not None and fmt in unreported_formats
+    if confidence < min_plate_confidence or withheld:
         return FusedPlate("", PlateStatus.UNREAD, None, confidence, frames_read, frames_agreeing, votes,
-                          char_confidences, best_guess=text)
+                          char_confidences, best_guess=text, withheld=withheld)
     return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, frames_read,
                       frames_agreeing, votes, char_confidences, best_guess=text)
 
