@@ -683,6 +683,65 @@ def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkey
         assert now.getstate() == before.getstate()
 
 
+def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_latin_crops(monkeypatch):
+    import random
+    from dataclasses import replace
+
+    from helmetscan.modelling import plate_render
+
+    fonts = _hangul_fonts()
+    try:
+        latin = plate_render.latin_training_fonts()
+    except FileNotFoundError:
+        pytest.skip("no Latin training font installed (apt install fonts-liberation fonts-roboto-unhinted)")
+    if not fonts:
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    faces = []
+    real_draw = plate_render.draw_plate
+    monkeypatch.setattr(plate_render, "draw_plate", lambda plate, font, rng, face=plate_render.DEFAULT_FACE:
+                        faces.append((plate.layout, face)) or real_draw(plate, font, rng, face))
+    mix, degradation = plate_render.TRAINING_RECIPES["session16"]
+    rng = random.Random(16)
+    widths = {"hangul": [], "latin": []}
+    for _ in range(400):
+        image, plate = plate_render.render_plate(rng, fonts, degradation, mix)
+        widths["hangul" if plate_render._has_hangul(plate.text) else "latin"].append(image.shape[1])
+    vn_faces = [face is plate_render.VN_FACE for layout, face in faces if layout == "vn"]
+    assert len(vn_faces) > 20 and 0.4 < sum(vn_faces) / len(vn_faces) < 0.8  # 60 % of the Vietnamese plates
+    assert not any(face is plate_render.VN_FACE for layout, face in faces if layout != "vn")
+    # some Latin crops under the 44 px the other recipes start at (40–96 px in 30 % of them); a Korean crop never
+    assert min(widths["latin"]) >= degradation.small_width_px[0] > 0
+    assert any(w < degradation.min_width_px for w in widths["latin"])
+    assert min(widths["hangul"]) >= degradation.min_width_px
+    # a small crop is as narrow as the real ones and wider for its height (squashed like the stretched frames)
+    plate = plate_render.PlateText(("29-B1", "784.76"), "29B178476", "vn")
+    clean = real_draw(plate, latin[0], random.Random(3), plate_render.VN_FACE)
+    shapes = {share: [plate_render.degrade(clean, random.Random(seed), replace(degradation, small_share=share)).shape
+                      for seed in range(30)] for share in (0.0, 1.0)}
+    assert all(degradation.small_width_px[0] <= w <= degradation.small_width_px[1] for _, w, _ in shapes[1.0])
+    aspect = {share: np.median([w / h for h, w, _ in shapes[share]]) for share in shapes}
+    assert aspect[1.0] > 1.15 * aspect[0.0], aspect
+    # the Vietnamese face: dark text on a light face, a top row nearly as tall as the bottom one
+    grey = clean.mean(axis=2)
+    assert np.median(grey) > 180
+    h, w = grey.shape
+    ink = (grey[int(0.08 * h): int(0.92 * h), int(0.15 * w): int(0.85 * w)] < 100).any(axis=1)  # inside the border
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, ink.astype(int), 0])))[::2]  # heights of the inked bands
+    assert len(runs) == 2 and runs[0] > 0.7 * runs[1], runs
+    # session 15's renders are the ones it made before session 16 existed (replayed by the steps it took then)
+    mix, degradation = plate_render.TRAINING_RECIPES["session15"]
+    now, before = random.Random(8), random.Random(8)
+    for _ in range(40):
+        image, _ = plate_render.render_plate(now, fonts, degradation, mix)
+        plate = plate_render.random_plate_text(before, mix)
+        pool = plate_render.fonts_for(plate, fonts)
+        if not plate_render._has_hangul(plate.text) and before.random() < mix.latin_font_share:
+            pool = latin
+        expected = plate_render.degrade(real_draw(plate, before.choice(pool), before), before, degradation)
+        assert np.array_equal(image, expected)
+    assert now.getstate() == before.getstate()
+
+
 def test_training_refuses_a_rendered_set_named_twice(tmp_path):
     from helmetscan.modelling import plate_train
 

@@ -153,6 +153,9 @@ class PlateMix:
     #: Share of the plates without Hangul drawn with a font of :func:`latin_training_fonts` instead of the pool given
     #: to :func:`render_plate` (one more draw per such plate when above 0; 0 keeps the earlier random stream).
     latin_font_share: float = 0.0
+    #: Share of the Vietnamese plates drawn with :data:`VN_FACE` (the face of the real crops) instead of
+    #: :data:`DEFAULT_FACE` (one more draw per Vietnamese plate when above 0; 0 keeps the earlier random stream).
+    vn_face_share: float = 0.0
 
 
 #: The mix of every rendered evaluation set (``plate_sets``) and of the training sets before session 9: Korean plates
@@ -175,6 +178,13 @@ KOREAN_TRAIN_MIX = replace(TRAIN_MIX, layouts=(("kr", 3), ("kr_region_moto", 8),
 #: drawn in a Latin-only sans font (:data:`LATIN_TRAINING_FONTS`). Half, not all, so the Hangul fonts' Latin glyphs
 #: (the Korean car plates' own face is closer to them) stay in the mix.
 LATIN_FONTS_TRAIN_MIX = replace(KOREAN_TRAIN_MIX, latin_font_share=0.5)
+
+#: The session-16 training mix: :data:`LATIN_FONTS_TRAIN_MIX` with 60 % of the Vietnamese plates drawn with the face
+#: of the real ones (:data:`VN_FACE`). Session 15's reader read 59 of the 60 real training crops it was trained on and
+#: 11 of the 31 it never saw: the renders taught it little about real Vietnamese plates (the real ones are dark text
+#: on a light face in thin strokes, two rows of nearly equal height; the renders were any colour, bold, with a small
+#: top row).
+VN_FACE_TRAIN_MIX = replace(LATIN_FONTS_TRAIN_MIX, vn_face_share=0.6)
 
 
 def random_plate_text(rng: random.Random, mix: PlateMix = EVAL_MIX) -> PlateText:
@@ -228,15 +238,46 @@ _COLOURS = [((245, 245, 240), (20, 20, 20)), ((40, 110, 70), (240, 240, 235)), (
             ((235, 240, 240), (20, 70, 90)), ((70, 130, 200), (245, 245, 245)), ((215, 220, 225), (30, 30, 35))]
 
 
-def _row_image(text: str, font_path: Path, height: int, width: int, rng: random.Random) -> np.ndarray:
-    """``text`` drawn white on black, stretched to ``height`` x ``width`` (a mask, (h, w) uint8)."""
+@dataclass(frozen=True)
+class PlateFace:
+    """How :func:`draw_plate` draws a plate: ``colours`` as (face, text) RGB pairs, one drawn per plate; the text
+    rows' extents as (low, high) ranges drawn per plate, as shares of the plate's height (``top_share``: the top row
+    of a two-row plate) and of the width inside the margins (``*_width``); ``strokes``: the stroke widths (pixels at
+    64 px glyph size) one is drawn from per row."""
+
+    colours: tuple[tuple[tuple[int, int, int], tuple[int, int, int]], ...]
+    top_share: tuple[float, float] = (0.3, 0.42)
+    top_width: tuple[float, float] = (0.45, 0.75)
+    bottom_width: tuple[float, float] = (0.8, 0.9)
+    one_row_width: tuple[float, float] = (0.8, 0.92)
+    strokes: tuple[int, ...] = (0, 0, 1, 2)
+
+
+#: The face of every plate through session 15 (the same draws, so those renders are unchanged): any of
+#: :data:`_COLOURS`, a small top row, any stroke weight.
+DEFAULT_FACE = PlateFace(tuple(_COLOURS))
+
+#: The face of the real Vietnamese motorcycle plates (the hcmute crops, ``plate_labels_hcmute.csv``): dark text on a
+#: white, cream or pale-yellow face (private plates white with black characters, commercial ones yellow since 2020,
+#: state ones blue: Ministry of Public Security, Circular 58/2020/TT-BCA), thin strokes, the top row (``29-B1``)
+#: nearly as tall and as wide as the bottom one (``784.76``; the 190 × 140 mm plate has two rows of equal height).
+VN_FACE = PlateFace(colours=(((238, 238, 232), (20, 20, 24)), ((226, 228, 222), (35, 35, 42)),
+                             ((244, 238, 214), (28, 28, 30)), ((212, 216, 216), (16, 26, 56)),
+                             ((236, 214, 120), (24, 24, 24)), ((190, 196, 200), (12, 12, 16))),
+                    top_share=(0.4, 0.48), top_width=(0.7, 0.92), bottom_width=(0.82, 0.96), strokes=(0, 0, 0, 1))
+
+
+def _row_image(text: str, font_path: Path, height: int, width: int, rng: random.Random,
+               strokes: tuple[int, ...] = DEFAULT_FACE.strokes) -> np.ndarray:
+    """``text`` drawn white on black, stretched to ``height`` x ``width`` (a mask, (h, w) uint8), in a stroke width
+    drawn from ``strokes``."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(font_path), 64)
     spacing = rng.uniform(0.0, 0.25)
     pieces = [(ch, font.getbbox(ch)) for ch in text]
     gap = int(64 * spacing)
-    stroke = rng.choice([0, 0, 1, 2])
+    stroke = rng.choice(strokes)
     total = sum((b[2] - b[0]) if ch != " " else 20 for ch, b in pieces) + gap * (len(pieces) - 1)
     canvas = Image.new("L", (max(1, total + 8), 96), 0)
     draw = ImageDraw.Draw(canvas)
@@ -257,27 +298,27 @@ def _row_image(text: str, font_path: Path, height: int, width: int, rng: random.
     return cv2.resize(tight, (width, height), interpolation=cv2.INTER_AREA)
 
 
-def draw_plate(plate: PlateText, font_path: Path, rng: random.Random) -> np.ndarray:
-    """A clean plate image ((h, w, 3) uint8 BGR): coloured face, border, rows of text."""
+def draw_plate(plate: PlateText, font_path: Path, rng: random.Random, face: PlateFace = DEFAULT_FACE) -> np.ndarray:
+    """A clean plate image ((h, w, 3) uint8 BGR): coloured face, border, rows of text, drawn as ``face`` says."""
     import cv2
 
     two_rows = len(plate.rows) == 2
     w = rng.randint(300, 340) if two_rows else rng.randint(430, 520)
     h = int(w * rng.uniform(0.55, 0.7)) if two_rows else int(w * rng.uniform(0.21, 0.3))
-    bg, fg = rng.choice(_COLOURS)
+    bg, fg = rng.choice(face.colours)
     img = np.full((h, w, 3), bg, np.uint8)
     border = max(2, int(0.03 * h))
     cv2.rectangle(img, (border, border), (w - border, h - border), fg, max(1, border // 2))
     margin_x = int(w * rng.uniform(0.05, 0.1))
     if two_rows:
-        top_share = rng.uniform(0.3, 0.42)
-        rows = [(plate.rows[0], int(h * 0.1), int(h * (0.1 + top_share * 0.85)), rng.uniform(0.45, 0.75)),
-                (plate.rows[1], int(h * (0.12 + top_share)), int(h * 0.9), rng.uniform(0.8, 0.9))]
+        top_share = rng.uniform(*face.top_share)
+        rows = [(plate.rows[0], int(h * 0.1), int(h * (0.1 + top_share * 0.85)), rng.uniform(*face.top_width)),
+                (plate.rows[1], int(h * (0.12 + top_share)), int(h * 0.9), rng.uniform(*face.bottom_width))]
     else:
-        rows = [(plate.rows[0], int(h * 0.14), int(h * 0.86), rng.uniform(0.8, 0.92))]
+        rows = [(plate.rows[0], int(h * 0.14), int(h * 0.86), rng.uniform(*face.one_row_width))]
     for text, y1, y2, width_share in rows:
         rw = int((w - 2 * margin_x) * width_share)
-        mask = _row_image(text, font_path, max(4, y2 - y1), max(4, rw), rng)
+        mask = _row_image(text, font_path, max(4, y2 - y1), max(4, rw), rng, face.strokes)
         x1 = (w - rw) // 2
         region = img[y1:y1 + mask.shape[0], x1:x1 + mask.shape[1]]
         alpha = (mask[:, :, None] / 255.0)[: region.shape[0], : region.shape[1]]
@@ -303,16 +344,30 @@ class Degradation:
     #: ``TN05AT7024`` so: its face is about a third of the crop's height (``plate_sets`` ``footage_crops``). 0 draws
     #: nothing, so a set rendered with 0 is the one rendered before this existed.
     loose_share: float = 0.0
+    #: Share of the plates without Hangul made as small and soft as the real Vietnamese crops (42–99 px wide,
+    #: 10th–90th percentile of the 60 real training crops): ``small_width_px`` wide instead of ``min_width_px`` to
+    #: ``max_width_px``, their height times a factor drawn from ``squash`` (the hcmute frames were portrait phone
+    #: video stretched to 640 × 640, which widens a plate 1.8 times: the real crops are 2.2 times as wide as high
+    #: at the median, the 190 × 140 mm plate 1.36), and a focus blur of 0.3–1.0 px whatever the width (the blur of
+    #: the other crops shrinks with their width). Korean plates keep ``min_width_px``: their Hangul top row is a few
+    #: pixels high below it. 0 draws nothing, so a set rendered with 0 is the one rendered before this existed.
+    small_share: float = 0.0
+    small_width_px: tuple[int, int] = (40, 96)
+    squash: tuple[float, float] = (0.55, 1.0)
 
 
 TRAIN_DEGRADATION = Degradation()
 #: The session-10 training degradations: as :data:`TRAIN_DEGRADATION`, a quarter of the crops boxed very loosely.
 LOOSE_TRAIN_DEGRADATION = Degradation(loose_share=0.25)
+#: The session-16 training degradations: as :data:`LOOSE_TRAIN_DEGRADATION`, 30 % of the plates without Hangul small
+#: and soft like the real Vietnamese crops (:attr:`Degradation.small_share`).
+SMALL_TRAIN_DEGRADATION = replace(LOOSE_TRAIN_DEGRADATION, small_share=0.3)
 
 #: Training renders by name (``plate_train --recipe``): the layout mix and the degradations.
 TRAINING_RECIPES = {"session9": (TRAIN_MIX, TRAIN_DEGRADATION),
                     "session10": (KOREAN_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
-                    "session15": (LATIN_FONTS_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION)}
+                    "session15": (LATIN_FONTS_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
+                    "session16": (VN_FACE_TRAIN_MIX, SMALL_TRAIN_DEGRADATION)}
 HELD_OUT_DEGRADATION = Degradation(max_blur=1.0, min_width_px=48, max_width_px=180, jpeg_quality=(40, 90),
                                    max_tilt=0.1, night_alpha=(0.4, 0.7))
 
@@ -368,10 +423,12 @@ def degrade(plate: np.ndarray, rng: random.Random, strength: Degradation = TRAIN
     else:
         img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.7, 1.3), beta=rng.uniform(-30, 30))
     # low resolution: the crop as many pixels wide as a dashcam sees it
-    target_w = rng.randint(strength.min_width_px, strength.max_width_px)
-    scale = target_w / img.shape[1]
+    small = bool(strength.small_share) and rng.random() < strength.small_share
+    target_w = rng.randint(*strength.small_width_px) if small else rng.randint(strength.min_width_px,
+                                                                               strength.max_width_px)
+    scale = target_w / img.shape[1] * (rng.uniform(*strength.squash) if small else 1.0)
     img = cv2.resize(img, (target_w, max(6, int(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    blur = rng.uniform(0, strength.max_blur) * min(1.0, target_w / 80)
+    blur = rng.uniform(0.3, 1.0) if small else rng.uniform(0, strength.max_blur) * min(1.0, target_w / 80)
     if rng.random() < 0.5 and blur > 0.3:
         k = max(1, int(blur * 2))
         kernel = np.zeros((k, k), np.float32)
@@ -398,16 +455,26 @@ def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = 
                  mix: PlateMix = EVAL_MIX) -> tuple[np.ndarray, PlateText]:
     """One degraded plate crop ((h, w, 3) uint8 BGR) and its text, drawn from ``mix`` with a font that can draw it
     (:func:`fonts_for`; for a plate without Hangul, a font of :func:`latin_training_fonts` in
-    ``mix.latin_font_share`` of the draws, whatever ``fonts`` is: training mixes only, never a held-out render).
+    ``mix.latin_font_share`` of the draws, whatever ``fonts`` is: training mixes only, never a held-out render), a
+    Vietnamese plate with :data:`VN_FACE` in ``mix.vn_face_share`` of the draws, and degraded by ``strength`` (a plate
+    with Hangul never made small: :attr:`Degradation.small_share`).
 
     Raises:
         FileNotFoundError: ``mix.latin_font_share`` is above 0 and no Latin training font is installed.
     """
     plate = random_plate_text(rng, mix)
     pool = fonts_for(plate, fonts)
-    if mix.latin_font_share and not _has_hangul(plate.text) and rng.random() < mix.latin_font_share:
+    hangul = _has_hangul(plate.text)
+    if mix.latin_font_share and not hangul and rng.random() < mix.latin_font_share:
         pool = latin_training_fonts()
-    return degrade(draw_plate(plate, rng.choice(pool), rng), rng, strength), plate
+    font = rng.choice(pool)
+    if mix.vn_face_share and plate.layout == "vn" and rng.random() < mix.vn_face_share:
+        clean = draw_plate(plate, font, rng, VN_FACE)
+    else:
+        clean = draw_plate(plate, font, rng)
+    if hangul and strength.small_share:
+        strength = replace(strength, small_share=0.0)
+    return degrade(clean, rng, strength), plate
 
 
 def _has_hangul(text: str) -> bool:
