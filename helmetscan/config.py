@@ -230,7 +230,7 @@ FusionMethod = Literal["probability", "characters"]
 
 #: Confidence floor of a plate read once, per reader, when ``plates.min_plate_conf`` is empty; sources in its
 #: description.
-DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "easyocr": 0.5, "tesseract": 0.5}
+DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "easyocr": 1.0, "tesseract": 0.95}
 
 #: Confidence floor of a plate fused from two or more reads, per reader, when ``plates.min_track_conf`` and
 #: ``plates.min_plate_conf`` are empty; a reader not listed keeps its plate floor. Source in its description.
@@ -315,7 +315,10 @@ class PlateSettings(_ModelSection):
               "real_train, are 99 % right, rounded up to 0.05, or to the next 0.05 that is still 99 % right, reads "
               "in unreported_formats left out; session 16's reader (rows6): 0.5652 -> 0.6, 791 of 2,060 plates "
               "reported, 6 wrong; weights/PLATE_READER.md), "
-              f"{DEFAULT_PLATE_FLOORS['easyocr']} for EasyOCR and Tesseract (the floor used with EasyOCR before).",
+              f"{DEFAULT_PLATE_FLOORS['easyocr']} for EasyOCR and {DEFAULT_PLATE_FLOORS['tesseract']} for "
+              "Tesseract (the same rule, session 16: at the 0.5 they had before, EasyOCR's reported reads of the "
+              "tuning sets were 22 % right and Tesseract's 16 %, and none of the real ones; EasyOCR is 99 % right "
+              "from 0.9997 only, Tesseract from 0.95: 4 plates reported, all right; weights/PLATE_READER.md).",
         "0..1", ge=0, le=1
     )
     min_track_conf: float | None = setting(

@@ -59,7 +59,7 @@ def test_the_best_plates_are_read_first_and_edge_plates_never():
         cands.offer(c)
     reader = RecordingReader()
     stage = PlateStage(box_detector, reader, PlateSettings(max_reads_per_track=2, recognizer="easyocr",
-                                                           tighten=False, upscale_height_px=40))
+                                                           min_plate_conf=0.5, tighten=False, upscale_height_px=40))
     result = stage.read(cands, evidence_frame_index=3)
     assert reader.widths == [150, 140]  # the wide sharp plate, then the wider of the two blurred ones
     assert result.reads == 2 and result.plate.text == "29B178476"

@@ -193,6 +193,22 @@ def test_the_track_floor_follows_a_plate_floor_the_user_set():
     assert PlateSettings(recognizer="easyocr").track_floor() == PlateSettings(recognizer="easyocr").plate_floor()
 
 
+def test_easyocr_and_tesseract_plates_are_reported_only_above_their_measured_floors():
+    # session 16: at 0.5 their reported tuning reads were 22 % and 16 % right; EasyOCR is 99 % right from 0.9997 only
+    sure_twice = [PlateRead("29B178476", 0.99, 0), PlateRead("29B178476", 0.98, 1)]
+    for recognizer, expected in (("easyocr", "unread"), ("tesseract", "read")):
+        settings = PlateSettings(recognizer=recognizer)
+        fused = fuse_reads(sure_twice, ALL, min_plate_confidence=settings.plate_floor(),
+                           min_track_confidence=settings.track_floor())
+        assert fused.status == expected and fused.best_guess == "29B178476", recognizer
+    settings = PlateSettings(recognizer="tesseract")
+    fused = fuse_reads([PlateRead("29B178476", 0.9, 0)], ALL, min_plate_confidence=settings.plate_floor())
+    assert fused.status == "unread"  # a read EasyOCR's old floor reported
+    settings = PlateSettings(recognizer="easyocr", min_plate_conf=0.5)  # the user's floor still governs
+    assert fuse_reads(sure_twice, ALL, min_plate_confidence=settings.plate_floor(),
+                      min_track_confidence=settings.track_floor()).status == "read"
+
+
 def test_upscale_keeps_aspect_and_does_not_touch_input():
     crop = np.random.default_rng(0).integers(0, 255, (20, 80, 3), dtype=np.uint8)
     before = crop.copy()
