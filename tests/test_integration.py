@@ -28,8 +28,8 @@ def error_lines(stderr: str) -> list[str]:
 @needs_weights
 @needs_footage
 def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
-    # EasyOCR reads this Latin plate too (our reader since session 15: the next test); its default floor keeps every
-    # EasyOCR plate unread since session 16 (config.DEFAULT_PLATE_FLOORS), so the floor it had before is set here
+    # EasyOCR reads this Latin plate too (our reader since session 15: the next test); its default floor (1.0 since
+    # session 16, config.DEFAULT_PLATE_FLOORS) keeps EasyOCR's plates unread, so the floor it had before is set here
     config = tmp_path / "easyocr.toml"
     config.write_text('[plates]\nrecognizer = "easyocr"\nmin_plate_conf = 0.5\n')
     out = tmp_path / "out"
@@ -92,7 +92,7 @@ def test_the_default_reader_reads_the_clip_plate_and_never_a_wrong_one(tmp_path)
     table = pd.read_csv(out / "violations.csv", keep_default_na=False)
     assert len(table) >= 1
     assert set(table["plate_text"]) <= {"", "TN05AT7024"}  # unread rather than wrong
-    read = table[table["plate_text"] == "TN05AT7024"]  # session 15's reader: fused 0.59 from 5 agreeing reads
+    read = table[table["plate_text"] == "TN05AT7024"]  # session 16's reader: fused 0.62 from 5 agreeing reads
     assert len(read) == 1 and read.iloc[0]["plate_status"] == "read" and read.iloc[0]["plate_format"] == "in"
     record = json.loads((out / table.iloc[0]["evidence_dir"] / "record.json").read_text())
     assert "plate_reader.onnx" in record["models"]

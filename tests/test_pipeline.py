@@ -46,7 +46,7 @@ def make_ocr(texts):
 
 
 #: The fake reader gives one confidence per read, like EasyOCR: fused as EasyOCR's reads are, judged with the floor
-#: EasyOCR had before session 16 (0.5; its default since keeps every plate unread, config.DEFAULT_PLATE_FLOORS).
+#: EasyOCR had before session 16 (0.5; its default since, 1.0, keeps its plates unread: config.DEFAULT_PLATE_FLOORS).
 #: The fake stage 2 boxes heads on the motorcycle crop (the borrowed verifier's way, `heads_from = "stage2"`).
 ONE_CONFIDENCE_READER = Settings(plates={"recognizer": "easyocr", "min_plate_conf": 0.5},
                                  verification={"heads_from": "stage2"})

@@ -742,6 +742,27 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     assert now.getstate() == before.getstate()
 
 
+def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinned_before_session_16():
+    # The replays above run today's draw_plate and degrade on both sides, so a random draw added inside them would go
+    # unseen there. This pins what session 15's code (commit 1347b94) drew: the plates' texts and the stream's next
+    # number after 30 plates per recipe, with one font (the draws do not depend on which: checked with three).
+    import hashlib
+    import random
+
+    from helmetscan.modelling import plate_render
+
+    fonts = _hangul_fonts()
+    if not fonts:
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    pinned = {"session9": "4bfcd5fbe68ef90b", "session10": "1853f9b03c3be28a", "held_out": "8c2e9493c08036e4"}
+    recipes = {**{name: plate_render.TRAINING_RECIPES[name] for name in ("session9", "session10")},
+               "held_out": (plate_render.EVAL_MIX, plate_render.HELD_OUT_DEGRADATION)}
+    for name, (mix, degradation) in recipes.items():
+        rng = random.Random(11)
+        texts = [plate_render.render_plate(rng, fonts[:1], degradation, mix)[1].text for _ in range(30)]
+        assert hashlib.sha256(repr((texts, rng.random())).encode()).hexdigest()[:16] == pinned[name], name
+
+
 def test_training_refuses_a_rendered_set_named_twice(tmp_path):
     from helmetscan.modelling import plate_train
 

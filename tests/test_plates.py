@@ -203,7 +203,7 @@ def test_easyocr_and_tesseract_plates_are_reported_only_above_their_measured_flo
         assert fused.status == expected and fused.best_guess == "29B178476", recognizer
     settings = PlateSettings(recognizer="tesseract")
     fused = fuse_reads([PlateRead("29B178476", 0.9, 0)], ALL, min_plate_confidence=settings.plate_floor())
-    assert fused.status == "unread"  # a read EasyOCR's old floor reported
+    assert fused.status == "unread"  # a read the old 0.5 floor reported
     settings = PlateSettings(recognizer="easyocr", min_plate_conf=0.5)  # the user's floor still governs
     assert fuse_reads(sure_twice, ALL, min_plate_confidence=settings.plate_floor(),
                       min_track_confidence=settings.track_floor()).status == "read"

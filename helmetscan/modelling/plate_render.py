@@ -330,7 +330,9 @@ def draw_plate(plate: PlateText, font_path: Path, rng: random.Random, face: Plat
 class Degradation:
     """Strength of the degradations (the held-out set uses other values than training). Plates narrower than
     ``min_width_px`` are not rendered: below ~44 px a two-row plate's top row is a few pixels high and unreadable
-    (a first run with 28 px learned nothing in 3 epochs); such plates are left to other frames of the track."""
+    (a first run with 28 px learned nothing in 3 epochs); such plates are left to other frames of the track. The
+    exception is ``small_share`` (plates without Hangul, ``small_width_px`` wide: a Vietnamese plate's top row is
+    as tall as its bottom one)."""
 
     max_blur: float = 1.2
     min_width_px: int = 44
@@ -348,8 +350,9 @@ class Degradation:
     #: 10th–90th percentile of the 60 real training crops): ``small_width_px`` wide instead of ``min_width_px`` to
     #: ``max_width_px``, their height times a factor drawn from ``squash`` (the hcmute frames were portrait phone
     #: video stretched to 640 × 640, which widens a plate 1.8 times: the real crops are 2.2 times as wide as high
-    #: at the median, the 190 × 140 mm plate 1.36), and a focus blur of 0.3–1.0 px whatever the width (the blur of
-    #: the other crops shrinks with their width). Korean plates keep ``min_width_px``: their Hangul top row is a few
+    #: at the median, the 190 × 140 mm plate 1.36), and a blur of 0.3–1.0 px whatever the width (the blur of the
+    #: other crops shrinks with their width): Gaussian in half of them; the other half take the motion-blur branch,
+    #: whose kernel is 1 px wide below a blur of 1.0, so they stay unblurred (kept: rows5's and rows6's renders). Korean plates keep ``min_width_px``: their Hangul top row is a few
     #: pixels high below it. 0 draws nothing, so a set rendered with 0 is the one rendered before this existed.
     small_share: float = 0.0
     small_width_px: tuple[int, int] = (40, 96)
