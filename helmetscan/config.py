@@ -338,8 +338,8 @@ class PlateSettings(_ModelSection):
               "the record's best guess). Empty: by reader, "
               f"{', '.join(DEFAULT_UNREPORTED_FORMATS['helmetscan'])} for ours: session 13's reader read the older "
               "two-row region layout (서울 12 / 가 3456) in 1 of 178 tuning plates; session 14's reads 127 of them, "
-              "but of its 65 reads of the layout at the plate floor 2 are wrong (session 15's: 73, 1 wrong; session 16's: 77, 2 wrong), and the "
-              "rule fixed before they were read releases the layout only with 99 % right and none wrong under 100 "
+              "but of its 65 reads of the layout at the plate floor 2 are wrong (session 15's: 73, 1 wrong; "
+              "session 16's: 77, 2 wrong), and the rule fixed before they were read releases the layout only with 99 % right and none wrong under 100 "
               "reads (weights/PLATE_READER.md, sessions 14 to 16); none for EasyOCR and Tesseract.",
         "names"
     )

@@ -641,6 +641,20 @@ def test_simulated_tracks_are_one_plate_degraded_per_frame_and_the_rule_table_co
     assert table[(4, 0.4)] == (1, round(1 / 3, 3), 1.0)  # the 3-frame wrong read does not reach 4 agreeing frames
 
 
+def _replay_render(rng, fonts, mix, degradation, draw):
+    """The steps render_plate took in session 15 (the plate, its font pool, a Latin-only font in
+    ``mix.latin_font_share`` of the plates without Hangul, the font, the face, the degradations), with today's
+    ``draw``: (crop, font)."""
+    from helmetscan.modelling import plate_render
+
+    plate = plate_render.random_plate_text(rng, mix)
+    pool = plate_render.fonts_for(plate, fonts)
+    if mix.latin_font_share and not plate_render._has_hangul(plate.text) and rng.random() < mix.latin_font_share:
+        pool = plate_render.latin_training_fonts()
+    font = rng.choice(pool)
+    return plate_render.degrade(draw(plate, font, rng), rng, degradation), font
+
+
 def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkeypatch):
     import random
 
@@ -656,8 +670,8 @@ def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkey
     assert not latin & set(fonts) and not any("DejaVu" in f.name for f in latin)  # the held-out family stays unseen
     drawn = []
     real_draw = plate_render.draw_plate
-    monkeypatch.setattr(plate_render, "draw_plate",
-                        lambda plate, font, rng: drawn.append((plate, font)) or real_draw(plate, font, rng))
+    monkeypatch.setattr(plate_render, "draw_plate", lambda plate, font, rng, face=plate_render.DEFAULT_FACE:
+                        drawn.append((plate, font)) or real_draw(plate, font, rng, face))
     mix, degradation = plate_render.TRAINING_RECIPES["session15"]
     rng = random.Random(6)
     for _ in range(300):
@@ -675,10 +689,8 @@ def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkey
         now, before = random.Random(7), random.Random(7)
         for _ in range(40):
             image, _ = plate_render.render_plate(now, fonts, degradation, mix)
-            plate = plate_render.random_plate_text(before, mix)
-            font = before.choice(plate_render.fonts_for(plate, fonts))
+            expected, font = _replay_render(before, fonts, mix, degradation, real_draw)
             assert font not in latin
-            expected = plate_render.degrade(real_draw(plate, font, before), before, degradation)
             assert np.array_equal(image, expected)
         assert now.getstate() == before.getstate()
 
@@ -733,12 +745,7 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     now, before = random.Random(8), random.Random(8)
     for _ in range(40):
         image, _ = plate_render.render_plate(now, fonts, degradation, mix)
-        plate = plate_render.random_plate_text(before, mix)
-        pool = plate_render.fonts_for(plate, fonts)
-        if not plate_render._has_hangul(plate.text) and before.random() < mix.latin_font_share:
-            pool = latin
-        expected = plate_render.degrade(real_draw(plate, before.choice(pool), before), before, degradation)
-        assert np.array_equal(image, expected)
+        assert np.array_equal(image, _replay_render(before, fonts, mix, degradation, real_draw)[0])
     assert now.getstate() == before.getstate()
 
 

@@ -352,8 +352,9 @@ class Degradation:
     #: video stretched to 640 × 640, which widens a plate 1.8 times: the real crops are 2.2 times as wide as high
     #: at the median, the 190 × 140 mm plate 1.36), and a blur of 0.3–1.0 px whatever the width (the blur of the
     #: other crops shrinks with their width): Gaussian in half of them; the other half take the motion-blur branch,
-    #: whose kernel is 1 px wide below a blur of 1.0, so they stay unblurred (kept: rows5's and rows6's renders). Korean plates keep ``min_width_px``: their Hangul top row is a few
-    #: pixels high below it. 0 draws nothing, so a set rendered with 0 is the one rendered before this existed.
+    #: whose kernel is 1 px wide below a blur of 1.0, so they stay unblurred (kept: rows5's and rows6's renders).
+    #: Korean plates keep ``min_width_px``: their Hangul top row is a few pixels high below it. 0 draws nothing, so a
+    #: set rendered with 0 is the one rendered before this existed.
     small_share: float = 0.0
     small_width_px: tuple[int, int] = (40, 96)
     squash: tuple[float, float] = (0.55, 1.0)
@@ -471,10 +472,8 @@ def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = 
     if mix.latin_font_share and not hangul and rng.random() < mix.latin_font_share:
         pool = latin_training_fonts()
     font = rng.choice(pool)
-    if mix.vn_face_share and plate.layout == "vn" and rng.random() < mix.vn_face_share:
-        clean = draw_plate(plate, font, rng, VN_FACE)
-    else:
-        clean = draw_plate(plate, font, rng)
+    vn_face = mix.vn_face_share and plate.layout == "vn" and rng.random() < mix.vn_face_share
+    clean = draw_plate(plate, font, rng, VN_FACE if vn_face else DEFAULT_FACE)
     if hangul and strength.small_share:
         strength = replace(strength, small_share=0.0)
     return degrade(clean, rng, strength), plate
