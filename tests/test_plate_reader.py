@@ -749,6 +749,34 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     assert now.getstate() == before.getstate()
 
 
+def test_session17_recipe_makes_korean_plates_small_too():
+    import random
+
+    from helmetscan.modelling import plate_render
+
+    fonts = _hangul_fonts()
+    try:
+        plate_render.latin_training_fonts()
+    except FileNotFoundError:
+        pytest.skip("no Latin training font installed (apt install fonts-liberation fonts-roboto-unhinted)")
+    if not fonts:
+        pytest.skip("no Hangul font installed (apt install fonts-nanum)")
+    widths = {}
+    for name in ("session16", "session17"):
+        mix, degradation = plate_render.TRAINING_RECIPES[name]
+        rng = random.Random(17)
+        widths[name] = [image.shape[1] for image, plate in (plate_render.render_plate(rng, fonts, degradation, mix)
+                                                            for _ in range(300))
+                        if plate_render._has_hangul(plate.text)]
+    small = plate_render.TRAINING_RECIPES["session17"][1]
+    assert min(widths["session16"]) >= small.min_width_px  # session 16 never drew a Korean plate under 44 px
+    under = [w for w in widths["session17"] if w < small.min_width_px]
+    assert under and min(under) >= small.small_width_px[0]
+    # about 30 % of the Korean plates are 40-96 px wide: clearly more narrow ones than session 16 drew
+    narrow = {name: sum(w <= small.small_width_px[1] for w in ws) / len(ws) for name, ws in widths.items()}
+    assert narrow["session17"] > narrow["session16"] + 0.15, narrow
+
+
 def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinned_before_session_16():
     # The replays above run today's draw_plate and degrade on both sides, so a random draw added inside them would go
     # unseen there. This pins what session 15's code (commit 1347b94) drew: the plates' texts and the stream's next

@@ -353,11 +353,15 @@ class Degradation:
     #: at the median, the 190 × 140 mm plate 1.36), and a blur of 0.3–1.0 px whatever the width (the blur of the
     #: other crops shrinks with their width): Gaussian in half of them; the other half take the motion-blur branch,
     #: whose kernel is 1 px wide below a blur of 1.0, so they stay unblurred (kept: rows5's and rows6's renders).
-    #: Korean plates keep ``min_width_px``: their Hangul top row is a few pixels high below it. 0 draws nothing, so a
-    #: set rendered with 0 is the one rendered before this existed.
+    #: Korean plates keep ``min_width_px`` (their Hangul top row is a few pixels high below it) unless
+    #: ``small_hangul``. 0 draws nothing, so a set rendered with 0 is the one rendered before this existed.
     small_share: float = 0.0
     small_width_px: tuple[int, int] = (40, 96)
     squash: tuple[float, float] = (0.55, 1.0)
+    #: Plates with Hangul made small too (``small_share`` of them; session 17): Korean motorcycle plates put into
+    #: real frames at the real plates' sizes (``plate_composite``) are mostly under 48 px wide, where rows6 read 15 %
+    #: of them. False draws nothing, so a set rendered with False is the one rendered before this existed.
+    small_hangul: bool = False
 
 
 TRAIN_DEGRADATION = Degradation()
@@ -366,12 +370,16 @@ LOOSE_TRAIN_DEGRADATION = Degradation(loose_share=0.25)
 #: The session-16 training degradations: as :data:`LOOSE_TRAIN_DEGRADATION`, 30 % of the plates without Hangul small
 #: and soft like the real Vietnamese crops (:attr:`Degradation.small_share`).
 SMALL_TRAIN_DEGRADATION = replace(LOOSE_TRAIN_DEGRADATION, small_share=0.3)
+#: The session-17 training degradations: as :data:`SMALL_TRAIN_DEGRADATION`, Korean plates made small too
+#: (:attr:`Degradation.small_hangul`).
+SMALL_HANGUL_TRAIN_DEGRADATION = replace(SMALL_TRAIN_DEGRADATION, small_hangul=True)
 
 #: Training renders by name (``plate_train --recipe``): the layout mix and the degradations.
 TRAINING_RECIPES = {"session9": (TRAIN_MIX, TRAIN_DEGRADATION),
                     "session10": (KOREAN_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
                     "session15": (LATIN_FONTS_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
-                    "session16": (VN_FACE_TRAIN_MIX, SMALL_TRAIN_DEGRADATION)}
+                    "session16": (VN_FACE_TRAIN_MIX, SMALL_TRAIN_DEGRADATION),
+                    "session17": (VN_FACE_TRAIN_MIX, SMALL_HANGUL_TRAIN_DEGRADATION)}
 HELD_OUT_DEGRADATION = Degradation(max_blur=1.0, min_width_px=48, max_width_px=180, jpeg_quality=(40, 90),
                                    max_tilt=0.1, night_alpha=(0.4, 0.7))
 
@@ -461,7 +469,7 @@ def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = 
     (:func:`fonts_for`; for a plate without Hangul, a font of :func:`latin_training_fonts` in
     ``mix.latin_font_share`` of the draws, whatever ``fonts`` is: training mixes only, never a held-out render), a
     Vietnamese plate with :data:`VN_FACE` in ``mix.vn_face_share`` of the draws, and degraded by ``strength`` (a plate
-    with Hangul never made small: :attr:`Degradation.small_share`).
+    with Hangul made small only if ``strength.small_hangul``: :attr:`Degradation.small_share`).
 
     Raises:
         FileNotFoundError: ``mix.latin_font_share`` is above 0 and no Latin training font is installed.
@@ -474,7 +482,7 @@ def render_plate(rng: random.Random, fonts: list[Path], strength: Degradation = 
     font = rng.choice(pool)
     vn_face = mix.vn_face_share and plate.layout == "vn" and rng.random() < mix.vn_face_share
     clean = draw_plate(plate, font, rng, VN_FACE if vn_face else DEFAULT_FACE)
-    if hangul and strength.small_share:
+    if hangul and strength.small_share and not strength.small_hangul:
         strength = replace(strength, small_share=0.0)
     return degrade(clean, rng, strength), plate
 

@@ -1,0 +1,236 @@
+"""Korean motorcycle plates where the pipeline looks for plates, at the sizes real frames show them.
+
+No labelled Korean footage is available (``../shared/README.md``), so this puts rendered Korean two-row motorcycle
+plates into real frames: for every labelled rider's plate region of a stage-1 split (exactly as
+:mod:`helmetscan.modelling.plate_region_recall` cuts it; the stage-1 model and the plate detector never trained on
+the ``test`` split), each labelled plate box is covered by a plate drawn by
+:func:`helmetscan.modelling.plate_render.draw_plate` (layout ``kr_region_moto``: region and district over one
+syllable and four digits; the held-out fonts and a seed no training set used), resized to the labelled box (so its
+size and aspect are the real plate's), softened by a Gaussian blur of 0–1 px and the region JPEG-compressed at
+quality 40–90 (the held-out rendered set's ranges, ``plate_render.HELD_OUT_DEGRADATION``). Then, as ``analyze``
+does: the plate detector runs on the region, the one plate it keeps
+(:func:`~helmetscan.pipeline.association.pick_plate`) is cut without padding and read by the recogniser with the shipped floors (one read: the plate floor).
+
+Counted per plate width (source pixels): *found*/*picked* as in ``plate_region_recall``, *right* (the reported
+plate equals the rendered text), *reported* and *wrong* (reported, but not the rendered text: the figure that must
+stay near zero). ``--original`` also runs the detector on the untouched regions, so the effect of the Korean plate
+face on detection is seen on the same plates. ``--save DIR`` writes each picked crop and ``labels.csv``, for
+``helmetscan evaluate-plates DIR --recognizer ...`` (compare recognisers on the same crops).
+
+This measures the Korean reading path on real backgrounds and real plate sizes; the plates themselves are still
+rendered (clean font strokes, no real wear), so it is not a substitute for real Korean footage.
+
+    python -m helmetscan.modelling.plate_composite --split test --original --save ~/data/plate_sets/composite_kr
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helmetscan.modelling.plate_detection_recall import BUCKETS, bucket
+from helmetscan.modelling.plate_render import PlateMix, PlateText, draw_plate, fonts_for, random_plate_text
+
+#: The seed of the composite plates (no training, selection or held-out render set uses it: they use 0–26, 1000,
+#: 1015, 2024, 3200).
+COMPOSITE_SEED = 4040
+
+#: Only Korean two-row motorcycle plates (the plate a Korean motorcycle carries, at the rear).
+MOTO_MIX = PlateMix((("kr_region_moto", 1),))
+
+#: Gaussian blur sigma range at the pasted size (pixels) and JPEG quality range of the region: the held-out rendered
+#: set's ranges (``plate_render.HELD_OUT_DEGRADATION``: ``max_blur=1.0``, ``jpeg_quality=(40, 90)``).
+BLUR_SIGMA_PX = (0.0, 1.0)
+JPEG_QUALITY = (40, 90)
+
+
+@dataclass(frozen=True)
+class CompositeRegion:
+    """One rider's plate region with its plates replaced: ``region`` ((H, W, 3) uint8 BGR), ``plates`` as
+    ``(xyxy in region pixels, plate text)``."""
+
+    region: np.ndarray
+    plates: tuple[tuple[tuple[float, float, float, float], PlateText], ...]
+
+
+def paste_plate(region: np.ndarray, xyxy, plate: np.ndarray, blur_sigma_px: float = 0.0) -> None:
+    """Cover ``xyxy`` (region pixels, rounded to whole pixels) of ``region`` ((H, W, 3) uint8 BGR, changed
+    in place) with ``plate`` ((h, w, 3) uint8 BGR) resized to the box (``cv2.INTER_AREA``), then blurred with a Gaussian
+    of ``blur_sigma_px`` (pixels at the pasted size; none up to 0.3, where OpenCV's smallest kernel changes nothing
+    visible, as in ``plate_render.degrade``).
+
+    Raises:
+        ValueError: the box is empty once clipped to the region.
+    """
+    import cv2
+
+    h, w = region.shape[:2]
+    x1, y1 = max(0, int(round(xyxy[0]))), max(0, int(round(xyxy[1])))
+    x2, y2 = min(w, int(round(xyxy[2]))), min(h, int(round(xyxy[3])))
+    if x2 <= x1 or y2 <= y1:
+        raise ValueError(f"plate box {tuple(xyxy)} is empty in a {w}x{h} region")
+    small = cv2.resize(plate, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
+    if blur_sigma_px > 0.3:
+        small = cv2.GaussianBlur(small, (0, 0), blur_sigma_px)
+    region[y1:y2, x1:x2] = small
+
+
+def composite(region: np.ndarray, boxes, fonts: list[Path], rng: random.Random) -> CompositeRegion:
+    """``region`` ((H, W, 3) uint8 BGR, not changed) with a Korean motorcycle plate drawn over each of ``boxes``
+    (xyxy, region pixels), in one of ``fonts`` (blur drawn from :data:`BLUR_SIGMA_PX`), then JPEG-compressed at a
+    quality drawn from :data:`JPEG_QUALITY`."""
+    import cv2
+
+    out = region.copy()
+    plates = []
+    for xyxy in boxes:
+        text = random_plate_text(rng, MOTO_MIX)
+        clean = draw_plate(text, rng.choice(fonts_for(text, fonts)), rng)
+        paste_plate(out, xyxy, clean, rng.uniform(*BLUR_SIGMA_PX))
+        plates.append((tuple(float(v) for v in xyxy), text))
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(*JPEG_QUALITY)])
+    return CompositeRegion(cv2.imdecode(buf, cv2.IMREAD_COLOR), tuple(plates))
+
+
+def measure(detector, reader, settings, fonts: list[Path], split: str = "test", iou_min: float = 0.3,
+            seed: int = COMPOSITE_SEED, limit: int | None = None, original: bool = False,
+            save: Path | None = None) -> dict[str, Counter]:
+    """Counters by width bucket and ``all``: ``labelled``, ``found``, ``picked``, ``read`` (picked and reported),
+    ``right`` (reported and equal to the rendered text), ``wrong`` (reported, not equal), ``text_right`` (the
+    recogniser's corrected text equals the rendered text, reported or not); with ``original``, ``found_original`` and
+    ``picked_original`` (the same regions untouched). A picked box matched to no labelled plate that is reported counts
+    in ``detected["wrong_box"]``.
+
+    Args:
+        detector: the plate detector (:func:`helmetscan.models.yolo.build_detector`).
+        reader: a :class:`~helmetscan.pipeline.plate_reading.CropReader`.
+        settings: the settings (plates section: plate class names, floors).
+        fonts: fonts to draw with (the held-out pool of :func:`plate_render.font_pools`).
+        save: write each picked crop matched to a plate as ``NNNNN.png`` with ``labels.csv`` (``file,text``).
+    """
+    import cv2
+
+    from helmetscan.geometry import iou, pad
+    from helmetscan.modelling.dataset import split_sources
+    from helmetscan.modelling.plate_region_recall import rider_regions
+    from helmetscan.pipeline.association import pick_plate
+    from helmetscan.pipeline.plate_photo import read_image
+    from helmetscan.pipeline.plate_text import PlateStatus
+
+    labels = {n.lower() for n in settings.plates.roles.plate}
+    rng = random.Random(seed)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    rows: list[tuple[str, str]] = []
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+    samples = [s for s, where in split_sources() if where == split and any(b.class_name == "number plate"
+                                                                              for b in s.boxes)]
+    for sample in samples[:limit]:
+        image = cv2.imread(str(sample.image))
+        if image is None:
+            continue
+        for _, region, truth in rider_regions(sample, image, settings):
+            made = composite(region, truth, fonts, rng)
+            rh, rw = region.shape[:2]
+            found = [d for d in detector(made.region) if d.label.lower() in labels]
+            picked = pick_plate(found, (0, 0, rw, rh))
+            before = [d for d in detector(region) if d.label.lower() in labels] if original else []
+            picked_before = pick_plate(before, (0, 0, rw, rh)) if original else None
+            plate_read = None
+            if picked is not None:
+                x1, y1, x2, y2 = pad(picked.xyxy, 0.0, rw, rh)  # as PlateStage.locate cuts it
+                crop = made.region[y1:y2, x1:x2]
+                if crop.size:
+                    plate_read = read_image(crop, None, reader, settings.plates, as_crop=True)[0]
+            matched = None
+            for xyxy, text in made.plates:
+                width = xyxy[2] - xyxy[0]
+                hit = picked is not None and iou(picked.xyxy, xyxy) >= iou_min
+                for key in (bucket(width), "all"):
+                    c = counts[key]
+                    c["labelled"] += 1
+                    c["found"] += any(iou(d.xyxy, xyxy) >= iou_min for d in found)
+                    c["picked"] += hit
+                    if original:
+                        c["found_original"] += any(iou(d.xyxy, xyxy) >= iou_min for d in before)
+                        c["picked_original"] += picked_before is not None and iou(picked_before.xyxy, xyxy) >= iou_min
+                    if hit and plate_read is not None:
+                        reported = plate_read.plate.status == PlateStatus.READ
+                        c["read"] += reported
+                        c["right"] += reported and plate_read.plate.text == text.text
+                        c["wrong"] += reported and plate_read.plate.text != text.text
+                        c["text_right"] += (plate_read.plate.text or plate_read.plate.best_guess) == text.text
+                if hit:
+                    matched = text
+            if plate_read is not None and matched is None and plate_read.plate.status == PlateStatus.READ:
+                counts["detected"]["wrong_box"] += 1
+            if save is not None and matched is not None and plate_read is not None:
+                name = f"{len(rows):05d}.png"
+                cv2.imwrite(str(save / name), crop)
+                rows.append((name, matched.text))
+    if save is not None:
+        with open(save / "labels.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["file", "text"])
+            writer.writerows(rows)
+    return counts
+
+
+def table(counts: dict[str, Counter], original: bool) -> tuple[list[str], list[list]]:
+    """``(header, rows)`` of the figures by width bucket and ``all``: shares of the labelled plates, and the
+    precision of the reported plates (right / reported)."""
+    header = ["plate width px", "plates", "found", "picked"]
+    header += ["found (real plate)", "picked (real plate)"] if original else []
+    header += ["text right", "reported", "reported right", "reported wrong", "precision"]
+    rows = []
+    for key in [k for k in (bucket(lo) for lo, _ in BUCKETS) if counts[k]["labelled"]] + ["all"]:
+        c = counts[key]
+        n = max(1, c["labelled"])
+        row = [key, c["labelled"], round(c["found"] / n, 3), round(c["picked"] / n, 3)]
+        if original:
+            row += [round(c["found_original"] / n, 3), round(c["picked_original"] / n, 3)]
+        row += [round(c["text_right"] / n, 3), c["read"], c["right"], c["wrong"],
+                round(c["right"] / c["read"], 3) if c["read"] else ""]
+        rows.append(row)
+    return header, rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    from helmetscan.cli import _crop_reader
+    from helmetscan.config import Settings
+    from helmetscan.fielddoc import markdown_table
+    from helmetscan.modelling.plate_render import font_pools
+    from helmetscan.models.yolo import build_detector
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--split", default="test", choices=("train", "val", "test"), help="stage-1 split")
+    ap.add_argument("--recognizer", help="helmetscan (default), easyocr or tesseract")
+    ap.add_argument("--seed", type=int, default=COMPOSITE_SEED)
+    ap.add_argument("--iou", type=float, default=0.3)
+    ap.add_argument("--limit", type=int, help="first N images only")
+    ap.add_argument("--original", action="store_true", help="also run the detector on the untouched regions")
+    ap.add_argument("--save", type=Path, help="write the picked crops and labels.csv here")
+    args = ap.parse_args(argv)
+    settings = Settings()
+    detector = build_detector(settings.plates, settings)
+    reader, plates = _crop_reader(settings, args.recognizer)
+    settings = settings.model_copy(update={"plates": plates})
+    _, held_out = font_pools()
+    counts = measure(detector, reader, settings, held_out, args.split, args.iou, args.seed, args.limit,
+                     args.original, args.save)
+    header, rows = table(counts, args.original)
+    print(f"rendered Korean motorcycle plates in the plate regions of labelled riders, {args.split} split, seed "
+          f"{args.seed}; detector {settings.plates.model} (imgsz {settings.plates.imgsz}, "
+          f"conf {settings.plates.conf}), reader {plates.recognizer} (floor {plates.plate_floor()}); IoU ≥ {args.iou}; reported plates on no "
+          f"labelled plate: {counts['detected']['wrong_box']}")
+    print(markdown_table(header, rows))
+
+
+if __name__ == "__main__":
+    main()
