@@ -9,7 +9,8 @@ syllable and four digits; the held-out fonts and a seed no training set used), r
 size and aspect are the real plate's), softened by a Gaussian blur of 0–1 px and the region JPEG-compressed at
 quality 40–90 (the held-out rendered set's ranges, ``plate_render.HELD_OUT_DEGRADATION``). Then, as ``analyze``
 does: the plate detector runs on the region, the one plate it keeps
-(:func:`~helmetscan.pipeline.association.pick_plate`) is cut without padding and read by the recogniser with the shipped floors (one read: the plate floor).
+(:func:`~helmetscan.pipeline.association.pick_plate`) is cut without padding and read by the recogniser with the
+shipped floors (one read: the plate floor).
 
 Counted per plate width (source pixels): *found*/*picked* as in ``plate_region_recall``, *right* (the reported
 plate equals the rendered text), *reported* and *wrong* (reported, but not the rendered text: the figure that must
@@ -227,8 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     header, rows = table(counts, args.original)
     print(f"rendered Korean motorcycle plates in the plate regions of labelled riders, {args.split} split, seed "
           f"{args.seed}; detector {settings.plates.model} (imgsz {settings.plates.imgsz}, "
-          f"conf {settings.plates.conf}), reader {plates.recognizer} (floor {plates.plate_floor()}); IoU ≥ {args.iou}; reported plates on no "
-          f"labelled plate: {counts['detected']['wrong_box']}")
+          f"conf {settings.plates.conf}), reader {plates.recognizer} (floor {plates.plate_floor()}); "
+          f"IoU ≥ {args.iou}; reported plates on no labelled plate: {counts['detected']['wrong_box']}")
     print(markdown_table(header, rows))
 
 
