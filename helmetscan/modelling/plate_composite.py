@@ -15,8 +15,9 @@ shipped floors (one read: the plate floor).
 Counted per plate width (source pixels): *found*/*picked* as in ``plate_region_recall``, *right* (the reported
 plate equals the rendered text), *reported* and *wrong* (reported, but not the rendered text: the figure that must
 stay near zero). ``--original`` also runs the detector on the untouched regions, so the effect of the Korean plate
-face on detection is seen on the same plates. ``--save DIR`` writes each picked crop and ``labels.csv``, for
-``helmetscan evaluate-plates DIR --recognizer ...`` (compare recognisers on the same crops).
+face on detection is seen on the same plates. ``--save DIR`` writes each picked crop and ``labels.csv`` into one
+folder per width bucket, for ``helmetscan evaluate-plates DIR/24-48 DIR/48-96 --recognizer ...`` (compare
+recognisers on the same crops).
 
 This measures the Korean reading path on real backgrounds and real plate sizes; the plates themselves are still
 rendered (clean font strokes, no real wear), so it is not a substitute for real Korean footage.
@@ -113,7 +114,8 @@ def measure(detector, reader, settings, fonts: list[Path], split: str = "test", 
         reader: a :class:`~helmetscan.pipeline.plate_reading.CropReader`.
         settings: the settings (plates section: plate class names, floors).
         fonts: fonts to draw with (the held-out pool of :func:`plate_render.font_pools`).
-        save: write each picked crop matched to a plate as ``NNNNN.png`` with ``labels.csv`` (``file,text``).
+        save: write each picked crop matched to a plate as ``BUCKET/NNNNN.png``, one folder per plate width
+            bucket (``24-48``...) with its ``labels.csv`` (``file,text``), for ``evaluate-plates``.
     """
     import cv2
 
@@ -127,9 +129,7 @@ def measure(detector, reader, settings, fonts: list[Path], split: str = "test", 
     labels = {n.lower() for n in settings.plates.roles.plate}
     rng = random.Random(seed)
     counts: dict[str, Counter] = defaultdict(Counter)
-    rows: list[tuple[str, str]] = []
-    if save is not None:
-        save.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, list[tuple[str, str]]] = defaultdict(list)  # width bucket -> (file, text) saved
     samples = [s for s, where in split_sources() if where == split and any(b.class_name == "number plate"
                                                                               for b in s.boxes)]
     for sample in samples[:limit]:
@@ -168,18 +168,20 @@ def measure(detector, reader, settings, fonts: list[Path], split: str = "test", 
                         c["wrong"] += reported and plate_read.plate.text != text.text
                         c["text_right"] += (plate_read.plate.text or plate_read.plate.best_guess) == text.text
                 if hit:
-                    matched = text
+                    matched = (text, bucket(width))
             if plate_read is not None and matched is None and plate_read.plate.status == PlateStatus.READ:
                 counts["detected"]["wrong_box"] += 1
             if save is not None and matched is not None and plate_read is not None:
-                name = f"{len(rows):05d}.png"
-                cv2.imwrite(str(save / name), crop)
-                rows.append((name, matched.text))
-    if save is not None:
-        with open(save / "labels.csv", "w", newline="", encoding="utf-8") as f:
+                text, key = matched
+                name = f"{sum(map(len, rows.values())):05d}.png"
+                (save / key).mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(save / key / name), crop)
+                rows[key].append((name, text.text))
+    for key, written in rows.items():
+        with open(save / key / "labels.csv", "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["file", "text"])
-            writer.writerows(rows)
+            writer.writerows(written)
     return counts
 
 
