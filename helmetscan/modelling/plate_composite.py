@@ -261,7 +261,7 @@ def table(counts: dict[str, Counter], original: bool) -> tuple[list[str], list[l
 
 def main(argv: list[str] | None = None) -> None:
     from helmetscan.cli import _crop_reader
-    from helmetscan.config import Settings
+    from helmetscan.config import load_settings
     from helmetscan.fielddoc import markdown_table
     from helmetscan.modelling.plate_render import font_pools
     from helmetscan.models.yolo import build_detector
@@ -274,8 +274,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, help="first N images only")
     ap.add_argument("--original", action="store_true", help="also run the detector on the untouched regions")
     ap.add_argument("--save", type=Path, help="write the picked crops and labels.csv here")
+    ap.add_argument("--config", type=Path, help="a helmetscan config file (TOML), e.g. another reader")
     args = ap.parse_args(argv)
-    settings = Settings()
+    settings = load_settings(args.config)
     detector = build_detector(settings.plates, settings)
     reader, plates = _crop_reader(settings, args.recognizer)
     settings = settings.model_copy(update={"plates": plates})
