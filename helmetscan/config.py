@@ -228,6 +228,9 @@ class DecisionSettings(_Section):
 #: Ways of fusing a track's plate reads (``plates.fusion``; ``plate_text.fuse_reads``).
 FusionMethod = Literal["probability", "characters"]
 
+#: What our reader's confidence is (``plates.reader_confidence``; ``plate_recognizer.CONFIDENCES``).
+ReaderConfidence = Literal["probability", "margin"]
+
 #: Confidence floor of a plate read once, per reader, when ``plates.min_plate_conf`` is empty; sources in its
 #: description.
 DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "easyocr": 1.0, "tesseract": 0.95}
@@ -300,6 +303,11 @@ class PlateSettings(_ModelSection):
     ocr_languages: list[str] = setting(_names("en"), "EasyOCR language codes.", "codes")
     allowlist: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "Characters EasyOCR may output.", "characters")
     min_ocr_conf: float = setting(0.2, "Reads below this confidence do not vote.", "0..1", ge=0, le=1)
+    reader_confidence: ReaderConfidence = setting(
+        "probability", "Our reader with a beam: a read's confidence is the network's probability of the text "
+                       "('probability') or that minus the next most probable text's ('margin'; "
+                       "plate_recognizer.beam_read). The floors (min_plate_conf, min_track_conf) are on its scale.",
+    )
     fusion: FusionMethod = setting(
         "characters", "How a track's reads become one plate (plate_text.fuse_reads): 'characters' votes per "
                       "character aligned by format position; 'probability' averages our reader's probability of "

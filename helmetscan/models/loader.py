@@ -115,7 +115,8 @@ def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[Text
         path = s.model_path(s.plates.reader_model)
         digest = checked_sha256(path, s.weights_dir, manifest)
         return (PlateRecognizer(path, views=s.plates.reader_views, beam_width=s.plates.reader_beam_width,
-                                formats=s.plates.plate_formats()), {path.name: digest})
+                                formats=s.plates.plate_formats(), confidence=s.plates.reader_confidence),
+                {path.name: digest})
     if name == "easyocr":
         from helmetscan.models.easyocr_recognizer import EasyOcrRecognizer
 

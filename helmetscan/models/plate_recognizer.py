@@ -134,7 +134,13 @@ def view_inputs(model_input: np.ndarray, views=VIEWS) -> np.ndarray:
 MAX_ALTERNATIVES = 8
 
 
-def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> TextRead:
+#: What :func:`beam_read`'s ``confidence`` is (``plates.reader_confidence``): ``probability``, the network's
+#: probability of the text (through session 16); ``margin``, that probability minus the next text's (session 17).
+CONFIDENCES = ("probability", "margin")
+
+
+def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None,
+              confidence: str = "probability") -> TextRead:
     """One read from the CTC outputs of one crop's views ((views, steps, 1 + len(alphabet)) float) by prefix beam
     search (:func:`helmetscan.models.ctc_beam.prefix_beam_search`).
 
@@ -146,7 +152,16 @@ def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> 
     views that found the text of :func:`~helmetscan.models.ctc_beam.aligned_char_confidences`. ``alternatives``: the
     :data:`MAX_ALTERNATIVES` texts of largest mean probability with that mean (a track's reads are fused on them,
     :func:`~helmetscan.pipeline.plate_text.fuse_reads`).
+
+    ``confidence="margin"``: the ``confidence`` is instead the text's mean probability minus the next most probable
+    text's (0 when there is none), so a read that a near-equal competitor could replace is not sure, however large its
+    own probability (:data:`CONFIDENCES`; ``alternatives`` keep the probabilities).
+
+    Raises:
+        ValueError: an unknown ``confidence``.
     """
+    if confidence not in CONFIDENCES:
+        raise ValueError(f"unknown plate confidence {confidence!r} (known: {', '.join(CONFIDENCES)})")
     from helmetscan.models.ctc_beam import aligned_char_confidences, prefix_beam_search
 
     def search(limit):
@@ -169,7 +184,10 @@ def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None) -> 
     char_confidences = tuple(round(float(np.mean(c)), 4) for c in zip(*chars)) if chars else None
     ranked = sorted(mean.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_ALTERNATIVES]
     alternatives = tuple((t, round(min(1.0, p), 4)) for t, p in ranked)
-    return TextRead(text, round(min(1.0, mean[text]), 4), char_confidences, alternatives)
+    score = mean[text]
+    if confidence == "margin":
+        score -= max((p for t, p in mean.items() if t != text), default=0.0)
+    return TextRead(text, round(min(1.0, score), 4), char_confidences, alternatives)
 
 
 def vote(reads: list[TextRead]) -> TextRead:
@@ -197,13 +215,14 @@ class PlateRecognizer:
             decoding of each view and a vote (:func:`vote`, the decoding until session 10).
         formats: CTC readers with a beam only: the accepted plate formats the search keeps to
             (:class:`~helmetscan.pipeline.plate_formats.FormatConstraint`); ``None``: any text.
+        confidence: CTC readers with a beam only: what a read's confidence is (:data:`CONFIDENCES`, :func:`beam_read`).
 
     Raises:
         WeightsError: the file is missing, is not an ONNX model, or carries no ``alphabet`` metadata.
     """
 
     def __init__(self, model_path: Path, threads: int = 1, views: int = len(VIEWS), beam_width: int = 0,
-                 formats=None):
+                 formats=None, confidence: str = "probability"):
         from helmetscan.models.onnx_session import cpu_session
 
         if not model_path.is_file():
@@ -224,6 +243,9 @@ class PlateRecognizer:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1..{len(VIEWS)}, not {views}")
         self.views = VIEWS[:views]
+        if confidence not in CONFIDENCES:
+            raise ValueError(f"unknown plate confidence {confidence!r} (known: {', '.join(CONFIDENCES)})")
+        self.confidence = confidence
         if beam_width < 0:
             raise ValueError(f"beam_width must be 0 (greedy) or more, not {beam_width}")
         self.beam_width = beam_width if decoder == "ctc" else 0
@@ -247,7 +269,7 @@ class PlateRecognizer:
         if not images:
             return []
         if self.beam_width:
-            return [beam_read(views, self.alphabet, self.beam_width, self.constraint)
+            return [beam_read(views, self.alphabet, self.beam_width, self.constraint, self.confidence)
                     for views in self.probabilities(images)]
         return [vote([self._decode(p, self.alphabet) for p in views]) for views in self.probabilities(images)]
 
