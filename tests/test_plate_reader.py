@@ -1,6 +1,7 @@
 """Our plate recogniser and the plate commands, on rendered Korean plates shipped with the tests and on real
 Vietnamese plates from ../shared that the recogniser never trained on (the ``eval`` split of the labels)."""
 
+import csv
 import json
 
 import numpy as np
@@ -120,6 +121,26 @@ def test_beam_read_averages_the_views_and_falls_back_to_any_text_when_no_view_re
     assert beam_read(blank[None], alphabet, 8, kr) == ("", 0.0, None, ())
 
 
+def test_margin_confidence_is_the_texts_probability_minus_the_next_texts():
+    alphabet = "0123456789S가"
+    kr = FormatConstraint(compile_formats(["kr"]))
+    plate = _steps(alphabet, [(2, 0.9), (3, 0.9), (12, 0.9), (4, 0.9), (5, 0.9), (6, 0.9), (7, 0.9)])
+    unsure = plate.copy()  # the last digit: 6 at 0.6, 9 at 0.35
+    unsure[6] = 0.05 / (len(alphabet) - 1)
+    unsure[6, 7], unsure[6, 10] = 0.6, 0.35
+    probability = beam_read(unsure[None], alphabet, 8, kr)
+    margin = beam_read(unsure[None], alphabet, 8, kr, confidence="margin")
+    assert margin.text == probability.text == "12가3456"
+    (_, p1), (_, p2) = probability.alternatives[:2]
+    assert margin.confidence == pytest.approx(p1 - p2, abs=2e-4) and margin.confidence < 0.5 * p1
+    assert margin.alternatives == probability.alternatives  # the fusion still gets probabilities
+    assert margin.char_confidences == probability.char_confidences
+    sure = beam_read(plate[None], alphabet, 8, kr, confidence="margin")  # no near competitor: margin ~ probability
+    assert sure.confidence > 0.9 * beam_read(plate[None], alphabet, 8, kr).confidence
+    with pytest.raises(ValueError, match="unknown plate confidence"):
+        beam_read(plate[None], alphabet, 8, kr, confidence="entropy")
+
+
 @pytest.mark.parametrize("width", [128, 192])
 def test_views_are_the_crop_tighter_looser_and_shifted(width):
     crop = np.zeros((64, width), np.uint8)
@@ -185,6 +206,21 @@ def test_reads_rendered_korean_plates_in_fonts_it_never_trained_on(reader):
     assert figures["exact"] >= MIN_RENDERED_EXACT
     assert wrong_reports(outcomes) == 0  # at the default floor, a misread stays `unread`
     assert ms < 100  # generous: ~1 ms per crop on a 2-core CPU, this only catches a broken (e.g. per-pixel) path
+
+
+@needs_weights
+def test_the_reader_confidence_setting_reaches_the_shipped_reader(reader):
+    import cv2
+
+    settings = Settings().model_copy(update={"plates": Settings().plates.model_copy(
+        update={"reader_confidence": "margin"})})
+    margin = CropReader(build_recognizer(settings, "helmetscan")[0], settings.plates)
+    rows = list(csv.DictReader(open(RENDERED_KR / "labels.csv", encoding="utf-8")))
+    crops = [cv2.imread(str(RENDERED_KR / r["file"])) for r in rows]
+    by_margin, by_probability = margin.read(crops), reader.read(crops)
+    assert [r.read.text for r in by_margin] == [r.read.text for r in by_probability]  # the same texts
+    assert all(m.read.confidence <= p.read.confidence + 1e-4 for m, p in zip(by_margin, by_probability))
+    assert any(m.read.confidence < p.read.confidence - 0.05 for m, p in zip(by_margin, by_probability))
 
 
 @pytest.fixture(scope="module")
