@@ -306,11 +306,12 @@ class PlateSettings(_ModelSection):
     reader_confidence: ReaderConfidence = setting(
         "probability", "Our reader with a beam: a read's confidence is the network's probability of the text "
                        "('probability') or that minus the next most probable text's ('margin'; "
-                       "plate_recognizer.beam_read). The floors are on its scale: with 'margin' set min_plate_conf = "
-                       "0.4 and min_track_conf = 0.45 (session 17, on the tuning sets: 906 of 2,060 single crops "
-                       "reported at 0.4, 9 wrong, against 791 at 0.6 with 'probability'; fused tracks 728 at 0.45, 7 "
-                       "wrong, against 725 at 0.5; not measured on held-out sets, so not the default; "
-                       "weights/PLATE_READER.md).",
+                       "plate_recognizer.beam_read; a tie gives 0, and min_ocr_conf then keeps the read from "
+                       "voting). The floors are on its scale: the tuning sets of session 17 give min_plate_conf = "
+                       "0.4 (906 of 2,060 single crops reported, 9 wrong, against 791 at 0.6 with 'probability') "
+                       "and 99 % of fused tracks right only from 0.41 (with fusion = 'characters': 728 reported at "
+                       "0.45, 7 wrong, against 725 at 0.5), above the plate floor, where the track rule allows no "
+                       "track floor; not measured on held-out sets, so not the default (weights/PLATE_READER.md).",
     )
     fusion: FusionMethod = setting(
         "characters", "How a track's reads become one plate (plate_text.fuse_reads): 'characters' votes per "

@@ -161,6 +161,14 @@ def test_probability_fusion_keeps_to_what_the_reads_read():
     assert fuse_reads([tie], ALL, method="probability").text == "12가3459"
 
 
+def test_probability_fusion_scores_a_margin_read_by_its_listed_probability():
+    # plates.reader_confidence = "margin": the confidence 0.25 is 0.55 - 0.30, not the text's probability; the fusion
+    # must not score the read's own text at 0.25 and so prefer the runner-up at 0.30
+    margin = PlateRead("12가3456", 0.25, 0, None, (("12가3456", 0.55), ("12가3458", 0.30)))
+    fused = fuse_reads([margin, margin], ALL, method="probability")
+    assert fused.text == "12가3456" and fused.votes["12가3456"] == pytest.approx(1.1)
+
+
 def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess():
     weak = [PlateRead("29B178476", 0.3, 0), PlateRead("29B178478", 0.3, 1)]
     fused = fuse_reads(weak, ALL, min_plate_confidence=0.5)

@@ -179,7 +179,9 @@ def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
                         unreported_formats: Collection[str]) -> FusedPlate:
     """The probability fusion of :func:`fuse_reads` over ``voting`` reads that all carry ``alternatives``.
 
-    Each read scores its own text at its ``confidence`` and its other alternatives at their probabilities. As in the
+    Each read scores its alternatives at their probabilities, and its own text at its ``confidence`` when its
+    alternatives do not list it (with ``plates.reader_confidence = "margin"`` the confidence is not a probability, so
+    the listed probability is used). As in the
     vote by character, formats decide only when some read's own text matches one: then only format-valid candidates
     compete (a valid text the reader ranked far down never beats an unvalidated one every frame read). Ties go to the
     text more reads read, then the alphabetically first.
@@ -195,7 +197,7 @@ def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat],
     per_read = []
     for r in voting:
         alt = dict(r.alternatives)
-        alt[r.text] = r.confidence
+        alt.setdefault(r.text, r.confidence)
         per_read.append(alt)
     summed: Counter[str] = Counter()
     for alt in per_read:
