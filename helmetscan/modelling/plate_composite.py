@@ -188,8 +188,7 @@ def measure(detector, reader, settings, fonts: list[Path], split: str = "test", 
     import cv2
 
     from helmetscan.geometry import pad, shift
-    from helmetscan.modelling.dataset import split_sources
-    from helmetscan.modelling.plate_region_recall import rider_regions
+    from helmetscan.modelling.plate_region_recall import labelled_regions
     from helmetscan.pipeline.association import pick_plate
     from helmetscan.pipeline.plate_photo import read_image
     from helmetscan.pipeline.plate_stage import touches_edge
@@ -198,37 +197,30 @@ def measure(detector, reader, settings, fonts: list[Path], split: str = "test", 
     rng = random.Random(seed)
     counts: dict[str, Counter] = defaultdict(Counter)
     rows: dict[str, list[tuple[str, str]]] = defaultdict(list)  # width bucket -> (file, text) saved
-    samples = [s for s, where in split_sources() if where == split and any(b.class_name == "number plate"
-                                                                              for b in s.boxes)]
-    for sample in samples[:limit]:
-        image = cv2.imread(str(sample.image))
-        if image is None:
-            continue
-        frame_size = (image.shape[1], image.shape[0])
-        for (ox, oy), region, truth in rider_regions(sample, image, settings):
-            made = composite(region, truth, fonts, rng)
-            rh, rw = region.shape[:2]
-            found = [d for d in detector(made.region) if d.label.lower() in labels]
-            picked = pick_plate(found, (0, 0, rw, rh))
-            before = picked_before = None
-            if original:
-                before = [d for d in detector(jpeg(region, made.jpeg_quality)) if d.label.lower() in labels]
-                picked_before = pick_plate(before, (0, 0, rw, rh))
-            at_edge = picked is not None and touches_edge(shift(picked.xyxy, ox, oy), frame_size)
-            read = crop = None
-            if picked is not None and not at_edge:
-                x1, y1, x2, y2 = pad(picked.xyxy, 0.0, rw, rh)  # as PlateStage.locate cuts it
-                crop = made.region[y1:y2, x1:x2]
-                if crop.size:  # one read: fused as analyze fuses a single read (the plate floor decides)
-                    read = read_image(crop, None, reader, settings.plates, as_crop=True)[0].plate
-            on = count_region(counts, made.plates, found, picked, at_edge, read, iou_min, before, picked_before)
-            if save is not None and on is not None and read is not None:
-                xyxy, text = made.plates[on]
-                key = bucket(xyxy[2] - xyxy[0])
-                name = f"{sum(map(len, rows.values())):05d}.png"
-                (save / key).mkdir(parents=True, exist_ok=True)
-                cv2.imwrite(str(save / key / name), crop)
-                rows[key].append((name, text.text))
+    for (ox, oy), region, truth, frame_size in labelled_regions(settings, split, limit):
+        made = composite(region, truth, fonts, rng)
+        rh, rw = region.shape[:2]
+        found = [d for d in detector(made.region) if d.label.lower() in labels]
+        picked = pick_plate(found, (0, 0, rw, rh))
+        before = picked_before = None
+        if original:
+            before = [d for d in detector(jpeg(region, made.jpeg_quality)) if d.label.lower() in labels]
+            picked_before = pick_plate(before, (0, 0, rw, rh))
+        at_edge = picked is not None and touches_edge(shift(picked.xyxy, ox, oy), frame_size)
+        read = crop = None
+        if picked is not None and not at_edge:
+            x1, y1, x2, y2 = pad(picked.xyxy, 0.0, rw, rh)  # as PlateStage.locate cuts it
+            crop = made.region[y1:y2, x1:x2]
+            if crop.size:  # one read: fused as analyze fuses a single read (the plate floor decides)
+                read = read_image(crop, None, reader, settings.plates, as_crop=True)[0].plate
+        on = count_region(counts, made.plates, found, picked, at_edge, read, iou_min, before, picked_before)
+        if save is not None and on is not None and read is not None:
+            xyxy, text = made.plates[on]
+            key = bucket(xyxy[2] - xyxy[0])
+            name = f"{sum(map(len, rows.values())):05d}.png"
+            (save / key).mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(save / key / name), crop)
+            rows[key].append((name, text.text))
     for key, written in rows.items():
         with open(save / key / "labels.csv", "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)

@@ -17,17 +17,17 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-
 import torch
 from torch import nn
 
 from helmetscan.models.base import TextRead
+from helmetscan.models.plate_recognizer import INPUT_HEIGHT, INPUT_WIDTH
 
 #: EasyOCR's name for the network (its files are NAME.py, NAME.yaml, NAME.pth).
 NETWORK = "helmetscan_plate"
 
 #: The network's input (height, width): the whole crop squeezed to it (``plate_recognizer.to_model_input``).
-INPUT_SIZE = (64, 256)
+INPUT_SIZE = (INPUT_HEIGHT, INPUT_WIDTH)
 
 
 class Model(nn.Module):
@@ -66,7 +66,6 @@ def export(onnx_path: Path, out: Path, sample_inputs: np.ndarray) -> Path:
     Raises:
         ValueError: ``onnx_path`` is not a CRNN plate reader with one sequence per row.
     """
-    import torch
     import yaml
 
     from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_bands, reader_rows

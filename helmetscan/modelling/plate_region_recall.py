@@ -44,42 +44,52 @@ def rider_regions(sample, image, settings) -> list[tuple[tuple[int, int], object
     return out
 
 
-def measure(models: dict[str, object], settings, iou_min: float, split: str = "test",
-            limit: int | None = None) -> dict[str, dict[str, Counter]]:
-    """Per model: ``{"labelled", "found", "picked"}`` counters by width bucket and in ``all``, and ``detected``
-    (``all`` boxes, ``matched`` ones, ``picked`` boxes, ``picked_matched`` ones: the pipeline reads only the picked box
-    of a region, so a picked box on no labelled plate is where a wrong plate would come from); plate boxes are the
-    classes in ``settings.plates.roles.plate``, regions cut with ``settings``."""
+def labelled_regions(settings, split: str = "test", limit: int | None = None):
+    """Every labelled rider's plate region of the stage-1 ``split`` (:func:`helmetscan.modelling.dataset.split_sources`;
+    images with a labelled plate, the first ``limit`` of them): yields ``(offset_xy, region, plate boxes in region
+    pixels, frame_size)`` as :func:`rider_regions` gives them, ``frame_size`` the image's ``(width, height)``;
+    an image OpenCV cannot read is skipped."""
     import cv2
 
-    from helmetscan.geometry import iou
     from helmetscan.modelling.dataset import split_sources
-    from helmetscan.pipeline.association import pick_plate
 
-    labels = {n.lower() for n in settings.plates.roles.plate}
-    results = {name: defaultdict(Counter) for name in models}
     samples = [s for s, where in split_sources() if where == split and any(b.class_name == "number plate"
                                                                               for b in s.boxes)]
     for sample in samples[:limit]:
         image = cv2.imread(str(sample.image))
         if image is None:
             continue
-        for _, region, truth in rider_regions(sample, image, settings):
-            rh, rw = region.shape[:2]
-            for name, detector in models.items():
-                r = results[name]
-                found = [d for d in detector(region) if d.label.lower() in labels]
-                picked = pick_plate(found, (0, 0, rw, rh))
-                r["detected"]["all"] += len(found)
-                r["detected"]["matched"] += sum(any(iou(d.xyxy, t) >= iou_min for t in truth) for d in found)
-                r["detected"]["picked"] += picked is not None
-                r["detected"]["picked_matched"] += picked is not None and any(iou(picked.xyxy, t) >= iou_min
-                                                                              for t in truth)
-                for t in truth:
-                    for key in (bucket(t[2] - t[0]), "all"):
-                        r["labelled"][key] += 1
-                        r["found"][key] += any(iou(d.xyxy, t) >= iou_min for d in found)
-                        r["picked"][key] += picked is not None and iou(picked.xyxy, t) >= iou_min
+        for offset, region, truth in rider_regions(sample, image, settings):
+            yield offset, region, truth, (image.shape[1], image.shape[0])
+
+
+def measure(models: dict[str, object], settings, iou_min: float, split: str = "test",
+            limit: int | None = None) -> dict[str, dict[str, Counter]]:
+    """Per model: ``{"labelled", "found", "picked"}`` counters by width bucket and in ``all``, and ``detected``
+    (``all`` boxes, ``matched`` ones, ``picked`` boxes, ``picked_matched`` ones: the pipeline reads only the picked box
+    of a region, so a picked box on no labelled plate is where a wrong plate would come from); plate boxes are the
+    classes in ``settings.plates.roles.plate``, regions cut with ``settings``."""
+    from helmetscan.geometry import iou
+    from helmetscan.pipeline.association import pick_plate
+
+    labels = {n.lower() for n in settings.plates.roles.plate}
+    results = {name: defaultdict(Counter) for name in models}
+    for _, region, truth, _ in labelled_regions(settings, split, limit):
+        rh, rw = region.shape[:2]
+        for name, detector in models.items():
+            r = results[name]
+            found = [d for d in detector(region) if d.label.lower() in labels]
+            picked = pick_plate(found, (0, 0, rw, rh))
+            r["detected"]["all"] += len(found)
+            r["detected"]["matched"] += sum(any(iou(d.xyxy, t) >= iou_min for t in truth) for d in found)
+            r["detected"]["picked"] += picked is not None
+            r["detected"]["picked_matched"] += picked is not None and any(iou(picked.xyxy, t) >= iou_min
+                                                                          for t in truth)
+            for t in truth:
+                for key in (bucket(t[2] - t[0]), "all"):
+                    r["labelled"][key] += 1
+                    r["found"][key] += any(iou(d.xyxy, t) >= iou_min for d in found)
+                    r["picked"][key] += picked is not None and iou(picked.xyxy, t) >= iou_min
     return results
 
 

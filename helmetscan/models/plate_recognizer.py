@@ -139,6 +139,12 @@ MAX_ALTERNATIVES = 8
 CONFIDENCES = ("probability", "margin")
 
 
+def _check_confidence(confidence: str) -> None:
+    """Raises ValueError for a ``confidence`` not in :data:`CONFIDENCES`."""
+    if confidence not in CONFIDENCES:
+        raise ValueError(f"unknown plate confidence {confidence!r} (known: {', '.join(CONFIDENCES)})")
+
+
 def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None,
               confidence: str = "probability") -> TextRead:
     """One read from the CTC outputs of one crop's views ((views, steps, 1 + len(alphabet)) float) by prefix beam
@@ -160,8 +166,7 @@ def beam_read(views: np.ndarray, alphabet: str, width: int, constraint=None,
     Raises:
         ValueError: an unknown ``confidence``.
     """
-    if confidence not in CONFIDENCES:
-        raise ValueError(f"unknown plate confidence {confidence!r} (known: {', '.join(CONFIDENCES)})")
+    _check_confidence(confidence)
     from helmetscan.models.ctc_beam import aligned_char_confidences, prefix_beam_search
 
     def search(limit):
@@ -243,8 +248,7 @@ class PlateRecognizer:
         if not 1 <= views <= len(VIEWS):
             raise ValueError(f"views must be 1..{len(VIEWS)}, not {views}")
         self.views = VIEWS[:views]
-        if confidence not in CONFIDENCES:
-            raise ValueError(f"unknown plate confidence {confidence!r} (known: {', '.join(CONFIDENCES)})")
+        _check_confidence(confidence)
         self.confidence = confidence
         if beam_width < 0:
             raise ValueError(f"beam_width must be 0 (greedy) or more, not {beam_width}")
