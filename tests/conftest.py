@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from helmetscan.config import Settings
-from helmetscan.models.registry import default_weights_dir, read_manifest
+from helmetscan.weights.registry import default_weights_dir, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 
 from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
-from helmetscan.models.base import Detection
-from helmetscan.pipeline.association import assign_head, attach_heads, pick_plate
+from helmetscan.core.detections import Detection
+from helmetscan.pipeline.association import assign_head, attach_heads
+from helmetscan.plates.region import pick_plate
 from helmetscan.pipeline.riders import RiddenMotorcycle, find_riders
-from helmetscan.pipeline.verification import HeadState, Verifier, head_state
+from helmetscan.core.status import HeadState
+from helmetscan.pipeline.helmet_check import Verifier, head_state
 
 RIDER = (100.0, 100.0, 300.0, 500.0)  # front rider: 200 px wide, 400 px tall
 OWN_HELMET = Detection((160, 90, 240, 170), 0.80, "with helmet")
@@ -194,7 +196,7 @@ def test_one_head_boxed_twice_is_one_person():
 
 def test_a_head_two_motorcycles_reach_goes_to_the_one_it_sits_on():
     from helmetscan.pipeline.association import share_out_heads
-    from helmetscan.pipeline.verification import FrameVerdict
+    from helmetscan.pipeline.helmet_check import FrameVerdict
 
     def verdict(head):
         return FrameVerdict(0, 0.0, HeadState.WITHOUT_HELMET, 0.9, 0.8, (0, 0, 1, 1), head)

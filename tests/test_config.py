@@ -1,7 +1,7 @@
 import pytest
 
 from helmetscan.config import Settings, load_settings
-from helmetscan.errors import ConfigError
+from helmetscan.core.errors import ConfigError
 
 
 def test_precedence_cli_over_file_over_default(tmp_path):

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from ultralytics.nn.modules.block import AAttn  # noqa: E402
 from ultralytics.nn.modules.conv import Conv  # noqa: E402
 
-from helmetscan.modelling.convert_yolov12 import convert_aattn  # noqa: E402
+from helmetscan.weights.convert_yolov12 import convert_aattn  # noqa: E402
 from conftest import WEIGHTS, needs_weights  # noqa: E402
 
 

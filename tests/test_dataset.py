@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from helmetscan.modelling.dataset import LabelBox, SourceSpec, build, group_key, original_name
+from helmetscan.tooling.dataset import LabelBox, SourceSpec, build, group_key, original_name
 
 VOC = """<annotation><size><width>200</width><height>100</height><depth>3</depth></size>
 <object><name>{name}</name><bndbox><xmin>{x1}</xmin><ymin>10</ymin><xmax>{x2}</xmax><ymax>50</ymax></bndbox></object>

@@ -5,7 +5,8 @@ import pytest
 from helmetscan.config import DecisionSettings, VerificationSettings
 from helmetscan.pipeline.decision import decide, decide_person, is_settled
 from helmetscan.pipeline.people import PeopleTracker, Person, seat_positions
-from helmetscan.pipeline.verification import FrameVerdict, HeadState
+from helmetscan.core.status import HeadState
+from helmetscan.pipeline.helmet_check import FrameVerdict
 
 W, H, U = HeadState.WITHOUT_HELMET, HeadState.WITH_HELMET, HeadState.UNKNOWN
 BOX = (100.0, 100.0, 300.0, 500.0)

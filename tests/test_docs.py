@@ -8,7 +8,7 @@ import typer.main
 
 from conftest import ROOT
 from helmetscan.cli import app
-from helmetscan.readme import update
+from helmetscan.tooling.docs import update
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands

@@ -7,10 +7,10 @@ import pytest
 
 from conftest import CCTV_CLIP as CLIP, needs_cctv_clip, needs_weights
 from helmetscan.config import Settings
-from helmetscan.errors import HelmetscanError
-from helmetscan.modelling.dataset import build, load_specs
-from helmetscan.modelling.evaluate import COLUMNS, evaluate_model, read_split, target_classes_of, write_outputs
-from helmetscan.modelling.labels import read_yolo_labels
+from helmetscan.core.errors import HelmetscanError
+from helmetscan.tooling.dataset import build, load_specs
+from helmetscan.tooling.evaluate import COLUMNS, evaluate_model, read_split, target_classes_of, write_outputs
+from helmetscan.tooling.labels import read_yolo_labels
 
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helmetscan.geometry import area, centre, contains, extend_down, inside_share, intersection, iou, pad, shift, union_box
+from helmetscan.core.geometry import area, centre, contains, extend_down, inside_share, intersection, iou, pad, shift, union_box
 
 A = (0.0, 0.0, 10.0, 10.0)
 

@@ -6,10 +6,10 @@ import pytest
 
 from conftest import WEIGHTS, needs_weights
 from helmetscan.config import DetectorRoles, Settings
-from helmetscan.errors import ConfigError, WeightsError
-from helmetscan.models.loader import check_classes, check_detector_roles, check_device
-from helmetscan.models.registry import WEIGHTS_ENV, checked_sha256, default_weights_dir, read_manifest, sha256_file
-from helmetscan.modelling.fetch import install_trained
+from helmetscan.core.errors import ConfigError, WeightsError
+from helmetscan.pipeline.loading import check_classes, check_detector_roles, check_device
+from helmetscan.weights.registry import WEIGHTS_ENV, checked_sha256, default_weights_dir, read_manifest, sha256_file
+from helmetscan.weights.fetch import install_trained
 
 COCO = {0: "person", 1: "bicycle", 3: "motorcycle"}
 OURS = {0: "rider", 1: "without helmet", 2: "with helmet", 3: "number plate"}
@@ -114,7 +114,7 @@ def test_devices():
 
 @needs_weights
 def test_loading_a_corrupted_pinned_weight_fails_before_any_video(tmp_path):
-    from helmetscan.models.loader import load_models
+    from helmetscan.pipeline.loading import load_models
 
     for name in ("helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "helmet_cls.pt", "rider_plate_detector.pt"):
         shutil.copyfile(WEIGHTS / name, tmp_path / name)

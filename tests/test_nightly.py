@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from helmetscan.config import Settings
-from helmetscan.errors import ResultsError
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import DB_NAME, ResultsDB
 from helmetscan.results.records import VideoStatus
 from helmetscan.runner.batch import BatchRunner, discover
@@ -121,7 +121,7 @@ def test_videos_run_in_recording_order_and_carry_local_time(tmp_path):
 
 
 def test_report_filters_by_date_and_vehicle_and_refuses_other_folders(tmp_path):
-    from helmetscan.errors import ResultsError
+    from helmetscan.core.errors import ResultsError
     from helmetscan.results.report import rebuild
 
     out = tmp_path / "out"

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import FOOTAGE, WEIGHTS, needs_footage
-from helmetscan.modelling.onnx_resize import anchor_count, anchor_tables, resize_yolov8_onnx
-from helmetscan.models.registry import read_manifest, sha256_file
+from helmetscan.weights.onnx_resize import anchor_count, anchor_tables, resize_yolov8_onnx
+from helmetscan.weights.registry import read_manifest, sha256_file
 
 ORIGINAL = WEIGHTS / "yolov8n-coco.onnx"
 needs_coco = pytest.mark.skipif(not ORIGINAL.exists(), reason=f"{ORIGINAL} absent; run `make weights`")
@@ -38,7 +38,7 @@ def _same_boxes(a, b, frames) -> int:
 def _found_again(reference, other, frames, labels=("person", "motorcycle")) -> tuple[int, int]:
     """``(matched, total)``: the ``reference`` detector's boxes of ``labels`` that ``other`` finds again on the same
     frame with the same label at IoU >= 0.7."""
-    from helmetscan.geometry import iou
+    from helmetscan.core.geometry import iou
 
     matched = total = 0
     for frame in frames:
@@ -86,7 +86,7 @@ def test_other_models_and_sizes_are_refused(tmp_path):
 @needs_coco
 @needs_footage
 def test_at_416_it_finds_the_riders_and_motorcycles_the_640_original_finds(tmp_path):
-    from helmetscan.models.yolo import YoloDetector
+    from helmetscan.inference.yolo import YoloDetector
 
     small = resize_yolov8_onnx(ORIGINAL, tmp_path / "416.onnx", 416)
     big, fast = YoloDetector(ORIGINAL, conf=0.4), YoloDetector(small, conf=0.4)
@@ -98,8 +98,8 @@ def test_at_416_it_finds_the_riders_and_motorcycles_the_640_original_finds(tmp_p
 @needs_coco
 @needs_footage
 def test_our_onnx_runtime_adapter_gives_ultralytics_boxes_with_the_threads_we_set():
-    from helmetscan.models.onnx_yolo import OnnxYoloDetector
-    from helmetscan.models.yolo import YoloDetector
+    from helmetscan.inference.onnx_yolo import OnnxYoloDetector
+    from helmetscan.inference.yolo import YoloDetector
 
     ours, theirs = OnnxYoloDetector(ORIGINAL, 0.2, 0.6, threads=1), YoloDetector(ORIGINAL, 640, 0.2, 0.6)
     assert ours._session.get_session_options().intra_op_num_threads == 1 and ours.names[3] == "motorcycle"
@@ -119,7 +119,7 @@ def test_thread_settings_follow_the_machine_and_the_pipeline():
 
 @needs_footage
 def test_the_int8_assist_finds_the_persons_and_motorcycles_of_its_float_source():
-    from helmetscan.models.onnx_yolo import OnnxYoloDetector
+    from helmetscan.inference.onnx_yolo import OnnxYoloDetector
 
     float_file, int8_file = WEIGHTS / "yolov8n-coco-416.onnx", WEIGHTS / "yolov8n-coco-416-int8.onnx"
     if not (float_file.exists() and int8_file.exists()):
@@ -132,8 +132,8 @@ def test_the_int8_assist_finds_the_persons_and_motorcycles_of_its_float_source()
 
 @needs_footage
 def test_helmet4n_in_onnx_runtime_gives_the_boxes_of_the_pytorch_model():
-    from helmetscan.models.onnx_yolo import OnnxYoloDetector
-    from helmetscan.models.yolo import YoloDetector
+    from helmetscan.inference.onnx_yolo import OnnxYoloDetector
+    from helmetscan.inference.yolo import YoloDetector
 
     if not (WEIGHTS / "helmet4n.onnx").exists():
         pytest.skip("run `make weights`")

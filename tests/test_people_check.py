@@ -7,10 +7,10 @@ import pytest
 
 from conftest import WEIGHTS, needs_datasets, needs_weights
 from helmetscan.config import Settings
-from helmetscan.modelling.dataset import LabelBox, Sample
-from helmetscan.modelling.person_check import check_image, summarise
-from helmetscan.models.base import Detection
-from helmetscan.pipeline.verification import Verifier
+from helmetscan.tooling.dataset import LabelBox, Sample
+from helmetscan.tooling.person_check import check_image, summarise
+from helmetscan.core.detections import Detection
+from helmetscan.pipeline.helmet_check import Verifier
 
 
 def sample(*boxes):
@@ -46,8 +46,8 @@ def test_head_classifier_judges_held_aside_real_heads():
 
     import cv2
 
-    from helmetscan.models.head_classifier import HeadClassifier, square_crop
-    from helmetscan.modelling.person_check import labelled_heads, split_samples
+    from helmetscan.inference.head_classifier import HeadClassifier, square_crop
+    from helmetscan.tooling.person_check import labelled_heads, split_samples
 
     heads = []
     for s in split_samples("test"):
@@ -71,7 +71,7 @@ def test_head_classifier_judges_held_aside_real_heads():
 
 
 def test_film_labels_give_heads_for_labelled_frames_only():
-    from helmetscan.modelling.person_check import FILM_LABELS, csv_clip_heads
+    from helmetscan.tooling.person_check import FILM_LABELS, csv_clip_heads
 
     heads_of = csv_clip_heads(FILM_LABELS)
     [head] = heads_of(0, 720, 1280)
@@ -84,8 +84,8 @@ def test_film_labels_give_heads_for_labelled_frames_only():
 @needs_weights
 @pytest.mark.skipif(not (WEIGHTS / "helmet_cls.pt").is_file(), reason="run `make weights`")
 def test_a_classifier_whose_classes_are_not_the_head_roles_is_a_configuration_error():
-    from helmetscan.errors import ConfigError
-    from helmetscan.models.loader import build_verifier
+    from helmetscan.core.errors import ConfigError
+    from helmetscan.pipeline.loading import build_verifier
 
     settings = Settings(verification={"roles": {"head_with_helmet": ["helmet"], "head_without_helmet": ["bare"]}})
     with pytest.raises(ConfigError, match="head classifier"):
@@ -95,7 +95,7 @@ def test_a_classifier_whose_classes_are_not_the_head_roles_is_a_configuration_er
 def test_reviews_apply_to_the_same_head_when_another_model_moves_its_box(tmp_path):
     import pandas as pd
 
-    from helmetscan.modelling.person_check import apply_reviews
+    from helmetscan.tooling.person_check import apply_reviews
 
     reviews = tmp_path / "reviews.csv"
     reviews.write_text('# comment\nimage,xyxy,review\na.jpg,"(10.0, 10.0, 30.0, 30.0)",bare\n'

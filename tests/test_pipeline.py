@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from helmetscan.config import Settings
-from helmetscan.models.base import Detection, TextRead
-from helmetscan.models.loader import Models
+from helmetscan.core.detections import Detection, TextRead
+from helmetscan.pipeline.loading import Models
 from helmetscan.results.evidence import load_results
 from helmetscan.results.records import SCHEMA_VERSION, HeadState, PlateStatus, VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.runner.batch import BatchRunner, refresh_outputs
@@ -106,7 +106,7 @@ def test_records_round_trip_through_their_json_files(tmp_path, clip):
 
 
 def test_a_record_from_a_newer_helmetscan_is_refused_with_its_path(tmp_path, clip):
-    from helmetscan.errors import ResultsError
+    from helmetscan.core.errors import ResultsError
 
     runner().run_video(clip, tmp_path / "out", "clip")
     path = tmp_path / "out" / "clip" / "video.json"

@@ -11,16 +11,16 @@ from typer.testing import CliRunner
 from conftest import HCMUTE, RENDERED_KR, ROOT, needs_datasets, needs_weights
 from helmetscan.cli import app
 from helmetscan.config import Settings
-from helmetscan.errors import WeightsError
-from helmetscan.models.base import TextRead
-from helmetscan.models.ctc_beam import aligned_char_confidences, prefix_beam_search
-from helmetscan.models.loader import build_recognizer
-from helmetscan.models.plate_recognizer import (VIEWS, PlateRecognizer, beam_read, decode, decode_ctc, view_inputs,
+from helmetscan.core.errors import WeightsError
+from helmetscan.core.detections import TextRead
+from helmetscan.plates.ctc_beam import aligned_char_confidences, prefix_beam_search
+from helmetscan.pipeline.loading import build_recognizer
+from helmetscan.plates.recognizer import (VIEWS, PlateRecognizer, beam_read, decode, decode_ctc, view_inputs,
                                                 vote)
-from helmetscan.pipeline.plate_formats import FormatConstraint, compile_formats
-from helmetscan.modelling.plate_crops import cut_plate_crops, read_labels
-from helmetscan.modelling.plate_eval import Outcome, confusions, edit_distance, evaluate, summary
-from helmetscan.pipeline.plate_reading import CropReader
+from helmetscan.core.plate_formats import FormatConstraint, compile_formats
+from helmetscan.tooling.plate_crops import cut_plate_crops, read_labels
+from helmetscan.tooling.plate_eval import Outcome, confusions, edit_distance, evaluate, summary
+from helmetscan.plates.read import CropReader
 
 runner = CliRunner()
 
@@ -226,7 +226,7 @@ def test_the_reader_confidence_setting_reaches_the_shipped_reader(reader):
 @pytest.fixture(scope="module")
 def real_eval(tmp_path_factory):
     """The held-aside real crops, cut from ../shared and flipped back where the dataset mirrored them."""
-    from helmetscan.modelling.plate_sets import export_real
+    from helmetscan.tooling.plate_sets import export_real
 
     rows = [r for r in read_labels() if r["split"] == "eval" and r["text"] != "?"]
     crops = tmp_path_factory.mktemp("crops")
@@ -237,7 +237,7 @@ def real_eval(tmp_path_factory):
 
 
 def test_the_real_labels_keep_train_and_eval_apart():
-    from helmetscan.modelling.plate_crops import source_video
+    from helmetscan.tooling.plate_crops import source_video
 
     rows = [r for r in read_labels() if r["text"] != "?"]
     for key in (lambda r: source_video(r["crop"]), lambda r: r["text"]):
@@ -304,7 +304,7 @@ def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
     assert "top confusions" in result.stderr
     import pandas as pd
 
-    from helmetscan.modelling.plate_eval import rule_floor
+    from helmetscan.tooling.plate_eval import rule_floor
 
     table = pd.read_csv(tmp_path / "plate_eval.csv")
     assert set(table["format"]) == {"kr", "kr_region", "kr_old", "all"}
@@ -321,7 +321,7 @@ def test_evaluate_plates_prints_and_writes_figures_per_format(tmp_path):
 @needs_weights
 @needs_datasets
 def test_evaluate_plates_finds_the_plate_of_each_photo_first(tmp_path):
-    from helmetscan.modelling.plate_sets import export_real_photos
+    from helmetscan.tooling.plate_sets import export_real_photos
 
     photos = tmp_path / "photos"
     n = export_real_photos(HCMUTE, photos)
@@ -345,7 +345,7 @@ def test_evaluate_plates_needs_a_labels_file(tmp_path):
 
 
 def _hangul_fonts():
-    from helmetscan.modelling.plate_render import hangul_fonts
+    from helmetscan.tooling.plate_render import hangul_fonts
 
     return hangul_fonts()
 
@@ -358,8 +358,8 @@ needs_tesseract_kor = pytest.mark.skipif(
 def test_tesseract_baseline_reads_a_clean_korean_plate():
     import random
 
-    from helmetscan.modelling.plate_render import PlateText, draw_plate
-    from helmetscan.models.tesseract_recognizer import TesseractRecognizer
+    from helmetscan.tooling.plate_render import PlateText, draw_plate
+    from helmetscan.plates.tesseract_reader import TesseractRecognizer
 
     fonts = [f for f in _hangul_fonts() if f.name == "NanumGothicBold.ttf"]
     if not fonts:
@@ -373,7 +373,7 @@ def test_tesseract_baseline_reads_a_clean_korean_plate():
 def test_tesseract_missing_is_one_clear_error(monkeypatch):
     import pytesseract
 
-    from helmetscan.models.tesseract_recognizer import TesseractRecognizer
+    from helmetscan.plates.tesseract_reader import TesseractRecognizer
 
     def absent(config=""):
         raise pytesseract.TesseractNotFoundError()
@@ -387,7 +387,7 @@ def test_tesseract_missing_is_one_clear_error(monkeypatch):
 
 
 def test_a_rendered_set_keeps_each_two_row_plates_top_row(tmp_path):
-    from helmetscan.modelling.plate_train import render_set
+    from helmetscan.tooling.plate_train import render_set
 
     path = tmp_path / "set.npz"
     render_set(path, 60, seed=7, held_out=True, workers=1, size=(64, 256))
@@ -409,8 +409,8 @@ def test_a_rendered_set_keeps_each_two_row_plates_top_row(tmp_path):
 def test_rendered_plates_hold_the_text_they_claim():
     import random
 
-    from helmetscan.modelling.plate_render import ALPHABET, TRAIN_DEGRADATION, render_plate
-    from helmetscan.pipeline.plate_formats import plate_format
+    from helmetscan.tooling.plate_render import ALPHABET, TRAIN_DEGRADATION, render_plate
+    from helmetscan.core.plate_formats import plate_format
 
     fonts = _hangul_fonts()
     if not fonts:
@@ -425,7 +425,7 @@ def test_rendered_plates_hold_the_text_they_claim():
 
 
 def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
-    from helmetscan.modelling.plate_eval import Outcome, floor_for_precision
+    from helmetscan.tooling.plate_eval import Outcome, floor_for_precision
 
     def o(conf, right):
         return Outcome("f", "AB1234", "generic", "AB1234" if right else "AB1235", conf, True)
@@ -437,7 +437,7 @@ def test_the_floor_for_a_target_precision_is_the_lowest_that_reaches_it():
 
 
 def test_the_rule_floor_rounds_up_and_moves_on_while_the_rounded_floor_is_less_precise():
-    from helmetscan.modelling.plate_eval import Outcome, RuleFloor, floor_for_precision, rule_floor
+    from helmetscan.tooling.plate_eval import Outcome, RuleFloor, floor_for_precision, rule_floor
 
     def o(conf, right):
         return Outcome("f", "AB1234", "generic", "AB1234" if right else "AB1235", conf, True)
@@ -456,7 +456,7 @@ def test_the_rule_floor_rounds_up_and_moves_on_while_the_rounded_floor_is_less_p
 
 
 def test_the_track_floor_is_the_lowest_confidence_of_multi_read_tracks_reaching_the_precision_rounded_up():
-    from helmetscan.modelling.plate_tracks import floor_table, track_floor
+    from helmetscan.tooling.plate_tracks import floor_table, track_floor
 
     def t(conf, right, reads=3):
         return {"truth": "AB1234", "text": "AB1234" if right else "AB1235", "confidence": conf, "frames_read": reads,
@@ -473,8 +473,8 @@ def test_the_track_floor_is_the_lowest_confidence_of_multi_read_tracks_reaching_
 
 @needs_datasets
 def test_real_tracks_cut_each_labelled_plate_of_the_split_several_times_from_its_photo():
-    from helmetscan.modelling.plate_crops import read_labels
-    from helmetscan.modelling.plate_tracks import real_tracks
+    from helmetscan.tooling.plate_crops import read_labels
+    from helmetscan.tooling.plate_tracks import real_tracks
 
     tracks = real_tracks(HCMUTE, "eval", 3, seed=1)
     labels = [r["text"] for r in read_labels() if r["split"] == "eval"]
@@ -489,7 +489,7 @@ def test_training_mix_draws_more_and_more_varied_latin_plates_and_evaluation_set
     import random
     from collections import Counter
 
-    from helmetscan.modelling.plate_render import EVAL_MIX, TRAIN_MIX, random_plate_text
+    from helmetscan.tooling.plate_render import EVAL_MIX, TRAIN_MIX, random_plate_text
 
     # the rendered evaluation sets (plate_sets, seed 2024) are drawn with the default mix: their plates stay the ones
     # the held-out figures of session 11 were measured on (from session 11 a district belongs to its region)
@@ -512,7 +512,7 @@ def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plate
     import random
     from collections import Counter
 
-    from helmetscan.modelling.plate_render import (TRAINING_RECIPES, Degradation, degrade, draw_plate,
+    from helmetscan.tooling.plate_render import (TRAINING_RECIPES, Degradation, degrade, draw_plate,
                                                    random_plate_text)
 
     fonts = _hangul_fonts()
@@ -538,7 +538,7 @@ def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plate
 def test_a_four_band_crnn_reads_quarters_in_turn_and_starts_from_two_band_weights():
     import torch
 
-    from helmetscan.modelling.plate_train import build_ctc_model
+    from helmetscan.tooling.plate_train import build_ctc_model
 
     two, four = build_ctc_model(11), build_ctc_model(11, bands=4)
     four.load_state_dict(two.state_dict())  # same names and shapes: a 2-band reader starts a 4-band one
@@ -555,9 +555,9 @@ def test_a_forward_only_crnn_starts_from_a_bidirectional_ones_forward_half_and_r
     import onnxruntime as ort
     import torch
 
-    from helmetscan.modelling.plate_reader_weights import crnn_state_dict
-    from helmetscan.modelling.plate_render import ALPHABET
-    from helmetscan.modelling.plate_train import build_ctc_model, export_onnx, forward_only_state
+    from helmetscan.tooling.plate_reader_weights import crnn_state_dict
+    from helmetscan.tooling.plate_render import ALPHABET
+    from helmetscan.tooling.plate_train import build_ctc_model, export_onnx, forward_only_state
 
     torch.manual_seed(0)
     both = build_ctc_model(len(ALPHABET) + 1, bands=4)
@@ -580,7 +580,7 @@ def test_a_forward_only_crnn_starts_from_a_bidirectional_ones_forward_half_and_r
 
 
 def test_real_vietnamese_labels_split_into_the_rows_drawn_on_the_plate():
-    from helmetscan.modelling.plate_train import real_top_row
+    from helmetscan.tooling.plate_train import real_top_row
 
     assert real_top_row("29B178476") == "29B1"    # 29-B1 / 784.76
     assert real_top_row("35AA06768") == "35AA"    # 35-AA / 067.68
@@ -593,9 +593,9 @@ def test_a_rows_crnn_reads_each_band_as_its_own_row_and_round_trips_through_onnx
     import onnxruntime as ort
     import torch
 
-    from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_rows
-    from helmetscan.modelling.plate_render import ALPHABET
-    from helmetscan.modelling.plate_train import build_ctc_model, ctc_batch_loss, export_onnx
+    from helmetscan.tooling.plate_reader_weights import crnn_state_dict, reader_rows
+    from helmetscan.tooling.plate_render import ALPHABET
+    from helmetscan.tooling.plate_train import build_ctc_model, ctc_batch_loss, export_onnx
 
     torch.manual_seed(0)
     one = build_ctc_model(len(ALPHABET) + 1)
@@ -637,9 +637,9 @@ def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
     import onnxruntime as ort
     import torch
 
-    from helmetscan.models.plate_recognizer import to_model_input
-    from helmetscan.modelling.plate_reader_weights import crnn_state_dict, reader_bands, reader_rows
-    from helmetscan.modelling.plate_train import build_ctc_model
+    from helmetscan.plates.recognizer import to_model_input
+    from helmetscan.tooling.plate_reader_weights import crnn_state_dict, reader_bands, reader_rows
+    from helmetscan.tooling.plate_train import build_ctc_model
 
     shipped = ROOT / "weights" / "plate_reader.onnx"  # the repository's file: training continues from it (--init)
     session = ort.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
@@ -660,7 +660,7 @@ def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
 
 
 def test_simulated_tracks_are_one_plate_degraded_per_frame_and_the_rule_table_counts_agreement():
-    from helmetscan.modelling.plate_tracks import rule_table, simulate
+    from helmetscan.tooling.plate_tracks import rule_table, simulate
 
     if not _hangul_fonts():
         pytest.skip("no Hangul font installed (apt install fonts-nanum)")
@@ -681,7 +681,7 @@ def _replay_render(rng, fonts, mix, degradation, draw):
     """The steps render_plate took in session 15 (the plate, its font pool, a Latin-only font in
     ``mix.latin_font_share`` of the plates without Hangul, the font, the face, the degradations), with today's
     ``draw``: (crop, font)."""
-    from helmetscan.modelling import plate_render
+    from helmetscan.tooling import plate_render
 
     plate = plate_render.random_plate_text(rng, mix)
     pool = plate_render.fonts_for(plate, fonts)
@@ -694,7 +694,7 @@ def _replay_render(rng, fonts, mix, degradation, draw):
 def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkeypatch):
     import random
 
-    from helmetscan.modelling import plate_render
+    from helmetscan.tooling import plate_render
 
     fonts = _hangul_fonts()
     try:
@@ -735,7 +735,7 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     import random
     from dataclasses import replace
 
-    from helmetscan.modelling import plate_render
+    from helmetscan.tooling import plate_render
 
     fonts = _hangul_fonts()
     try:
@@ -788,7 +788,7 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
 def test_session17_recipe_makes_korean_plates_small_too():
     import random
 
-    from helmetscan.modelling import plate_render
+    from helmetscan.tooling import plate_render
 
     fonts = _hangul_fonts()
     try:
@@ -820,7 +820,7 @@ def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinne
     import hashlib
     import random
 
-    from helmetscan.modelling import plate_render
+    from helmetscan.tooling import plate_render
 
     fonts = _hangul_fonts()
     if not fonts:
@@ -835,7 +835,7 @@ def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinne
 
 
 def test_training_refuses_a_rendered_set_named_twice(tmp_path):
-    from helmetscan.modelling import plate_train
+    from helmetscan.tooling import plate_train
 
     run = tmp_path / "run"
     run.mkdir()

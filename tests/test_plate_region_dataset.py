@@ -2,7 +2,7 @@
 
 import pytest
 
-from helmetscan.modelling.plate_region_dataset import region_labels
+from helmetscan.tooling.plate_region_dataset import region_labels
 
 
 def test_a_plate_inside_the_region_becomes_a_normalised_box():

@@ -3,8 +3,9 @@
 import numpy as np
 
 from helmetscan.config import PlateSettings
-from helmetscan.models.base import Detection, TextRead
-from helmetscan.pipeline.plate_stage import PlateCandidate, PlateCandidates, PlateStage, plate_quality, touches_edge
+from helmetscan.core.detections import Detection, TextRead
+from helmetscan.plates.region import PlateCandidate, PlateCandidates, plate_quality, touches_edge
+from helmetscan.plates.stage import PlateStage
 
 
 def test_touches_edge():
@@ -67,7 +68,7 @@ def test_the_best_plates_are_read_first_and_edge_plates_never():
 
 
 def test_the_crop_reader_normalises_and_corrects_the_scored_texts_like_the_read():
-    from helmetscan.pipeline.plate_reading import CropReader
+    from helmetscan.plates.read import CropReader
 
     scored = TextRead("12가 34S6", 0.5, None, (("12가 34S6", 0.5), ("12가3456", 0.3), ("12-가-3458", 0.2), ("", 0.1)))
     reader = CropReader(lambda image: scored, PlateSettings(formats=["kr"]))

@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 
 from helmetscan.config import PlateSettings
-from helmetscan.pipeline.plate_image import text_band, upscale
-from helmetscan.pipeline.plate_formats import (BUILTIN_FORMATS, KR_DISTRICTS, KR_DISTRICTS_BY_REGION, KR_REGIONS,
+from helmetscan.plates.crop import text_band, upscale
+from helmetscan.core.plate_formats import (BUILTIN_FORMATS, KR_DISTRICTS, KR_DISTRICTS_BY_REGION, KR_REGIONS,
                                                FormatConstraint, compile_formats, correct, plate_format)
-from helmetscan.pipeline.plate_text import PlateRead, PlateStatus, fuse_reads, normalise
+from helmetscan.core.plate_formats import normalise
+from helmetscan.core.status import PlateStatus
+from helmetscan.plates.fuse import PlateRead, fuse_reads
 
 ALL = compile_formats(["kr", "kr_region", "kr_old", "in", "vn", "generic"])
 

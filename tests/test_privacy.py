@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import FOOTAGE, WEIGHTS, needs_footage
-from helmetscan.models.base import Detection
+from helmetscan.core.detections import Detection
 from helmetscan.results.privacy import blur_boxes, bystander_boxes
 from test_pipeline import runner
 
@@ -37,7 +37,7 @@ def test_blur_changes_only_the_boxes_and_never_the_input():
 @needs_footage
 @pytest.mark.skipif(not (WEIGHTS / "yolov12n-face.pt").is_file(), reason="run `make weights`")
 def test_the_face_detector_finds_the_films_two_faces_and_the_riders_is_kept():
-    from helmetscan.models.yolo import YoloDetector
+    from helmetscan.inference.yolo import YoloDetector
 
     cap = cv2.VideoCapture(str(FOOTAGE))
     for _ in range(25):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from helmetscan.modelling.dataset import LabelBox, Sample
-from helmetscan.models.base import Detection
-from helmetscan.modelling.pseudo_labels import ModelPseudoLabeller, contact_sheet
+from helmetscan.tooling.dataset import LabelBox, Sample
+from helmetscan.core.detections import Detection
+from helmetscan.tooling.pseudo_labels import ModelPseudoLabeller, contact_sheet
 
 
 @pytest.fixture

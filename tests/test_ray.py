@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 from helmetscan.config import Settings
-from helmetscan.models.loader import Models
+from helmetscan.pipeline.loading import Models
 from helmetscan.results.database import ResultsDB
 from helmetscan.runner.batch import BatchRunner, discover
 from test_nightly import night, table

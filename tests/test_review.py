@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from helmetscan.errors import ResultsError
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import ResultsDB
 from helmetscan.results.evidence import load_results, write_sha256sums
 from helmetscan.results.report import rebuild

@@ -98,7 +98,7 @@ def models():
     if missing:
         pytest.skip(f"{missing} absent; run `make weights`")
     from helmetscan.config import Settings
-    from helmetscan.models.loader import load_models
+    from helmetscan.pipeline.loading import load_models
 
     return load_models(Settings())
 
@@ -130,7 +130,7 @@ def test_torch_keeps_the_threads_we_set_after_ultralytics_predicts(models):
 
     # in a process of its own: torch's thread count is global to the process
     code = ("import numpy as np, torch; from helmetscan.config import Settings; "
-            "from helmetscan.models.loader import load_models; "
+            "from helmetscan.pipeline.loading import load_models; "
             "m = load_models(Settings(runtime={'threads': 3, 'pipelined': False})); "
             "m.plate_detector(np.zeros((240, 320, 3), np.uint8)); print(torch.get_num_threads())")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

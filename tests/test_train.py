@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from helmetscan.errors import ConfigError
-from helmetscan.modelling.train import preset, train
+from helmetscan.core.errors import ConfigError
+from helmetscan.tooling.train import preset, train
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_presets():
 def test_evaluate_writes_every_column_for_the_smoke_run(tmp_path, tiny_dataset, smoke_run):
     import pandas as pd
 
-    from helmetscan.modelling.evaluate import COLUMNS, evaluate_model, read_split, write_outputs
+    from helmetscan.tooling.evaluate import COLUMNS, evaluate_model, read_split, write_outputs
 
     run, best = smoke_run
     images = read_split(tiny_dataset, "test")

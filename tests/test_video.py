@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from helmetscan.errors import VideoError
+from helmetscan.core.errors import VideoError
 from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames, open_video, sample_times
 from helmetscan.runner.discovery import find_videos
 

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 from conftest import CCTV_CLIP as CLIP, needs_cctv_clip, needs_weights
 from helmetscan.config import Settings
-from helmetscan.modelling.labels import read_yolo_boxes
-from helmetscan.modelling.violation_check import (
+from helmetscan.tooling.labels import read_yolo_boxes
+from helmetscan.tooling.violation_check import (
     CLIP_HELMET, CLIP_NO_HELMET, bare_people, check_clip, judge_violation,
 )
 

@@ -5,8 +5,8 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from helmetscan.errors import WeightsError
-from helmetscan.models.registry import read_manifest, verify_trained
+from helmetscan.core.errors import WeightsError
+from helmetscan.weights.registry import read_manifest, verify_trained
 
 REPO_WEIGHTS = ROOT / "weights"  # our own trained weights live in the repository
 

@@ -12,17 +12,19 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.config import Settings
-from helmetscan.models.base import Detector, TextRecognizer
+from helmetscan.core.detections import Detector, TextRecognizer
 from helmetscan.pipeline.association import share_out_heads
 from helmetscan.pipeline.decision import TrackDecision, decide, is_settled
 from helmetscan.pipeline.people import PeopleTracker
-from helmetscan.pipeline.plate_stage import PlateCandidates, PlateResult, PlateStage, plate_region
+from helmetscan.plates.region import PlateCandidates, plate_region
+from helmetscan.plates.stage import PlateResult, PlateStage
 from helmetscan.pipeline.riders import find_riders
 from helmetscan.pipeline.sampling import DecodeStats, SampledFrame, VideoInfo, iter_sampled_frames, open_video
 from helmetscan.pipeline.staging import StageChain
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.pipeline.tracking import RiderTracker
-from helmetscan.pipeline.verification import FrameVerdict, HeadState, Verifier
+from helmetscan.core.status import HeadState
+from helmetscan.pipeline.helmet_check import FrameVerdict, Verifier
 
 #: progress(frames_done, frames_expected): called once per sampled frame.
 FrameProgress = Callable[[int, int], None]
@@ -118,7 +120,7 @@ class Analyzer:
         recognizer: reads an upscaled plate crop.
         head_classifier: judges each head on a crop (``None``: the head boxes' classes decide).
 
-    The models are any callables of the :mod:`helmetscan.models.base` Protocols; :func:`helmetscan.models.loader.
+    The models are any callables of the :mod:`helmetscan.core.detections` Protocols; :func:`helmetscan.pipeline.loading.
     load_models` builds the configured ones.
     """
 

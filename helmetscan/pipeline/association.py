@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from helmetscan.models.base import Detection
-from helmetscan.geometry import centre, contains, inside_share, iou
+from helmetscan.core.detections import Detection
+from helmetscan.core.geometry import centre, contains, inside_share, iou
 
 
 def head_region(rider_xyxy: Sequence[float], head_region_fraction: float) -> tuple[float, float, float, float]:
@@ -134,9 +134,3 @@ def share_out_heads(claims: dict, same_head_iou: float = 0.5) -> dict:
                             kept[a].remove(va)
     return kept
 
-
-def pick_plate(plates: list[Detection], region_xyxy: Sequence[float]) -> Detection | None:
-    """The plate of a rider's vehicle: among plate boxes whose centre lies in ``region_xyxy`` (the rider/motorcycle
-    box extended downwards), the most confident; ``None`` if there is none."""
-    inside = [p for p in plates if contains(region_xyxy, centre(p.xyxy))]
-    return max(inside, key=lambda p: p.confidence, default=None)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from helmetscan.config import DecisionSettings, VerificationSettings
 from helmetscan.pipeline.people import Person
-from helmetscan.pipeline.verification import FrameVerdict, HeadState
+from helmetscan.core.status import HeadState
+from helmetscan.pipeline.helmet_check import FrameVerdict
 
 
 @dataclass(frozen=True)

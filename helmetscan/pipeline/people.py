@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helmetscan.geometry import centre
-from helmetscan.pipeline.verification import FrameVerdict
+from helmetscan.core.geometry import centre
+from helmetscan.pipeline.helmet_check import FrameVerdict
 
 
 def relative_position(head_xyxy, box_xyxy) -> tuple[float, float]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helmetscan.config import DetectorRoles, RiderRule
-from helmetscan.models.base import Detection
-from helmetscan.geometry import area, centre, contains, intersection, union_box
+from helmetscan.core.detections import Detection
+from helmetscan.core.geometry import area, centre, contains, intersection, union_box
 
 Box = tuple[float, float, float, float]
 
@@ -105,7 +105,7 @@ def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRu
     with a motorcycle under them, :func:`is_confirmed`). Every ``person`` box goes to the motorcycle it
     scores best on (:func:`riding_score`); a motorcycle with at least one person is ridden, one without (parked) is
     left out. Several people may share one motorcycle: rider, pillion, children. Both kinds may come from one frame
-    (two stage-1 models, :mod:`helmetscan.models.ensemble`); nested units are merged (:func:`merge_nested`).
+    (two stage-1 models, :mod:`helmetscan.inference.ensemble`); nested units are merged (:func:`merge_nested`).
     """
     rider_labels = {r.lower() for r in roles.rider}
     person_labels = {r.lower() for r in roles.person}

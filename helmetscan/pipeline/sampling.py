@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helmetscan.errors import VideoError
+from helmetscan.core.errors import VideoError
 
 log = logging.getLogger(__name__)
 

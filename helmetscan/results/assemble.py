@@ -8,10 +8,10 @@ import numpy as np
 
 from helmetscan import __version__
 from helmetscan.config import Settings
-from helmetscan.geometry import pad
+from helmetscan.core.geometry import pad
 from helmetscan.pipeline.analyzer import Finding, VideoAnalysis
 from helmetscan.pipeline.people import seat_positions
-from helmetscan.pipeline.plate_text import PlateStatus
+from helmetscan.core.status import PlateStatus
 from helmetscan.pipeline.sampling import VideoInfo
 from helmetscan.results.drawing import annotate
 from helmetscan.results.evidence import EvidenceImages

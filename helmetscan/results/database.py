@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helmetscan.errors import ResultsError
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.reviews import Review, ReviewStatus
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from helmetscan.errors import ResultsError
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.records import VideoRecord, ViolationRecord
 
 VIDEO_JSON = "video.json"
@@ -108,7 +108,7 @@ def write_violation(
         (folder / name).write_bytes(data)
         hashes[name] = _sha256_bytes(data)
     if excerpt is not None:
-        from helmetscan.models.registry import sha256_file
+        from helmetscan.weights.registry import sha256_file
 
         moved = Path(shutil.move(excerpt, folder / excerpt_name(excerpt)))
         hashes[moved.name] = sha256_file(moved)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from helmetscan.geometry import centre, contains, iou
+from helmetscan.core.geometry import centre, contains, iou
 
 Box = tuple[float, float, float, float]
 

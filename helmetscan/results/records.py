@@ -2,7 +2,7 @@
 them (CSV, HTML, the checks, the authority that files them).
 
 Pydantic models with a ``schema_version``; statuses are enums; every field has a unit and a meaning, and the README's
-field tables are generated from these models (:mod:`helmetscan.readme`). ``Model.model_validate_json(text)`` reads a
+field tables are generated from these models (:mod:`helmetscan.tooling.docs`). ``Model.model_validate_json(text)`` reads a
 file back into the same object that wrote it.
 """
 
@@ -13,9 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from helmetscan.fielddoc import documented
-from helmetscan.pipeline.plate_text import PlateStatus
-from helmetscan.pipeline.verification import HeadState
+from helmetscan.core.fielddoc import documented
+from helmetscan.core.status import HeadState, PlateStatus
 
 #: Version of the record layout. Bump it when a field is added, changes meaning or is removed; readers refuse newer
 #: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place. 3: plate

@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from helmetscan.pipeline.plate_text import PlateStatus
-from helmetscan.errors import ResultsError
+from helmetscan.core.status import PlateStatus
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.evidence import load_results, write_atomically
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.reviews import Review, ReviewStatus

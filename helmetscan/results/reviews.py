@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from helmetscan.errors import ResultsError
-from helmetscan.fielddoc import documented
+from helmetscan.core.errors import ResultsError
+from helmetscan.core.fielddoc import documented
 
 #: Longest plate text a reviewer may enter. Korean plates have at most 9 characters (``서울12가3456``), the other
 #: formats of ``plates.formats`` fewer; 16 leaves room for separators and foreign plates (our choice).

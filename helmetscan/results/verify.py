@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helmetscan.errors import ResultsError
-from helmetscan.models.registry import sha256_file
+from helmetscan.core.errors import ResultsError
+from helmetscan.weights.registry import sha256_file
 
 
 @dataclass

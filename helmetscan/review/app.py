@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from helmetscan import __version__
-from helmetscan.errors import ResultsError
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import ResultsDB
 from helmetscan.results.report import rebuild, template_environment
 from helmetscan.results.reviews import (

@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 from helmetscan import __version__
 from helmetscan.config import Settings
-from helmetscan.errors import ConfigError, HelmetscanError, VideoError
-from helmetscan.models.loader import Models, set_threads
-from helmetscan.models.registry import sha256_file
+from helmetscan.core.errors import ConfigError, HelmetscanError, VideoError
+from helmetscan.pipeline.loading import Models, set_threads
+from helmetscan.weights.registry import sha256_file
 from helmetscan.pipeline.analyzer import Analyzer, VideoAnalysis
 from helmetscan.pipeline.sampling import VideoInfo, open_video
 from helmetscan.pipeline.timing import StageTimer
@@ -235,7 +235,7 @@ class BatchRunner:
 
     Args:
         settings: the run's settings.
-        models: the loaded models (:func:`helmetscan.models.loader.load_models`); tests pass fakes.
+        models: the loaded models (:func:`helmetscan.pipeline.loading.load_models`); tests pass fakes.
     """
 
     def __init__(self, settings: Settings, models: Models):

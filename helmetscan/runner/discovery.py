@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from helmetscan.errors import VideoError
+from helmetscan.core.errors import VideoError
 from helmetscan.pipeline.sampling import VIDEO_EXTENSIONS
 
 

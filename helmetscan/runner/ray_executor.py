@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from helmetscan.errors import ConfigError
+from helmetscan.core.errors import ConfigError
 from helmetscan.results.records import VideoRecord, ViolationRecord
 
 #: Attempts per video when the worker running it is lost (killed, out of memory, node gone): the first and one retry.
@@ -58,7 +58,7 @@ class RayExecutor:
             local cluster for the run and stops it afterwards.
         workers: actors to start; default one per CPU of the cluster (each analyses one video at a time).
         model_factory: ``settings -> Models``, called once in each actor (default
-            :func:`helmetscan.models.loader.load_models`); must be importable on every node.
+            :func:`helmetscan.pipeline.loading.load_models`); must be importable on every node.
         init_kwargs: more arguments for ``ray.init`` (``runtime_env``, ``num_cpus`` of a local cluster).
 
     Raises:
@@ -71,7 +71,7 @@ class RayExecutor:
         self.address = address
         self.workers = workers
         if model_factory is None:
-            from helmetscan.models.loader import load_models as model_factory
+            from helmetscan.pipeline.loading import load_models as model_factory
         self.model_factory = model_factory
         self.init_kwargs = init_kwargs or {}
 

@@ -1,0 +1,127 @@
+"""Stage 2: the larger helmet model re-examines the padded crop of each ridden motorcycle and judges every head on it,
+with a bounded number of checks per track."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from helmetscan.config import VerificationSettings
+from helmetscan.core.geometry import pad, shift
+from helmetscan.core.detections import UNSURE, Detection
+from helmetscan.core.status import HeadState
+from helmetscan.pipeline.association import attach_heads
+from helmetscan.pipeline.riders import RiddenMotorcycle
+
+
+@dataclass(frozen=True)
+class FrameVerdict:
+    """Stage-2 result for one head on a ridden motorcycle in one frame.
+
+    ``confidence``: stage-2 confidence of the head's class; ``head_xyxy``: the head box in frame pixels;
+    ``rider_xyxy``: the ridden motorcycle's box (motorcycle and people); ``rider_confidence``: its stage-1 confidence.
+    """
+
+    frame_index: int
+    timestamp_s: float
+    state: HeadState
+    confidence: float
+    rider_confidence: float
+    rider_xyxy: tuple[float, float, float, float]
+    head_xyxy: tuple[float, float, float, float] | None = None
+
+    @property
+    def head_px(self) -> float:
+        """The head box's longer side in pixels (0 without a head box)."""
+        if self.head_xyxy is None:
+            return 0.0
+        x1, y1, x2, y2 = self.head_xyxy
+        return max(x2 - x1, y2 - y1)
+
+
+def head_state(head: Detection, settings: VerificationSettings) -> HeadState:
+    """The state of one stage-2 head box: its class, or ``UNKNOWN`` when its longer side is below
+    ``settings.min_head_px`` or the verifier was unsure (label :data:`~helmetscan.core.detections.UNSURE`).
+
+    Raises:
+        ValueError: the label is in neither the with- nor the without-helmet role.
+    """
+    if head.label == UNSURE:
+        return HeadState.UNKNOWN
+    if head.label in {r.lower() for r in settings.roles.head_without_helmet}:
+        state = HeadState.WITHOUT_HELMET
+    elif head.label in {r.lower() for r in settings.roles.head_with_helmet}:
+        state = HeadState.WITH_HELMET
+    else:
+        raise ValueError(f"stage-2 label {head.label!r} is in neither head role {settings.roles}")
+    x1, y1, x2, y2 = head.xyxy
+    return HeadState.UNKNOWN if max(x2 - x1, y2 - y1) < settings.min_head_px else state
+
+
+class Verifier:
+    """Stage 2: finds the heads of a ridden motorcycle's people and judges each.
+
+    Head boxes come from the stage-2 ``detector`` run on the motorcycle's padded crop, or — with
+    ``settings.heads_from = "stage1"`` — from the stage-1 model's own head boxes on the whole frame at or above
+    ``settings.conf`` (no second detector run). When a ``classifier`` is given, it re-judges every attached head on a crop of the source frame
+    (:class:`~helmetscan.inference.head_classifier.HeadClassifier`); a head it is less than ``settings.classifier_conf``
+    sure of is unknown. Otherwise the head boxes' own classes decide.
+
+    Args:
+        detector: ``(image (H, W, 3) uint8 BGR) -> list[Detection]`` of head boxes labelled with a head role (a
+            :class:`YoloDetector`, a fake in tests); ``None`` when heads come from stage 1.
+        settings: the verification section of the settings.
+        classifier: ``(list of crops) -> [(label, probability)]``, or ``None``.
+    """
+
+    def __init__(self, detector, settings: VerificationSettings, classifier=None):
+        self.detector = detector
+        self.settings = settings
+        self.classifier = classifier
+        self._head_labels = {r.lower() for r in (*settings.roles.head_with_helmet, *settings.roles.head_without_helmet)}
+
+    def heads(self, image: np.ndarray, motorcycle: RiddenMotorcycle,
+              frame_heads: list[Detection] | None = None) -> list[Detection]:
+        """The heads of ``motorcycle``'s people in ``image`` ((H, W, 3) uint8 BGR), in frame pixels
+        (:func:`~helmetscan.pipeline.association.attach_heads`), labelled by the classifier when there is one.
+
+        Args:
+            frame_heads: stage-1 detections of this frame (frame pixels); used instead of the stage-2 detector when
+                ``settings.heads_from`` is ``stage1``.
+        """
+        s = self.settings
+        if s.heads_from == "stage1":
+            found = [d for d in frame_heads or [] if d.label in self._head_labels and d.confidence >= s.conf]
+        else:
+            h, w = image.shape[:2]
+            x1, y1, x2, y2 = pad(motorcycle.xyxy, s.crop_padding, w, h)
+            crop = image[y1:y2, x1:x2]
+            if not crop.size:
+                return []
+            found = [Detection(shift(d.xyxy, x1, y1), d.confidence, d.label) for d in self.detector(crop)
+                     if d.label in self._head_labels]  # a multi-class model's riders and plates are not heads
+        heads = attach_heads(motorcycle.regions, found, s.head_region_fraction, s.min_head_inside,
+                             s.min_head_size_ratio)
+        if self.classifier is None or not heads:
+            return heads
+        from helmetscan.inference.head_classifier import square_crop
+
+        judged = self.classifier([square_crop(image, head.xyxy) for head in heads])
+        return [Detection(head.xyxy, p, label if p >= s.classifier_conf else UNSURE)
+                for head, (label, p) in zip(heads, judged)]
+
+    def verify(self, image: np.ndarray, motorcycle: RiddenMotorcycle, frame_index: int, timestamp_s: float,
+               frame_heads: list[Detection] | None = None) -> list[FrameVerdict]:
+        """One verdict per head on ``motorcycle`` in ``image`` ((H, W, 3) uint8 BGR); empty when none is found.
+        ``frame_heads``: as in :meth:`heads`.
+
+        Raises:
+            ValueError: the model returned a label in neither head role.
+        """
+        return [
+            FrameVerdict(frame_index=frame_index, timestamp_s=timestamp_s, state=head_state(head, self.settings),
+                         confidence=head.confidence, rider_confidence=motorcycle.confidence,
+                         rider_xyxy=tuple(map(float, motorcycle.xyxy)), head_xyxy=tuple(map(float, head.xyxy)))
+            for head in self.heads(image, motorcycle, frame_heads)
+        ]

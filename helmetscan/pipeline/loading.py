@@ -1,0 +1,236 @@
+"""Build the configured models of a run, and fail before the first video when they cannot do their job.
+
+Checked here, once, before any video is opened: the device string names a device this machine has; every weight file
+exists and a pinned one has its pinned SHA-256; every model's class names cover the roles its stage uses (a stage-1
+model must yield riders, a verifier both head states, a plate detector plates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helmetscan.config import DetectorRoles, Settings
+from helmetscan.core.errors import ConfigError
+from helmetscan.core.detections import Detector, TextRecognizer
+from helmetscan.weights.registry import checked_sha256, read_manifest
+
+
+#: Inference size of the plate detector on a whole evidence frame (privacy blur): plates of other vehicles are small
+#: there. On the helmet9 clip's evidence frame (1024 px) it found 1 plate at 480 px, 3 at 640 and 4 at 960.
+FRAME_PLATE_IMGSZ = 960
+
+
+@dataclass(frozen=True)
+class Models:
+    """The models of one run and the SHA-256 of each weight file (file name → hex digest), for the records.
+    ``verifier`` (the stage-2 head detector) is ``None`` when heads come from stage 1; ``head_classifier`` is ``None``
+    when the head boxes' own classes decide (:func:`build_verifier`); ``face_detector`` is ``None`` without the
+    privacy blur (``evidence.privacy_blur``), as is ``frame_plate_detector`` (the plate detector at
+    :data:`FRAME_PLATE_IMGSZ` for other vehicles' plates on the whole evidence frame)."""
+
+    detector: Detector
+    verifier: Detector | None
+    plate_detector: Detector
+    recognizer: TextRecognizer
+    sha256: dict[str, str]
+    head_classifier: object | None = None
+    face_detector: Detector | None = None
+    frame_plate_detector: Detector | None = None
+
+
+def check_device(device: str) -> None:
+    """Fail unless torch can use ``device`` on this machine.
+
+    Raises:
+        ConfigError: CUDA or MPS asked for but not available, or a GPU index this machine does not have.
+    """
+    import torch
+
+    name = f"cuda:{device.split(',')[0]}" if device[:1].isdigit() else device
+    kind, _, index = name.partition(":")
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r}: CUDA is not available on this machine (use --device cpu)")
+        if index and int(index) >= torch.cuda.device_count():
+            raise ConfigError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif kind == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {device!r}: MPS is not available on this machine (use --device cpu)")
+
+
+def _lower(names) -> set[str]:
+    return {n.lower() for n in names}
+
+
+def check_classes(stage: str, model: str, names: dict[int, str], needs: dict[str, list[str]]) -> None:
+    """Fail unless the model's class ``names`` hold at least one name of every role in ``needs``.
+
+    Args:
+        stage: the stage, for the message (``stage 1``).
+        model: the weight file, for the message.
+        names: class id → name, as the model declares them.
+        needs: role (setting key) → the class names configured for it.
+
+    Raises:
+        ConfigError: names the model, its classes and the role none of them fills.
+    """
+    have = _lower(names.values())
+    for role, wanted in needs.items():
+        if not have & _lower(wanted):
+            raise ConfigError(
+                f"{model}: {stage} model has classes {sorted(have)}, none of which is in {role} {wanted}; "
+                f"set {role} in the settings to this model's class names"
+            )
+
+
+def check_detector_roles(model: str, names: dict[int, str], roles: DetectorRoles, confirm_rider_boxes: bool = False
+                         ) -> None:
+    """A stage-1 model yields riders: it has a ``rider`` class, or both a ``person`` and a ``motorcycle`` class; rider
+    boxes confirmed by motorcycles (``riders.confirm_rider_boxes``) need a motorcycle class too.
+
+    Raises:
+        ConfigError: it has neither, or rider boxes are to be confirmed and no class is a motorcycle.
+    """
+    if _lower(names.values()) & _lower(roles.rider):
+        if confirm_rider_boxes:
+            check_classes("stage-1", model, names, {"detector.roles.motorcycle (riders.confirm_rider_boxes; set it "
+                                                    "false without an assist model)": roles.motorcycle})
+        return
+    check_classes("stage-1", model, names, {"detector.roles.person": roles.person,
+                                            "detector.roles.motorcycle": roles.motorcycle})
+
+
+def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[TextRecognizer, dict[str, str]]:
+    """The plate recogniser ``name`` (``helmetscan``, ``easyocr`` or ``tesseract``) and the SHA-256 of the weight
+    files it loads (file name → hex digest; empty for Tesseract, whose models are a Debian package).
+
+    Raises:
+        ConfigError: ``name`` is not a known recogniser.
+        WeightsError: its weight file is missing or corrupt, or Tesseract is not installed.
+    """
+    s = settings
+    manifest = manifest or read_manifest()
+    if name == "helmetscan":
+        from helmetscan.plates.recognizer import PlateRecognizer
+
+        path = s.model_path(s.plates.reader_model)
+        digest = checked_sha256(path, s.weights_dir, manifest)
+        return (PlateRecognizer(path, views=s.plates.reader_views, beam_width=s.plates.reader_beam_width,
+                                formats=s.plates.plate_formats(), confidence=s.plates.reader_confidence),
+                {path.name: digest})
+    if name == "easyocr":
+        from helmetscan.plates.easyocr_reader import EasyOcrRecognizer
+
+        sha256 = {}
+        for entry in manifest.weights:  # EasyOCR picks its files itself: check those we pin that are there
+            if entry.name.startswith("easyocr/") and (s.weights_dir / entry.name).is_file():
+                sha256[entry.name] = checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
+        return EasyOcrRecognizer(s.weights_dir / "easyocr", s.plates.ocr_languages, s.plates.allowlist,
+                                 s.plates.two_row_max_aspect, gpu=s.device.startswith("cuda")), sha256
+    if name == "tesseract":
+        from helmetscan.plates.tesseract_reader import TesseractRecognizer
+
+        return TesseractRecognizer("kor+eng", s.plates.two_row_max_aspect), {}
+    raise ConfigError(f"unknown plate recognizer {name!r}; one of helmetscan, easyocr, tesseract")
+
+
+def build_stage1(settings: Settings) -> Detector:
+    """Stage 1: the ``detector`` model, joined by the ``assist`` model when one is set
+    (:class:`~helmetscan.inference.ensemble.DetectorEnsemble`).
+
+    Raises:
+        WeightsError: a weight file is missing or cannot be loaded.
+    """
+    from helmetscan.inference.yolo import build_detector
+
+    detector = build_detector(settings.detector, settings)
+    if not settings.assist.model:
+        return detector
+    from helmetscan.inference.ensemble import DetectorEnsemble
+
+    return DetectorEnsemble([detector, build_detector(settings.assist, settings)])
+
+
+def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = None):
+    """Stage 2's models: ``(head detector or None, head classifier or None)``.
+
+    The head detector is ``verification.model``, run on motorcycle crops; with ``verification.heads_from = "stage1"``
+    there is none and the stage-1 model (class names ``stage1_names``) must have the head classes instead. The head
+    classifier is ``verification.classifier`` when set (:class:`~helmetscan.inference.head_classifier.HeadClassifier`).
+
+    Raises:
+        ConfigError: the model that gives the heads, or the classifier, has no class of one of the head roles, or heads
+            come from stage 1 while nothing says which classes stage 1 has.
+        WeightsError: a weight file is missing or cannot be loaded.
+    """
+    from helmetscan.inference.yolo import build_detector
+
+    s = settings.verification
+    needs = {"verification.roles.head_with_helmet": s.roles.head_with_helmet,
+             "verification.roles.head_without_helmet": s.roles.head_without_helmet}
+    detector = None
+    if s.heads_from == "stage1":
+        if stage1_names is None:
+            raise ConfigError("verification.heads_from = stage1 needs the stage-1 model's class names")
+        check_classes("stage-1", settings.detector.model, stage1_names, needs)
+    else:
+        detector = build_detector(s, settings)
+        check_classes("stage-2", s.model, detector.names, needs)
+    classifier = None
+    if s.classifier:
+        from helmetscan.inference.head_classifier import HeadClassifier
+
+        classifier = HeadClassifier(settings.model_path(s.classifier), device=settings.device)
+        check_classes("head classifier", s.classifier, classifier.names, needs)
+    return detector, classifier
+
+
+def set_threads(threads: int) -> None:
+    """Give torch ``threads`` intra-op threads, and keep ultralytics from putting it back: its ``select_device``
+    (run when each model first predicts) calls ``torch.set_num_threads(NUM_THREADS)`` with ``NUM_THREADS = cpu_count
+    - 1`` (1 on a 2-core machine), a setting meant for its training data loaders."""
+    import torch
+    import ultralytics.utils.torch_utils as torch_utils
+
+    torch.set_num_threads(threads)
+    torch_utils.NUM_THREADS = threads
+
+
+def load_models(settings: Settings) -> Models:
+    """Load the YOLO detectors and the plate recogniser the settings name, after checking device, weight hashes and
+    class roles.
+
+    Raises:
+        ConfigError: the device is not available here, or a model's classes do not fit its stage's roles (exit 2).
+        WeightsError: a weight file is missing, corrupt (hash), or cannot be loaded.
+    """
+    from helmetscan.plates.easyocr_reader import EasyOcrRecognizer
+    from helmetscan.inference.yolo import build_detector
+
+    s = settings
+    check_device(s.device)
+    set_threads(s.runtime.model_threads())
+    manifest = read_manifest()
+    sha256 = {}
+    stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""
+    for name in (s.detector.model, s.assist.model, stage2, s.verification.classifier, s.plates.model):
+        if name:
+            path = s.model_path(name)
+            sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+    detector = build_stage1(s)
+    check_detector_roles(s.detector.model, detector.names, s.detector.roles, s.riders.confirm_rider_boxes)
+    verifier, head_classifier = build_verifier(s, detector.names)
+    plate_detector = build_detector(s.plates, s)
+    check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
+    recognizer, recognizer_sha256 = build_recognizer(s, s.plates.recognizer, manifest)
+    sha256.update(recognizer_sha256)
+    face_detector = None
+    if s.evidence.privacy_blur:
+        from helmetscan.inference.yolo import YoloDetector
+
+        path = s.model_path(s.evidence.face_model)
+        sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+        face_detector = YoloDetector(path, 640, s.evidence.face_conf, 0.5, s.device)
+        frame_plates = YoloDetector(s.model_path(s.plates.model), FRAME_PLATE_IMGSZ, s.plates.conf, s.plates.iou,
+                                    s.device)
+    return Models(detector, verifier, plate_detector, recognizer, sha256, head_classifier, face_detector,
+                  frame_plates if s.evidence.privacy_blur else None)
