@@ -24,6 +24,27 @@ def test_bad_config_names_the_key(tmp_path, text, message):
         load_settings(cfg)
 
 
+@pytest.mark.parametrize(("text", "key"), [('fusion = "probability"', "plates.fusion"),
+                                           ('reader_confidence = "margin"', "plates.reader_confidence"),
+                                           ("reader_beam_width = 0", "plates.reader_beam_width")])
+def test_our_reader_decodes_only_by_the_beam_and_fuses_only_by_the_character_vote(tmp_path, text, key):
+    cfg = tmp_path / "plates.toml"
+    cfg.write_text(f"[plates]\n{text}\n")
+    with pytest.raises(ConfigError, match=key):
+        load_settings(cfg)
+
+
+def test_the_sections_keep_their_names_and_every_setting_speaks_in_one_line():
+    from helmetscan.core.fielddoc import iter_fields
+
+    assert list(Settings.model_fields) == ["weights_dir", "device", "sampling", "detector", "assist", "riders",
+                                           "tracking", "verification", "decision", "plates", "evidence", "recording",
+                                           "runtime"]
+    for name, _, _, description, _ in iter_fields(Settings, sections=False):
+        assert description and "\n" not in description, name
+        assert "session" not in description.lower() and "../shared" not in description, name
+
+
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml")

@@ -67,14 +67,11 @@ def test_the_best_plates_are_read_first_and_edge_plates_never():
     assert result.xyxy_in_evidence_frame == (0.0, 300.0, 280.0, 340.0)  # located and flagged, but not read
 
 
-def test_the_crop_reader_normalises_and_corrects_the_scored_texts_like_the_read():
+def test_the_crop_reader_normalises_and_corrects_the_read_and_keeps_the_raw_text():
     from helmetscan.plates.read import CropReader
 
-    scored = TextRead("12가 34S6", 0.5, None, (("12가 34S6", 0.5), ("12가3456", 0.3), ("12-가-3458", 0.2), ("", 0.1)))
-    reader = CropReader(lambda image: scored, PlateSettings(formats=["kr"]))
-    (crop_read,) = reader.read([np.zeros((40, 120, 3), np.uint8)])
-    # 34S6 is corrected to 3456 (a digit is expected there), which it already held at 0.3: the read keeps 0.5
-    assert crop_read.read.text == "12가3456" and crop_read.raw_text == "12가 34S6"
-    assert crop_read.read.alternatives == (("12가3456", 0.5), ("12가3458", 0.2))
-    plain = CropReader(lambda image: TextRead("29B178476", 0.9), PlateSettings(formats=["vn"]))
-    assert plain.read([np.zeros((40, 120, 3), np.uint8)])[0].read.alternatives == ()  # one text only: none
+    reader = CropReader(lambda image: TextRead("12가 34S6", 0.5), PlateSettings(formats=["kr"]))
+    (crop_read,) = reader.read([np.zeros((40, 120, 3), np.uint8)], [7])
+    # 34S6 is corrected to 3456 (a digit is expected there); the confidence is the recogniser's
+    assert (crop_read.read.text, crop_read.read.confidence, crop_read.read.frame_index) == ("12가3456", 0.5, 7)
+    assert crop_read.raw_text == "12가 34S6" and crop_read.read.char_confidences is None

@@ -130,47 +130,6 @@ def test_fusion_weighs_each_character_by_its_own_confidence():
     assert fused.confidence == pytest.approx(min(min(fused.char_confidences), (0.40 + 0.45) / 2))  # capped by the reads
 
 
-def test_probability_fusion_lets_a_text_second_in_every_frame_win():
-    # each frame's first text differs, the text every frame also considered wins on its mean probability
-    frames = [("12가3458", 0.50), ("12가3453", 0.45), ("12가3459", 0.40)]
-    plates = [PlateRead(t, c, i, None, ((t, c), ("12가3456", 0.40))) for i, (t, c) in enumerate(frames)]
-    fused = fuse_reads(plates, ALL, method="probability")
-    assert (fused.text, fused.format, fused.frames_agreeing) == ("12가3456", "kr", 0)
-    assert fused.confidence == pytest.approx(0.40)
-    assert fused.votes["12가3456"] == pytest.approx(1.2)
-    assert fuse_reads(plates, ALL, method="characters").text != "12가3456"  # the vote per position cannot find it
-
-
-def test_probability_fusion_of_one_read_keeps_its_confidences():
-    one = PlateRead("29B178476", 0.7, 0, (0.9,) * 8 + (0.6,), (("29B178476", 0.7), ("29B178478", 0.2)))
-    prob, chars = fuse_reads([one], ALL, method="probability"), fuse_reads([one], ALL, method="characters")
-    assert (prob.text, prob.confidence, prob.char_confidences) == (chars.text, chars.confidence, chars.char_confidences)
-    assert prob.confidence == pytest.approx(0.6)  # the least sure character caps the text's probability
-    with pytest.raises(ValueError, match="unknown fusion method"):
-        fuse_reads([one], ALL, method="bayes")
-
-
-def test_probability_fusion_keeps_to_what_the_reads_read():
-    # a format-valid text the reader ranked far down does not beat an unvalidated text every frame read
-    latin = [PlateRead("ABCDEF", 0.9, i, None, (("ABCDEF", 0.9), ("12가3456", 0.001))) for i in range(3)]
-    fused = fuse_reads(latin, compile_formats(["kr", "kr_region"]), method="probability")
-    assert (fused.text, fused.status, fused.confidence) == ("ABCDEF", "unvalidated", pytest.approx(0.9))
-    # a read's own text counts at its confidence even when its alternatives leave it out
-    lone = PlateRead("12가3456", 0.9, 0, None, (("12가3458", 0.05),))
-    assert fuse_reads([lone], ALL, method="probability").text == "12가3456"
-    # a tie goes to the text the reads read
-    tie = PlateRead("12가3459", 0.4, 0, None, (("12가3459", 0.4), ("12가3456", 0.4)))
-    assert fuse_reads([tie], ALL, method="probability").text == "12가3459"
-
-
-def test_probability_fusion_scores_a_margin_read_by_its_listed_probability():
-    # plates.reader_confidence = "margin": the confidence 0.25 is 0.55 - 0.30, not the text's probability; the fusion
-    # must not score the read's own text at 0.25 and so prefer the runner-up at 0.30
-    margin = PlateRead("12가3456", 0.25, 0, None, (("12가3456", 0.55), ("12가3458", 0.30)))
-    fused = fuse_reads([margin, margin], ALL, method="probability")
-    assert fused.text == "12가3456" and fused.votes["12가3456"] == pytest.approx(1.1)
-
-
 def test_below_the_confidence_floor_a_plate_is_unread_but_keeps_its_best_guess():
     weak = [PlateRead("29B178476", 0.3, 0), PlateRead("29B178478", 0.3, 1)]
     fused = fuse_reads(weak, ALL, min_plate_confidence=0.5)
@@ -190,10 +149,8 @@ def test_the_track_floor_applies_from_two_voting_reads_and_a_single_read_keeps_t
     # a read below min_confidence does not vote, so it does not make a one-read plate a track
     lone = fuse_reads([two[0], PlateRead("29B178476", 0.1, 2)], ALL, 0.2, 0.6, min_track_confidence=0.5)
     assert (lone.status, lone.frames_read) == ("unread", 1)
-    by_probability = fuse_reads([PlateRead("29B178476", 0.55, 0, alternatives=(("29B178476", 0.55),)),
-                                 PlateRead("29B178476", 0.52, 1, alternatives=(("29B178476", 0.52),))], ALL,
-                                min_plate_confidence=0.6, method="probability", min_track_confidence=0.5)
-    assert by_probability.status == "read"
+    with pytest.raises(TypeError):  # the track floor is named, never taken by position
+        fuse_reads(two, ALL, 0.2, 0.6, 0.5)
 
 
 def test_the_track_floor_follows_a_plate_floor_the_user_set():

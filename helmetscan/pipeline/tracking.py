@@ -25,7 +25,7 @@ class TrackedRider:
 class RiderTracker:
     """ByteTrack over rider detections, sampled at ``fps`` frames per second.
 
-    ultralytics counts ``track_buffer`` in processed frames (it assumes 30 fps video, ../shared/README.md); here it is
+    ultralytics counts ``track_buffer`` in processed frames (its trackers assume 30 fps video); here it is
     derived from ``lost_track_buffer_s`` and the *sampling* rate so that a lost rider is kept for the same time at any fps.
     """
 

@@ -1,29 +1,26 @@
-"""Plate text: normalisation and the fusion of a track's reads into one plate text (formats: :mod:`plate_formats`)."""
+"""The fusion of a track's plate reads into one plate text (formats and normalisation:
+:mod:`helmetscan.core.plate_formats`)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import get_args
 
-from helmetscan.config import FusionMethod
-from helmetscan.core.plate_formats import PlateFormat, normalise, plate_format
+from helmetscan.core.plate_formats import PlateFormat, plate_format
 from helmetscan.core.status import PlateStatus
+
 
 @dataclass(frozen=True)
 class PlateRead:
     """One read of a plate: normalised ``text`` (after positional correction), recogniser ``confidence`` 0..1, the
-    frame it came from, ``char_confidences`` (one per character of ``text``; ``None`` when the recogniser gives
-    only one value: each character then weighs ``confidence``) and ``alternatives``: normalised, corrected texts with
-    the recogniser's probability that the crop spells each (our reader's beam search; ``text`` among them with
-    ``confidence``; empty for recognisers that score only their one text)."""
+    frame it came from, and ``char_confidences`` (one per character of ``text``; ``None`` when the recogniser gives
+    only one value: each character then weighs ``confidence``)."""
 
     text: str
     confidence: float
     frame_index: int
     char_confidences: tuple[float, ...] | None = None
-    alternatives: tuple[tuple[str, float], ...] = ()
 
     def char_weight(self, position: int) -> float:
         """Confidence of the character at ``position``."""
@@ -41,8 +38,7 @@ class FusedPlate:
     the fused character there over the number of reads of the fused length and format, times that group's share of
     all voting confidence, and at most the group's mean read confidence times that share (1.0 only when every read
     agrees with full confidence); ``char_confidences``: the same support per position; ``frames_read``: reads that
-    voted; ``frames_agreeing``: reads equal to ``text``; ``votes``: summed confidence per distinct read (the
-    probability fusion gives its own ``confidence``, ``char_confidences`` and ``votes``: :func:`_fuse_probabilities`);
+    voted; ``frames_agreeing``: reads equal to ``text``; ``votes``: summed confidence per distinct read;
     ``best_guess``: the fused text even when it fell below the floor, or, when no read was sure enough to vote, the
     most confident read (for a reviewer; never reported as the plate); ``withheld``: the fused text is in one of the
     ``unreported_formats`` (so the plate is ``unread`` whatever its confidence).
@@ -60,29 +56,13 @@ class FusedPlate:
     withheld: bool = False
 
 
-#: Ways of fusing a track's reads (``plates.fusion``, :data:`helmetscan.config.FusionMethod`).
-FUSION_METHODS = get_args(FusionMethod)
-
-#: Candidate texts kept in a fused plate's ``votes`` (for the record and the reviewer; the fusion uses them all).
-MAX_VOTES_KEPT = 8
-
-
 def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confidence: float = 0.0,
-               min_plate_confidence: float = 0.0, method: str = "characters",
-               min_track_confidence: float | None = None, unreported_formats: Collection[str] = ()) -> FusedPlate:
-    """Fuse a track's plate reads into one text.
+               min_plate_confidence: float = 0.0, *, min_track_confidence: float | None = None,
+               unreported_formats: Collection[str] = ()) -> FusedPlate:
+    """Fuse a track's plate reads into one text, by character, aligned by format position.
 
     Reads below ``min_confidence``, with confidence 0 or empty do not vote (the most confident of them is still the
-    ``best_guess`` when none votes).
-
-    ``method="probability"``, when every voting read carries ``alternatives`` (our reader): each candidate text
-    scores the recogniser's probability for it averaged over the voting reads (a read that did not consider it adds
-    0), so a text that is second in every frame can beat one that is first in a single frame. If any read's own text
-    matches a plate format, only format-valid candidates compete. See :func:`_fuse_probabilities` for the
-    confidences.
-
-    Otherwise (``method="characters"``, or reads without alternatives: EasyOCR, Tesseract, greedy decoding), by
-    character, aligned by format position: if any read matches a plate format, only such reads vote. Reads are
+    ``best_guess`` when none votes). If any voting read matches a plate format, only such reads vote. Reads are
     grouped by (format, length); the group with the largest summed confidence is aligned position by position, and
     each position takes the character with the largest summed per-character confidence. If that result matches no
     format but the group's best-supported read does, the read wins (a valid string beats a stitched one).
@@ -92,19 +72,11 @@ def fuse_reads(reads: list[PlateRead], formats: Sequence[PlateFormat], min_confi
     wrong read is diluted by the others; ``plates.min_track_conf``). A plate whose format is in ``unreported_formats``
     is ``unread`` whatever its confidence (``plates.unreported_formats``: a layout the reader is known to misread),
     its text kept as ``best_guess``.
-
-    Raises:
-        ValueError: unknown ``method``.
     """
-    if method not in FUSION_METHODS:
-        raise ValueError(f"unknown fusion method {method!r} (known: {', '.join(FUSION_METHODS)})")
     voting = [r for r in reads if r.text and r.confidence > 0 and r.confidence >= min_confidence]
     if not voting:
         weak = max((r for r in reads if r.text and r.confidence > 0), key=lambda r: r.confidence, default=None)
         return FusedPlate("", PlateStatus.UNREAD, None, 0.0, 0, 0, {}, best_guess=weak.text if weak else "")
-    if method == "probability" and all(r.alternatives for r in voting):
-        return _fuse_probabilities(voting, formats, _floor(len(voting), min_plate_confidence, min_track_confidence),
-                                   unreported_formats)
     formatted = [(r, plate_format(r.text, formats)) for r in voting]
     pool = [(r, f) for r, f in formatted if f] or formatted
     votes: dict[str, float] = defaultdict(float)
@@ -158,45 +130,3 @@ def _fused(text: str, formats: Sequence[PlateFormat], confidence: float, char_co
                           char_confidences, best_guess=text, withheld=withheld)
     return FusedPlate(text, PlateStatus.READ if fmt else PlateStatus.UNVALIDATED, fmt, confidence, frames_read,
                       frames_agreeing, votes, char_confidences, best_guess=text)
-
-
-def _fuse_probabilities(voting: list[PlateRead], formats: Sequence[PlateFormat], min_plate_confidence: float,
-                        unreported_formats: Collection[str]) -> FusedPlate:
-    """The probability fusion of :func:`fuse_reads` over ``voting`` reads that all carry ``alternatives``.
-
-    Each read scores its alternatives at their probabilities, and its own text at its ``confidence`` when its
-    alternatives do not list it (with ``plates.reader_confidence = "margin"`` the confidence is not a probability, so
-    the listed probability is used). As in the
-    vote by character, formats decide only when some read's own text matches one: then only format-valid candidates
-    compete (a valid text the reader ranked far down never beats an unvalidated one every frame read). Ties go to the
-    text more reads read, then the alphabetically first.
-
-    ``confidence``: the fused text's mean probability over the reads, and at most its least sure character;
-    ``char_confidences``: per position, the mean over the reads of the read's own character confidence where the read
-    is the fused text, else the read's probability for the whole fused text (a bound on each of its characters). So
-    with one read whose text is its most probable, the result is that read's text, confidence and character
-    confidences, as with the vote by character. ``votes``: the :data:`MAX_VOTES_KEPT` candidates of largest summed
-    probability over the reads (summed probabilities, not counts of reads).
-    """
-    n = len(voting)
-    per_read = []
-    for r in voting:
-        alt = dict(r.alternatives)
-        alt.setdefault(r.text, r.confidence)
-        per_read.append(alt)
-    summed: Counter[str] = Counter()
-    for alt in per_read:
-        summed.update(alt)
-    reads_of = Counter(r.text for r in voting)
-    if any(plate_format(r.text, formats) for r in voting):
-        candidates = [t for t in summed if plate_format(t, formats)]
-    else:
-        candidates = list(summed)
-    text = max(candidates, key=lambda t: (summed[t], reads_of[t], [-ord(c) for c in t]))
-    char_confidences = tuple(
-        round(sum(r.char_weight(i) if r.text == text else alt.get(text, 0.0) for r, alt in zip(voting, per_read)) / n, 4)
-        for i in range(len(text)))
-    confidence = round(min(summed[text] / n, *char_confidences), 4)
-    votes = {t: round(v, 4) for t, v in sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_VOTES_KEPT]}
-    return _fused(text, formats, confidence, char_confidences, n, reads_of[text], votes, min_plate_confidence,
-                  unreported_formats)

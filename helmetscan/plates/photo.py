@@ -14,8 +14,8 @@ from helmetscan.plates.read import CropReader
 from helmetscan.plates.region import touches_edge
 from helmetscan.plates.fuse import FusedPlate, fuse_reads
 
-#: Images at most this wide (pixels) are taken for plate crops and read whole (our choice: the labelled plate crops
-#: of ../shared/datasets are 24–200 px wide, dashcam frames 1280 px and more).
+#: Images at most this wide (pixels) are taken for plate crops and read whole (our choice: the real plate crops we
+#: labelled are 24–200 px wide, dashcam frames 1280 px and more).
 CROP_MAX_WIDTH_PX = 400
 
 
@@ -74,3 +74,19 @@ def read_image(image: np.ndarray, detector: Detector | None, reader: CropReader,
         plates.append(ImagePlate(fused, tuple(float(v) for v in xyxy), float(confidence), at_edge,
                                  crop_read.raw_text))
     return sorted(plates, key=lambda p: -p.plate.confidence)
+
+
+def image_json(path, plates: list[ImagePlate]) -> dict:
+    """The JSON object ``helmetscan plate --json`` prints for one image: ``file``, the most confident plate's ``text``
+    (``unread`` when none), ``confidence`` and ``format``, and ``plates``: every plate with its text, confidence,
+    format, box (``xyxy``, image pixels), detector confidence, ``at_edge``, per-character confidences and raw read."""
+    best = plates[0].plate if plates else None
+    return {
+        "file": str(path), "text": best.text if best and best.text else "unread",
+        "confidence": round(best.confidence, 4) if best else 0.0, "format": best.format if best else None,
+        "plates": [{"text": p.plate.text or "unread", "confidence": round(p.plate.confidence, 4),
+                    "format": p.plate.format, "xyxy": [round(v, 1) for v in p.xyxy],
+                    "detector_confidence": round(p.detector_confidence, 4), "at_edge": p.at_edge,
+                    "char_confidences": list(p.plate.char_confidences), "raw_text": p.raw_text}
+                   for p in plates],
+    }

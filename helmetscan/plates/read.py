@@ -53,20 +53,6 @@ class CropReader:
         up = upscale(crop, self.settings)
         return (up if self._feed_upscaled else crop), up
 
-    def _alternatives(self, raw, text: str) -> tuple[tuple[str, float], ...]:
-        """The recogniser's scored texts, normalised and corrected like the read (two that become one keep the larger
-        probability), with the read's own ``text`` at its confidence; empty when the recogniser scores none."""
-        if not raw.alternatives:
-            return ()
-        merged: dict[str, float] = {}
-        for alt, p in raw.alternatives:
-            alt, _ = correct(normalise(alt), self.formats)
-            if alt:
-                merged[alt] = max(merged.get(alt, 0.0), float(p))
-        if text:
-            merged[text] = float(raw.confidence)
-        return tuple(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
-
     def read(self, crops: list[np.ndarray], frame_indices: list[int] | None = None) -> list[CropRead]:
         """Read ``crops`` (each (h, w, 3) uint8 BGR, a located plate); ``frame_indices`` label the reads (0 if
         omitted). Each read is normalised and corrected to the first accepted format within
@@ -81,8 +67,7 @@ class CropReader:
             text = normalise(raw.text)
             char_conf = raw.char_confidences if raw.char_confidences and len(raw.char_confidences) == len(text) else None
             text, _ = correct(text, self.formats)
-            out.append(CropRead(PlateRead(text, float(raw.confidence), frame_index, char_conf,
-                                          self._alternatives(raw, text)), raw.text, up))
+            out.append(CropRead(PlateRead(text, float(raw.confidence), frame_index, char_conf), raw.text, up))
         return out
 
 

@@ -86,7 +86,7 @@ class PlateStage:
         chosen = usable[: self.settings.max_reads_per_track]
         reads = list(zip(chosen, self.reader.read([p.crop for p in chosen], [p.frame_index for p in chosen])))
         fused = fuse_reads([r.read for _, r in reads], self.reader.formats, self.settings.min_ocr_conf,
-                           self.settings.plate_floor(), self.settings.fusion, self.settings.track_floor(),
+                           self.settings.plate_floor(), min_track_confidence=self.settings.track_floor(),
                            unreported_formats=self.settings.unreported())
         in_evidence = [p for p in located if p.frame_index == evidence_frame_index]
         evidence_xyxy = in_evidence[0].xyxy if in_evidence else None

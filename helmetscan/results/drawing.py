@@ -1,4 +1,4 @@
-"""Drawing on copies of evidence frames (OpenCV only: ultralytics' plotter downloads fonts, ../shared/README.md)."""
+"""Drawing on copies of evidence frames (OpenCV only: ultralytics' plotter downloads fonts, which fails offline)."""
 
 from __future__ import annotations
 

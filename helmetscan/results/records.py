@@ -122,9 +122,7 @@ class PlateRecord(_Record):
     confidence: float = documented(description="Support of the least supported character: summed per-character "
                                                "confidence of the reads agreeing there over the reads of the fused "
                                                "format and length, times that group's share of all votes, and "
-                                               "at most the group's mean read confidence times that share. With "
-                                               "`plates.fusion = probability`: the text's mean probability over the "
-                                               "reads, at most its least sure character.",
+                                               "at most the group's mean read confidence times that share.",
                                    unit="0..1")
     char_confidences: list[float] = documented(list, "The same support for each character of `text` (schema 3).",
                                                "0..1 each")
@@ -134,9 +132,7 @@ class PlateRecord(_Record):
                                      "reported plate (schema 3).")
     frames_read: int = documented(description="Reads that voted.", unit="frames")
     frames_agreeing: int = documented(description="Reads equal to `text`.", unit="frames")
-    votes: dict[str, float] = documented(description="Summed recogniser confidence per distinct read (with "
-                                                     "`plates.fusion = probability`: summed probability of the 8 "
-                                                     "likeliest texts the reads considered).")
+    votes: dict[str, float] = documented(description="Summed recogniser confidence per distinct read.")
 
 
 class RecordingInfo(_Record):

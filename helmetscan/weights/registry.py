@@ -39,7 +39,8 @@ def default_weights_dir() -> Path:
 
 
 def set_offline() -> None:
-    """Keep ultralytics from reaching any hub (``YOLO_OFFLINE``, see ../shared/README.md) and from auto-installing."""
+    """Keep ultralytics from reaching any hub (``YOLO_OFFLINE``: offline, a hub download fails or hangs) and from
+    auto-installing."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     os.environ.setdefault("YOLO_VERBOSE", "false")
@@ -92,7 +93,7 @@ class Manifest:
 
 
 def read_manifest() -> Manifest:
-    """Read the manifest shipped with the package (``helmetscan/models/manifest.toml``)."""
+    """Read the manifest shipped with the package (``helmetscan/weights/manifest.toml``)."""
     text = resources.files("helmetscan.weights").joinpath("manifest.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     return Manifest(
