@@ -38,11 +38,11 @@ test: weights
 	$(PY) -m pytest -q -rs
 
 bench: weights
-	$(PY) -m helmetscan.tooling.benchmark $(BENCH_ARGS)
+	$(PY) -m helmetscan bench $(BENCH_ARGS)
 
 # Regenerates the README's settings and record tables from the models (a test fails when they are stale).
 docs: install
-	$(PY) -m helmetscan.tooling.docs README.md
+	$(PY) -m helmetscan docs README.md
 
 clean:
 	rm -rf out .pytest_cache

@@ -43,3 +43,18 @@ def test_generated_tables_are_up_to_date():
     assert update(README) == README, "README's generated tables are stale: run `make docs`"
     assert "| `plates.upscale_height_px` | `64` | px |" in README
     assert "| `plate.status` | 'read' \\| 'unvalidated' \\| 'unread' |" in README
+
+
+def test_the_docs_command_rewrites_stale_sections_only(tmp_path):
+    from typer.testing import CliRunner
+
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- BEGIN generated: csv_columns -->\nstale\n<!-- END generated: csv_columns -->\nend\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(app, ["docs", str(readme)])
+    assert result.exit_code == 0 and "rewritten" in result.stderr
+    text = readme.read_text(encoding="utf-8")
+    assert "stale" not in text and "| `plate_text` |" in text and text.startswith("intro\n") and text.endswith("end\n")
+    result = CliRunner().invoke(app, ["docs", str(readme)])
+    assert result.exit_code == 0 and "already up to date" in result.stderr
+    assert readme.read_text(encoding="utf-8") == text

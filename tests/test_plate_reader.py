@@ -1,7 +1,6 @@
 """Our plate recogniser and the plate commands, on rendered Korean plates shipped with the tests and on real
 Vietnamese plates from ../shared that the recogniser never trained on (the ``eval`` split of the labels)."""
 
-import csv
 import json
 
 import numpy as np
@@ -11,31 +10,16 @@ from typer.testing import CliRunner
 from conftest import HCMUTE, RENDERED_KR, ROOT, needs_datasets, needs_weights
 from helmetscan.cli import app
 from helmetscan.config import Settings
-from helmetscan.core.errors import WeightsError
-from helmetscan.core.detections import TextRead
+from helmetscan.core.errors import ConfigError, WeightsError
 from helmetscan.plates.ctc_beam import aligned_char_confidences, prefix_beam_search
 from helmetscan.pipeline.loading import build_recognizer
-from helmetscan.plates.recognizer import (VIEWS, PlateRecognizer, beam_read, decode, decode_ctc, view_inputs,
-                                                vote)
+from helmetscan.plates.recognizer import VIEWS, PlateRecognizer, beam_read, decode_ctc, view_inputs
 from helmetscan.core.plate_formats import FormatConstraint, compile_formats
 from helmetscan.tooling.plate_crops import cut_plate_crops, read_labels
 from helmetscan.tooling.plate_eval import Outcome, confusions, edit_distance, evaluate, summary
 from helmetscan.plates.read import CropReader
 
 runner = CliRunner()
-
-
-def test_decode_drops_empty_slots_and_keeps_per_character_confidences():
-    alphabet = "0123456789가"
-    p = np.full((5, 12), 0.0)
-    for slot, (k, conf) in enumerate([(2, 0.9), (11, 0.6), (0, 0.95), (4, 0.8), (0, 0.7)]):  # "1", "가", pad, "3", pad
-        p[slot] = (1 - conf) / 11
-        p[slot, k] = conf
-    read = decode(p, alphabet)
-    assert read.text == "1가3"
-    assert read.char_confidences == (0.9, 0.6, 0.8)
-    assert read.confidence == pytest.approx(0.6 * 0.7)  # weakest character × weakest empty slot
-    assert decode(np.eye(12)[[0, 0]], alphabet) == ("", 0.0, None, ())
 
 
 def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability_per_character():
@@ -49,7 +33,7 @@ def test_ctc_decoding_collapses_runs_drops_blanks_and_keeps_the_best_probability
     assert read.text == "11가3"  # a blank between two 1s keeps both; a run of 가 is one character
     assert read.char_confidences == (0.9, 0.7, 0.65, 0.8)
     assert read.confidence == pytest.approx(0.55)  # the least sure step (the first 가), not the least sure character
-    assert decode_ctc(np.eye(12)[[0, 0, 0]], alphabet) == ("", 0.0, None, ())
+    assert decode_ctc(np.eye(12)[[0, 0, 0]], alphabet) == ("", 0.0, None)
     half_dropped = np.full((3, 12), 0.5 / 11)  # 1, then a blank step that is nearly a 2 (0.45 vs 0.4), then 3
     half_dropped[0, 2] = half_dropped[2, 4] = 0.5
     half_dropped[1] = 0.015
@@ -112,33 +96,11 @@ def test_beam_read_averages_the_views_and_falls_back_to_any_text_when_no_view_re
     unsure[6] = 0.05 / (len(alphabet) - 1)
     unsure[6, 7], unsure[6, 10] = 0.6, 0.35
     scored = beam_read(unsure[None], alphabet, 8, kr)
-    texts = [t for t, _ in scored.alternatives]  # scored texts for the track fusion, best first
-    assert texts[:2] == ["12가3456", "12가3459"] and scored.alternatives[0] == (scored.text, scored.confidence)
-    assert [p for _, p in scored.alternatives] == sorted((p for _, p in scored.alternatives), reverse=True)
-    assert scored.alternatives[1][1] == pytest.approx(scored.confidence * 0.35 / 0.6, rel=0.05)
+    assert scored.text == "12가3456"  # the more probable last digit wins, at its probability
+    assert scored.confidence == pytest.approx(prefix_beam_search(plate, alphabet)[0][1] * 0.6 / 0.9, rel=0.05)
     latin = _steps(alphabet, [(11, 0.9), (2, 0.9), (3, 0.9)])  # "S12": no Korean plate
     assert beam_read(latin[None], alphabet, 8, kr).text == "S12"
-    assert beam_read(blank[None], alphabet, 8, kr) == ("", 0.0, None, ())
-
-
-def test_margin_confidence_is_the_texts_probability_minus_the_next_texts():
-    alphabet = "0123456789S가"
-    kr = FormatConstraint(compile_formats(["kr"]))
-    plate = _steps(alphabet, [(2, 0.9), (3, 0.9), (12, 0.9), (4, 0.9), (5, 0.9), (6, 0.9), (7, 0.9)])
-    unsure = plate.copy()  # the last digit: 6 at 0.6, 9 at 0.35
-    unsure[6] = 0.05 / (len(alphabet) - 1)
-    unsure[6, 7], unsure[6, 10] = 0.6, 0.35
-    probability = beam_read(unsure[None], alphabet, 8, kr)
-    margin = beam_read(unsure[None], alphabet, 8, kr, confidence="margin")
-    assert margin.text == probability.text == "12가3456"
-    (_, p1), (_, p2) = probability.alternatives[:2]
-    assert margin.confidence == pytest.approx(p1 - p2, abs=2e-4) and margin.confidence < 0.5 * p1
-    assert margin.alternatives == probability.alternatives  # the fusion still gets probabilities
-    assert margin.char_confidences == probability.char_confidences
-    sure = beam_read(plate[None], alphabet, 8, kr, confidence="margin")  # no near competitor: margin ~ probability
-    assert sure.confidence > 0.9 * beam_read(plate[None], alphabet, 8, kr).confidence
-    with pytest.raises(ValueError, match="unknown plate confidence"):
-        beam_read(plate[None], alphabet, 8, kr, confidence="entropy")
+    assert beam_read(blank[None], alphabet, 8, kr) == ("", 0.0, None)
 
 
 @pytest.mark.parametrize("width", [128, 192])
@@ -156,16 +118,6 @@ def test_views_are_the_crop_tighter_looser_and_shifted(width):
     assert abs(left_edge / width - (32 - 6) / (128 - 6)) < 0.01  # 6 of 128 px cut, the rest stretched back
 
 
-def test_vote_takes_the_text_most_views_read_and_counts_disagreement_against_it():
-    reads = [TextRead("12가3456", 0.9, (0.9,) * 7), TextRead("12가3456", 0.7, (0.7,) * 7),
-             TextRead("12가3458", 0.95, (0.95,) * 7), TextRead("", 0.0)]
-    voted = vote(reads)
-    assert voted.text == "12가3456"  # two views beat one more confident view
-    assert voted.confidence == pytest.approx((0.9 + 0.7) / 4)
-    assert voted.char_confidences == (0.8,) * 7
-    assert vote([TextRead("", 0.0), TextRead("", 0.0), TextRead("1", 0.3)]) == ("", 0.0, None, ())
-
-
 def test_a_file_that_is_not_a_plate_model_is_refused(tmp_path):
     bad = tmp_path / "plate_reader.onnx"
     bad.write_bytes(b"not onnx")
@@ -173,6 +125,36 @@ def test_a_file_that_is_not_a_plate_model_is_refused(tmp_path):
         PlateRecognizer(bad)
     with pytest.raises(WeightsError, match="plate reader model missing"):
         PlateRecognizer(tmp_path / "absent.onnx")
+
+
+def _tiny_reader(path, **metadata):
+    """A stand-in ONNX plate model (the input, unchanged) carrying ``metadata``."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["image"], ["probs"])], "tiny",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, [None, 1, 64, 256])],
+                              [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [None, 1, 64, 256])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.helper.set_model_props(model, metadata)
+    onnx.save(model, path)
+    return path
+
+
+@pytest.mark.parametrize("metadata, problem", [({"alphabet": "0123456789", "decoder": "slots"}, "decoder 'slots'"),
+                                               ({"alphabet": "0123456789"}, "no decoder")])
+def test_a_model_that_is_not_a_ctc_reader_is_refused_in_one_line_naming_the_file(tmp_path, metadata, problem):
+    path = _tiny_reader(tmp_path / "other_reader.onnx", **metadata)
+    with pytest.raises(WeightsError, match=problem) as error:
+        PlateRecognizer(path)
+    assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
+
+
+def test_the_beam_keeps_at_least_one_text(tmp_path):
+    path = _tiny_reader(tmp_path / "ctc_reader.onnx", alphabet="0123456789", decoder="ctc")
+    assert PlateRecognizer(path).beam_width == 8  # plates.reader_beam_width's default
+    with pytest.raises(ValueError, match="beam_width must be 1 or more"):
+        PlateRecognizer(path, beam_width=0)
 
 
 def test_edit_distance_and_confusions():
@@ -206,21 +188,6 @@ def test_reads_rendered_korean_plates_in_fonts_it_never_trained_on(reader):
     assert figures["exact"] >= MIN_RENDERED_EXACT
     assert wrong_reports(outcomes) == 0  # at the default floor, a misread stays `unread`
     assert ms < 100  # generous: ~1 ms per crop on a 2-core CPU, this only catches a broken (e.g. per-pixel) path
-
-
-@needs_weights
-def test_the_reader_confidence_setting_reaches_the_shipped_reader(reader):
-    import cv2
-
-    settings = Settings().model_copy(update={"plates": Settings().plates.model_copy(
-        update={"reader_confidence": "margin"})})
-    margin = CropReader(build_recognizer(settings, "helmetscan")[0], settings.plates)
-    rows = list(csv.DictReader(open(RENDERED_KR / "labels.csv", encoding="utf-8")))
-    crops = [cv2.imread(str(RENDERED_KR / r["file"])) for r in rows]
-    by_margin, by_probability = margin.read(crops), reader.read(crops)
-    assert [r.read.text for r in by_margin] == [r.read.text for r in by_probability]  # the same texts
-    assert all(m.read.confidence <= p.read.confidence + 1e-4 for m, p in zip(by_margin, by_probability))
-    assert any(m.read.confidence < p.read.confidence - 0.05 for m, p in zip(by_margin, by_probability))
 
 
 @pytest.fixture(scope="module")
@@ -387,7 +354,7 @@ def test_tesseract_missing_is_one_clear_error(monkeypatch):
 
 
 def test_a_rendered_set_keeps_each_two_row_plates_top_row(tmp_path):
-    from helmetscan.tooling.plate_train import render_set
+    from helmetscan.tooling.plate_train_data import render_set
 
     path = tmp_path / "set.npz"
     render_set(path, 60, seed=7, held_out=True, workers=1, size=(64, 256))
@@ -508,7 +475,7 @@ def test_training_mix_draws_more_and_more_varied_latin_plates_and_evaluation_set
     assert set(separators["eval"]) == {" "} and set(separators["train"]) == {" ", ".", "-"}
 
 
-def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plates():
+def test_loose_two_row_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plates():
     import random
     from collections import Counter
 
@@ -518,8 +485,8 @@ def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plate
     fonts = _hangul_fonts()
     if not fonts:
         pytest.skip("no Hangul font installed (apt install fonts-nanum)")
-    mix, degradation = TRAINING_RECIPES["session10"]
-    assert 0 < degradation.loose_share < 1 and TRAINING_RECIPES["session9"][1].loose_share == 0
+    mix, degradation = TRAINING_RECIPES["loose_two_row"]
+    assert 0 < degradation.loose_share < 1 and TRAINING_RECIPES["latin_separators"][1].loose_share == 0
     ratio = {}
     for share in (0.0, 1.0):
         rng = random.Random(4)
@@ -532,13 +499,13 @@ def test_session10_recipe_boxes_some_plates_loosely_and_draws_more_two_row_plate
     assert ratio[1.0] > 1.3 * ratio[0.0]  # context above and below the plate, as the detector boxed the footage plate
     rng = random.Random(0)
     layouts = Counter(random_plate_text(rng, mix).layout for _ in range(2000))
-    assert 0.45 < layouts["kr_region"] / 2000 < 0.55  # 9 of 18 (session 9's mix: 5 of 14)
+    assert 0.45 < layouts["kr_region"] / 2000 < 0.55  # 9 of 18 (latin_separators' mix: 5 of 14)
 
 
 def test_a_four_band_crnn_reads_quarters_in_turn_and_starts_from_two_band_weights():
     import torch
 
-    from helmetscan.tooling.plate_train import build_ctc_model
+    from helmetscan.tooling.plate_network import build_ctc_model
 
     two, four = build_ctc_model(11), build_ctc_model(11, bands=4)
     four.load_state_dict(two.state_dict())  # same names and shapes: a 2-band reader starts a 4-band one
@@ -557,7 +524,7 @@ def test_a_forward_only_crnn_starts_from_a_bidirectional_ones_forward_half_and_r
 
     from helmetscan.tooling.plate_reader_weights import crnn_state_dict
     from helmetscan.tooling.plate_render import ALPHABET
-    from helmetscan.tooling.plate_train import build_ctc_model, export_onnx, forward_only_state
+    from helmetscan.tooling.plate_network import build_ctc_model, export_onnx, forward_only_state
 
     torch.manual_seed(0)
     both = build_ctc_model(len(ALPHABET) + 1, bands=4)
@@ -580,7 +547,7 @@ def test_a_forward_only_crnn_starts_from_a_bidirectional_ones_forward_half_and_r
 
 
 def test_real_vietnamese_labels_split_into_the_rows_drawn_on_the_plate():
-    from helmetscan.tooling.plate_train import real_top_row
+    from helmetscan.tooling.plate_train_data import real_top_row
 
     assert real_top_row("29B178476") == "29B1"    # 29-B1 / 784.76
     assert real_top_row("35AA06768") == "35AA"    # 35-AA / 067.68
@@ -595,13 +562,14 @@ def test_a_rows_crnn_reads_each_band_as_its_own_row_and_round_trips_through_onnx
 
     from helmetscan.tooling.plate_reader_weights import crnn_state_dict, reader_rows
     from helmetscan.tooling.plate_render import ALPHABET
-    from helmetscan.tooling.plate_train import build_ctc_model, ctc_batch_loss, export_onnx
+    from helmetscan.tooling.plate_network import build_ctc_model, export_onnx
+    from helmetscan.tooling.plate_train import ctc_batch_loss
 
     torch.manual_seed(0)
     one = build_ctc_model(len(ALPHABET) + 1)
     rows = build_ctc_model(len(ALPHABET) + 1, rows=True)
     start = {**one.state_dict(), **{"rnn_top." + k[4:]: v for k, v in one.state_dict().items() if k.startswith("rnn.")}}
-    rows.load_state_dict(start)  # strict: a one-sequence reader starts both rows' LSTMs (plate_train --rows --init)
+    rows.load_state_dict(start)  # strict: a one-sequence reader starts both rows' LSTMs (train-plates --rows --init)
     with torch.no_grad():
         rows.rnn_top.weight_ih_l0.mul_(0.5)  # the two LSTMs differ, so a swap on the way back through ONNX shows
     rows.eval()
@@ -639,7 +607,7 @@ def test_the_shipped_reader_rebuilt_in_torch_gives_the_onnx_probabilities():
 
     from helmetscan.plates.recognizer import to_model_input
     from helmetscan.tooling.plate_reader_weights import crnn_state_dict, reader_bands, reader_rows
-    from helmetscan.tooling.plate_train import build_ctc_model
+    from helmetscan.tooling.plate_network import build_ctc_model
 
     shipped = ROOT / "weights" / "plate_reader.onnx"  # the repository's file: training continues from it (--init)
     session = ort.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
@@ -678,7 +646,7 @@ def test_simulated_tracks_are_one_plate_degraded_per_frame_and_the_rule_table_co
 
 
 def _replay_render(rng, fonts, mix, degradation, draw):
-    """The steps render_plate took in session 15 (the plate, its font pool, a Latin-only font in
+    """The steps render_plate took with the latin_fonts recipe, before vn_face existed (the plate, its font pool, a Latin-only font in
     ``mix.latin_font_share`` of the plates without Hangul, the font, the face, the degradations), with today's
     ``draw``: (crop, font)."""
     from helmetscan.tooling import plate_render
@@ -691,7 +659,7 @@ def _replay_render(rng, fonts, mix, degradation, draw):
     return plate_render.degrade(draw(plate, font, rng), rng, degradation), font
 
 
-def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkeypatch):
+def test_latin_fonts_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkeypatch):
     import random
 
     from helmetscan.tooling import plate_render
@@ -708,7 +676,7 @@ def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkey
     real_draw = plate_render.draw_plate
     monkeypatch.setattr(plate_render, "draw_plate", lambda plate, font, rng, face=plate_render.DEFAULT_FACE:
                         drawn.append((plate, font)) or real_draw(plate, font, rng, face))
-    mix, degradation = plate_render.TRAINING_RECIPES["session15"]
+    mix, degradation = plate_render.TRAINING_RECIPES["latin_fonts"]
     rng = random.Random(6)
     for _ in range(300):
         plate_render.render_plate(rng, fonts, degradation, mix)
@@ -720,7 +688,7 @@ def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkey
     # the older recipes and the evaluation mix draw no Latin-only font and no extra random number, so their renders
     # are the ones they made before this recipe existed (replayed here by the steps render_plate took then)
     assert plate_render.EVAL_MIX.latin_font_share == 0
-    for name in ("session9", "session10"):
+    for name in ("latin_separators", "loose_two_row"):
         mix, degradation = plate_render.TRAINING_RECIPES[name]
         now, before = random.Random(7), random.Random(7)
         for _ in range(40):
@@ -731,7 +699,7 @@ def test_session15_recipe_draws_half_the_latin_plates_in_latin_only_fonts(monkey
         assert now.getstate() == before.getstate()
 
 
-def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_latin_crops(monkeypatch):
+def test_vn_face_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_latin_crops(monkeypatch):
     import random
     from dataclasses import replace
 
@@ -748,7 +716,7 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     real_draw = plate_render.draw_plate
     monkeypatch.setattr(plate_render, "draw_plate", lambda plate, font, rng, face=plate_render.DEFAULT_FACE:
                         faces.append((plate.layout, face)) or real_draw(plate, font, rng, face))
-    mix, degradation = plate_render.TRAINING_RECIPES["session16"]
+    mix, degradation = plate_render.TRAINING_RECIPES["vn_face"]
     rng = random.Random(16)
     widths = {"hangul": [], "latin": []}
     for _ in range(400):
@@ -776,8 +744,8 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     ink = (grey[int(0.08 * h): int(0.92 * h), int(0.15 * w): int(0.85 * w)] < 100).any(axis=1)  # inside the border
     runs = np.diff(np.flatnonzero(np.diff(np.r_[0, ink.astype(int), 0])))[::2]  # heights of the inked bands
     assert len(runs) == 2 and runs[0] > 0.7 * runs[1], runs
-    # session 15's renders are the ones it made before session 16 existed (replayed by the steps it took then)
-    mix, degradation = plate_render.TRAINING_RECIPES["session15"]
+    # latin_fonts' renders are the ones it made before vn_face existed (replayed by the steps it took then)
+    mix, degradation = plate_render.TRAINING_RECIPES["latin_fonts"]
     now, before = random.Random(8), random.Random(8)
     for _ in range(40):
         image, _ = plate_render.render_plate(now, fonts, degradation, mix)
@@ -785,7 +753,7 @@ def test_session16_recipe_draws_vietnamese_plates_like_the_real_ones_and_small_l
     assert now.getstate() == before.getstate()
 
 
-def test_session17_recipe_makes_korean_plates_small_too():
+def test_small_hangul_recipe_makes_korean_plates_small_too():
     import random
 
     from helmetscan.tooling import plate_render
@@ -798,24 +766,24 @@ def test_session17_recipe_makes_korean_plates_small_too():
     if not fonts:
         pytest.skip("no Hangul font installed (apt install fonts-nanum)")
     widths = {}
-    for name in ("session16", "session17"):
+    for name in ("vn_face", "small_hangul"):
         mix, degradation = plate_render.TRAINING_RECIPES[name]
         rng = random.Random(17)
         widths[name] = [image.shape[1] for image, plate in (plate_render.render_plate(rng, fonts, degradation, mix)
                                                             for _ in range(300))
                         if plate_render._has_hangul(plate.text)]
-    small = plate_render.TRAINING_RECIPES["session17"][1]
-    assert min(widths["session16"]) >= small.min_width_px  # session 16 never drew a Korean plate under 44 px
-    under = [w for w in widths["session17"] if w < small.min_width_px]
+    small = plate_render.TRAINING_RECIPES["small_hangul"][1]
+    assert min(widths["vn_face"]) >= small.min_width_px  # vn_face never draws a Korean plate under 44 px
+    under = [w for w in widths["small_hangul"] if w < small.min_width_px]
     assert under and min(under) >= small.small_width_px[0]
-    # about 30 % of the Korean plates are 40-96 px wide: clearly more narrow ones than session 16 drew
+    # about 30 % of the Korean plates are 40-96 px wide: clearly more narrow ones than vn_face draws
     narrow = {name: sum(w <= small.small_width_px[1] for w in ws) / len(ws) for name, ws in widths.items()}
-    assert narrow["session17"] > narrow["session16"] + 0.15, narrow
+    assert narrow["small_hangul"] > narrow["vn_face"] + 0.15, narrow
 
 
-def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinned_before_session_16():
+def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinned_before_vn_face():
     # The replays above run today's draw_plate and degrade on both sides, so a random draw added inside them would go
-    # unseen there. This pins what session 15's code (commit 1347b94) drew: the plates' texts and the stream's next
+    # unseen there. This pins what the code before vn_face (commit 1347b94) drew: the plates' texts and the stream's next
     # number after 30 plates per recipe, with one font (the draws do not depend on which: checked with three).
     import hashlib
     import random
@@ -825,8 +793,9 @@ def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinne
     fonts = _hangul_fonts()
     if not fonts:
         pytest.skip("no Hangul font installed (apt install fonts-nanum)")
-    pinned = {"session9": "4bfcd5fbe68ef90b", "session10": "1853f9b03c3be28a", "held_out": "8c2e9493c08036e4"}
-    recipes = {**{name: plate_render.TRAINING_RECIPES[name] for name in ("session9", "session10")},
+    pinned = {"latin_separators": "4bfcd5fbe68ef90b", "loose_two_row": "1853f9b03c3be28a",
+              "held_out": "8c2e9493c08036e4"}
+    recipes = {**{name: plate_render.TRAINING_RECIPES[name] for name in ("latin_separators", "loose_two_row")},
                "held_out": (plate_render.EVAL_MIX, plate_render.HELD_OUT_DEGRADATION)}
     for name, (mix, degradation) in recipes.items():
         rng = random.Random(11)
@@ -835,11 +804,26 @@ def test_the_older_recipes_and_the_held_out_renders_draw_the_random_stream_pinne
 
 
 def test_training_refuses_a_rendered_set_named_twice(tmp_path):
-    from helmetscan.tooling import plate_train
+    from helmetscan.tooling.plate_train import ReaderTraining, train_reader
 
     run = tmp_path / "run"
     run.mkdir()
     np.savez(run / "rendered_train.npz", images=np.zeros((1, 64, 256), np.uint8), texts=np.array(["12가3456"]))
-    with pytest.raises(SystemExit, match="twice"):
-        plate_train.main(["--run", str(run), "--rendered", str(tmp_path / "run" / "." / "rendered_train.npz"),
-                          "--held-out", str(run / "rendered_train.npz"), "--crops", str(tmp_path)])
+    twice = ReaderTraining(run=run, rendered=(run / "." / "rendered_train.npz",), held_out=run / "rendered_train.npz",
+                           crops=tmp_path)
+    with pytest.raises(ConfigError, match="twice"):
+        train_reader(twice)
+    result = runner.invoke(app, ["train-plates", "--run", str(run), "--rendered", str(run / "." / "rendered_train.npz"),
+                                 "--held-out", str(run / "rendered_train.npz"), "--crops", str(tmp_path)])
+    assert result.exit_code == 2 and "twice" in result.stderr  # a usage error, found before any training
+
+
+def test_training_refuses_options_that_do_not_go_together():
+    from helmetscan.tooling.plate_render import TRAINING_RECIPES
+    from helmetscan.tooling.plate_train import ReaderTraining
+
+    assert ReaderTraining().recipe in TRAINING_RECIPES
+    for options, message in (({"fresh_rnn": True}, "give --init"), ({"rows": True, "bands": 4}, "--bands 2"),
+                             ({"bands": 3}, "2 or 4"), ({"recipe": "nine"}, "latin_separators")):
+        with pytest.raises(ConfigError, match=message):
+            ReaderTraining(**options)

@@ -3,7 +3,8 @@ import pytest
 
 from helmetscan.tooling.dataset import LabelBox, Sample
 from helmetscan.core.detections import Detection
-from helmetscan.tooling.pseudo_labels import ModelPseudoLabeller, contact_sheet
+from helmetscan.tooling.dataset import contact_sheet
+from helmetscan.tooling.pseudo_labels import ModelPseudoLabeller
 
 
 @pytest.fixture

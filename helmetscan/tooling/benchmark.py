@@ -1,17 +1,16 @@
 """``make bench``: helmetscan against the naive way and against its own slow path, in one process, on one clip.
 
-Usage: ``python -m helmetscan.tooling.benchmark [--clip V] [--no-naive] [--long]``.
+Usage: ``helmetscan bench [--clip V] [--no-naive] [--long]`` (``make bench``; :func:`run_benchmark`).
 
 * The clip: 62 s of 1080p30 H.264 made from the real CCTV footage of ``../shared`` (:mod:`helmetscan.tooling.
   bench_clip`; cached in ``~/.cache/helmetscan/bench``), or ``--clip``.
 * **helmetscan** (the default settings: decoding and each stage-1 model in a thread of its own, the COCO assist at
   416 px in INT8), its **slow path** (:data:`SLOW`: the same models, one stage after another in one thread),
   **before** (:data:`BEFORE`: the slow path with helmet4n in PyTorch and the COCO assist at 640 px in float, as
-  before the fast path) and
-  the **naive** reference (:mod:`helmetscan.tooling.
-  naive_reference`) each analyse it; the table gives wall time, real-time factor, items/s per stage, the process's
-  peak RSS during the run (sampled every 50 ms; the models of earlier runs stay loaded, so later runs start higher:
-  the RSS at their start is shown too) and each one's speed over the naive way.
+  before the fast path) and the **naive** reference (:mod:`helmetscan.tooling.naive_reference`) each analyse it;
+  the table gives wall time, real-time factor, items/s per stage, the process's peak RSS during the run (sampled
+  every 50 ms; the models of earlier runs stay loaded, so later runs start higher: the RSS at their start is shown
+  too) and each one's speed over the naive way.
 * **No accuracy traded silently**: helmetscan, its slow path and *before* also analyse every clip of
   ``../shared/footage``; the violations (track, evidence frame, people's verdicts) and plates of each are printed side
   by side, and helmetscan's must equal its slow path's.
@@ -24,19 +23,16 @@ Figures are for this machine only; the README gives the command and the figures 
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from helmetscan.tooling.paths import REPOSITORY
 
-#: The repository root (``helmetscan/modelling/benchmark.py`` → three levels up).
-ROOT = REPOSITORY
-FOOTAGE = ROOT.parent / "shared" / "footage"
+from helmetscan.tooling.paths import SHARED
+
+FOOTAGE = SHARED / "footage"
 #: The real footage the clips are made from, and the clips compared for accuracy.
 CCTV = FOOTAGE / "helmet9_cctv_clip" / "helmet9_cctv_india_15fps.mp4"
 ACCURACY_CLIPS = [FOOTAGE / "rider_pillion_no_helmet.mp4", CCTV]
@@ -160,9 +156,11 @@ def _found(run: Run) -> str:
     return "\n".join(map(str, run.found)) or "none"
 
 
-def main(argv: list[str]) -> int:
-    """Run the benchmark (module docstring) and print its tables. Returns 0, or 1 when helmetscan's violations or
-    plates on the footage differ from its slow path's, or (``--long``) peak RSS grows by more than 10 %.
+def run_benchmark(clip: Path | None = None, naive: bool = True, long: bool = False, console=None) -> int:
+    """Run the benchmark (module docstring) on ``clip`` (default: :data:`CLIP_S` s of 1080p30 made from the CCTV
+    footage), with the naive reference unless ``naive`` is False, or only the long-video check (``long``), and print
+    its tables on ``console`` (a rich ``Console``; default: stdout, 200 columns). Returns 0, or 1 when helmetscan's
+    violations or plates on the footage differ from its slow path's, or (``long``) peak RSS grows by more than 10 %.
 
     Raises:
         VideoError, WeightsError, ConfigError: no clip can be made or read, a weight file is missing.
@@ -172,28 +170,22 @@ def main(argv: list[str]) -> int:
 
     from helmetscan.tooling.bench_clip import make_clip
 
-    parser = argparse.ArgumentParser(prog="python -m helmetscan.tooling.benchmark")
-    parser.add_argument("--clip", type=Path, help="Clip to time (default: 62 s of 1080p30 made from ../shared).")
-    parser.add_argument("--no-naive", action="store_true", help="Skip the naive reference (it takes minutes).")
-    parser.add_argument("--long", action="store_true", help="Only the long-video memory check (62 s and 10 minutes; "
-                                                            "helmetscan's models alone in the process).")
-    args = parser.parse_args(argv)
-    console = Console(width=200)
-    clip = args.clip or make_clip(CCTV, CACHE / f"cctv_1080p30_{CLIP_S}s.mp4", CLIP_S)
+    console = console or Console(width=200)
+    clip = clip or make_clip(CCTV, CACHE / f"cctv_1080p30_{CLIP_S}s.mp4", CLIP_S)
 
     t0 = time.perf_counter()
     fast = _runner({})
     load_fast = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        if args.long:
+        if long:
             return _long_check(console, fast, out)
         slow, before = _runner(SLOW), _runner(BEFORE)
         runs = [_analyse("helmetscan", fast, clip, out / "fast"), _analyse("slow path", slow, clip, out / "slow"),
                 _analyse("before", before, clip, out / "before")]
-        if not args.no_naive:
+        if naive:
             runs.append(_naive(clip))
-        naive = runs[-1] if runs[-1].name == "naive" else None
+        reference = runs[-1] if naive else None
         table = Table(title=f"{clip.name}: {runs[0].footage_s:.1f} s (helmetscan's models loaded in {load_fast:.1f} s, "
                             f"not in the wall times)")
         for col in ["path", "wall s", "× real time", "× naive", "peak RSS GiB", "RSS at start GiB",
@@ -201,7 +193,7 @@ def main(argv: list[str]) -> int:
             table.add_column(col, justify="right")
         for run in runs:
             cells = [run.name, f"{run.wall_s:.1f}", f"{run.real_time_factor:.2f}",
-                     f"{naive.wall_s / run.wall_s:.1f}" if naive else "-", _gib(run.rss_peak), _gib(run.rss_start)]
+                     f"{reference.wall_s / run.wall_s:.1f}" if reference else "-", _gib(run.rss_peak), _gib(run.rss_start)]
             if run.name == "naive":
                 cells += ["-"] * len(STAGES) + [f"{run.rates.get(s, 0):.1f}" for s in ("detector", "helmet", "plates",
                                                                                          "ocr")]
@@ -211,8 +203,8 @@ def main(argv: list[str]) -> int:
         console.print(table)
         console.print("decode counts every decoded frame, stage 1, assist and tracking sampled frames, stage 2 heads' "
                       "motorcycles, plates plate reads; the naive path's rates are frames (ocr: plate crops).")
-        if naive:
-            console.print(f"naive found {dict(naive.found)} on {clip.name}")
+        if reference:
+            console.print(f"naive found {dict(reference.found)} on {clip.name}")
 
         accuracy = Table(title="No accuracy traded silently: violations (track, evidence frame, people, plate) on "
                                "../shared/footage")
@@ -229,7 +221,3 @@ def main(argv: list[str]) -> int:
                       "(helmet4n in ONNX, the assist at 416 px in INT8): that change is measured per person by "
                       "`helmetscan check-violations` (weights/ASSIST_INT8.md).")
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

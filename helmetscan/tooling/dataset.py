@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from helmetscan.tooling.labels import IMAGE_EXTENSIONS, TARGET_CLASSES, iter_yolo_file
@@ -353,8 +354,6 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
     pd.DataFrame([{"file": str(p.path), "line": p.line, "reason": p.reason} for p in problems],
                  columns=["file", "line", "reason"]).to_csv(out / "problems.csv", index=False)
     if pseudo_labeller is not None:
-        from helmetscan.tooling.pseudo_labels import contact_sheet
-
         contact_sheet(samples, out / "review_pseudo_labels.png")
     names = "".join(f"  {i}: {n}\n" for i, n in enumerate(TARGET_CLASSES))
     (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\n"
@@ -368,3 +367,40 @@ def build(specs: list[SourceSpec], out: Path, pseudo_labeller: PseudoLabeller | 
         "boxes": dict(per_class), "pseudo_boxes": sum(b.pseudo for s in samples for b in s.boxes),
         "split": {k: sum(assignment[s.group] == k for s in samples) for k in SPLITS},
     }
+
+
+def to_pixels(box, w: int, h: int) -> tuple[float, float, float, float]:
+    """A box in image shares (0..1, xyxy) in pixels of a ``w`` x ``h`` image."""
+    return (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
+
+
+def contact_sheet(samples: list[Sample], path: Path, max_images: int = 48, tile_px: int = 256, columns: int = 8) -> int:
+    """Write a PNG grid of images that carry pseudo boxes, every box drawn (pseudo boxes thick magenta, human boxes thin
+    green) so a person can review them. Tiles are ``tile_px`` square, ``columns`` per row; at most ``max_images``.
+    Returns the number of tiles (0: nothing to review, no file written)."""
+    import cv2
+
+    chosen = [s for s in samples if any(b.pseudo for b in s.boxes)][:max_images]
+    tiles = []
+    for s in chosen:
+        image = cv2.imread(str(s.image))
+        if image is None:
+            continue
+        h, w = image.shape[:2]
+        for b in s.boxes:
+            x1, y1, x2, y2 = (int(v) for v in to_pixels(b.xyxy, w, h))
+            colour, thick = ((255, 0, 255), 3) if b.pseudo else ((0, 200, 0), 1)
+            cv2.rectangle(image, (x1, y1), (x2, y2), colour, thick)
+        scale = tile_px / max(h, w)
+        tile = np.zeros((tile_px, tile_px, 3), np.uint8)
+        small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))))
+        tile[: small.shape[0], : small.shape[1]] = small
+        cv2.putText(tile, s.original[:30], (3, tile_px - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1)
+        tiles.append(tile)
+    if not tiles:
+        return 0
+    while len(tiles) % columns:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)]
+    cv2.imwrite(str(path), np.vstack(rows))
+    return len(chosen)

@@ -1,6 +1,6 @@
-"""The README's generated sections: every setting, every record field and CSV column, listed from the models themselves so the
-documentation cannot drift from the code. ``python -m helmetscan.tooling.docs README.md`` (``make docs``) rewrites them;
-a test fails when they are stale.
+"""The README's generated sections: every setting, every record field and CSV column, listed from the models
+themselves so the documentation cannot drift from the code. ``helmetscan docs README.md`` (``make docs``) rewrites
+them (:func:`write_docs`); a test fails when they are stale.
 
 A generated section sits between ``<!-- BEGIN generated: NAME -->`` and ``<!-- END generated: NAME -->``.
 """
@@ -8,7 +8,6 @@ A generated section sits between ``<!-- BEGIN generated: NAME -->`` and ``<!-- E
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from helmetscan.config import Settings
@@ -63,15 +62,15 @@ def update(text: str) -> str:
     return _SECTION.sub(lambda m: m.group(1) + "\n" + GENERATORS[m.group(2)]() + "\n" + m.group(3), text)
 
 
-def main(argv: list[str]) -> int:
-    path = Path(argv[0] if argv else "README.md")
+def write_docs(path: Path = Path("README.md")) -> bool:
+    """Rewrite the generated sections of the Markdown file ``path`` in place; returns whether anything changed (the
+    file is not written otherwise).
+
+    Raises:
+        OSError: ``path`` cannot be read or written; KeyError: a section names no generator.
+    """
     text = path.read_text(encoding="utf-8")
     new = update(text)
     if new != text:
         path.write_text(new, encoding="utf-8")
-        print(f"{path}: generated sections rewritten")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return new != text

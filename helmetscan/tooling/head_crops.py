@@ -7,6 +7,8 @@ the stage-1 dataset's own (:func:`helmetscan.tooling.dataset.split_groups`, same
 test split — nor of the CCTV test clip, removed from the sources — is ever trained on. Train crops are cut ``jitter``
 times with the box shifted and scaled at random, as a head locator's boxes are never the labeller's. ``crops.csv``
 records every crop's source image, split, class and head size in source pixels (for figures by head size).
+
+``helmetscan head-crops OUT`` cuts them with the defaults of :func:`build_head_crops`.
 """
 
 from __future__ import annotations
@@ -74,9 +76,3 @@ def build_head_crops(out: Path, spec_path: Path = DEFAULT_SPEC, root: Path | Non
     table = pd.DataFrame(rows)
     table.to_csv(out / "crops.csv", index=False)
     return table[table.variant == 0].groupby(["split", "class"]).size().to_dict()
-
-
-if __name__ == "__main__":  # python -m helmetscan.tooling.head_crops OUT
-    import sys
-
-    print(build_head_crops(Path(sys.argv[1])))

@@ -2,7 +2,7 @@
 "without helmet" at each probability floor, and accuracy by head size — the figures behind ``verification.min_head_px``
 and ``verification.classifier_conf``.
 
-    python -m helmetscan.tooling.head_eval CROPS MODEL [SPLIT]
+    helmetscan evaluate-heads CROPS MODEL [--split test]
 """
 
 from __future__ import annotations
@@ -65,18 +65,25 @@ def by_size(table):
     return pd.DataFrame(rows)
 
 
-if __name__ == "__main__":
-    import sys
+#: Probability floors of the precision/recall table.
+FLOORS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
+
+def head_report(crops: Path, model: Path, split: str = "test") -> str:
+    """``helmetscan evaluate-heads``: the classifier ``model`` on the ``split`` crops of ``crops`` as text: heads and
+    accuracy, :func:`bare_precision_recall` at each of :data:`FLOORS`, :func:`by_size`, and accuracy per source.
+
+    Raises:
+        FileNotFoundError: no ``crops.csv`` in ``crops``; WeightsError: ``model`` cannot be loaded.
+    """
     import pandas as pd
 
-    crops, model = Path(sys.argv[1]), Path(sys.argv[2])
-    split = sys.argv[3] if len(sys.argv) > 3 else "test"
     t = predict_split(crops, model, split)
-    pd.set_option("display.width", 160)
-    print(f"{model} on {crops}/{split}: {len(t)} heads, accuracy {(t.label == t.truth).mean():.3f}")
-    print(pd.DataFrame([bare_precision_recall(t, f) for f in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)]).round(3).to_string(
-        index=False))
-    print(by_size(t).round(3).to_string(index=False))
-    print(t.groupby("source").apply(lambda p: pd.Series({"heads": len(p), "accuracy": (p.label == p.truth).mean()}),
-                                    include_groups=False).round(3).to_string())
+    per_source = t.groupby("source").apply(
+        lambda p: pd.Series({"heads": len(p), "accuracy": (p.label == p.truth).mean()}), include_groups=False)
+    return "\n".join([
+        f"{model} on {crops}/{split}: {len(t)} heads, accuracy {(t.label == t.truth).mean():.3f}",
+        pd.DataFrame([bare_precision_recall(t, f) for f in FLOORS]).round(3).to_string(index=False),
+        by_size(t).round(3).to_string(index=False),
+        per_source.round(3).to_string(),
+    ])

@@ -5,7 +5,7 @@ its backbone (layers 0–8, identical in the detector and the classifier) starts
 ``helmet4n.pt``, which has already learnt heads and helmets from the same sources; the classification head starts at
 random. Resumable: a run folder holding ``weights/last.pt`` resumes from it.
 
-    python -m helmetscan.tooling.head_train CROPS RUN [EPOCHS] [IMGSZ]
+    helmetscan train-heads CROPS RUN [--epochs 20] [--imgsz 64]
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def train_head_classifier(crops: Path, run_dir: Path, epochs: int = 20, imgsz: i
     from ultralytics import YOLO
 
     if not (crops / "train").is_dir():
-        raise FileNotFoundError(f"{crops}: no train folder (build it with helmetscan.tooling.head_crops)")
+        raise FileNotFoundError(f"{crops}: no train folder (build it with `helmetscan head-crops`)")
     last = run_dir / "weights" / "last.pt"
     started = time.time()
     if last.is_file():
@@ -61,10 +61,3 @@ def train_head_classifier(crops: Path, run_dir: Path, epochs: int = 20, imgsz: i
     sessions.append({"seconds": round(time.time() - started, 1), "epochs": epochs, "imgsz": imgsz})
     times.write_text(json.dumps(sessions, indent=1))
     return run_dir / "weights" / "best.pt"
-
-
-if __name__ == "__main__":
-    import sys
-
-    args = sys.argv[1:]
-    print(train_head_classifier(Path(args[0]), Path(args[1]), *(int(a) for a in args[2:4])))

@@ -23,7 +23,7 @@ import numpy as np
 from helmetscan.config import Settings
 from helmetscan.core.geometry import centre, contains, iou
 from helmetscan.tooling.dataset import DEFAULT_SPEC, LabelBox, Sample, split_sources
-from helmetscan.tooling.violation_check import CLIP_HELMET, CLIP_NO_HELMET, HEAD_MATCH_IOU
+from helmetscan.tooling.violation_check import CLIP_HELMET, CLIP_NO_HELMET, HEAD_MATCH_IOU, check_clip, summary_rows
 from helmetscan.tooling.paths import LABELS
 
 #: The labelled view classes (``view_labels.csv``).
@@ -292,3 +292,77 @@ def check_clip_people(settings: Settings, video: Path, heads_of, fps: float = 5.
                         heads)
         rows += check_image(sample, sampled.image, detector, verifier, settings)
     return pd.DataFrame([r.__dict__ for r in rows])
+
+
+def _markdown(frame) -> str:
+    from helmetscan.core.fielddoc import markdown_table
+
+    frame = frame.round(3)
+    return markdown_table(list(frame.columns), frame.astype(object).where(frame.notna(), None).values.tolist())
+
+
+def _publish(folder: Path, name: str, rows, parts, show) -> None:
+    """Write ``rows`` as ``folder/name.csv`` and the ``(heading, summary)`` tables as ``folder/name.md``; ``show``
+    gets the tables' text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(folder / f"{name}.csv", index=False)
+    text = "".join(f"### {heading}\n\n{_markdown(frame)}\n" for heading, frame in parts)
+    (folder / f"{name}.md").write_text(text, encoding="utf-8")
+    show(text)
+
+
+def check_configs(configs: list[tuple[Path, Settings]], clip: Path | None, labels: Path | None, film: Path | None,
+                  people: bool, sample: int, out: Path, show=print) -> str:
+    """Judge each ``(settings file, settings)`` at violation level and per person; write every table under
+    ``out/<settings file stem>/`` and the comparison as ``out/violations.csv`` and ``out/violations.md``.
+
+    Args:
+        clip, labels: the clip with a YOLO label file per frame, and the folder of those labels (tracked as
+            ``analyze`` runs, and every sampled frame on its own, by head size).
+        film: the film clip, checked per person against its heads labelled by eye (``weights/labels/film_people.csv``).
+        people: also check every labelled head of the stage-1 test split (by source, head size and view).
+        sample: test images sampled (seeded) for the per-person check; 0: all.
+        show: called with each table's markdown as it is written.
+
+    Returns:
+        The comparison table, markdown.
+
+    Raises:
+        FileNotFoundError: a labelled set is missing. VideoError: a clip cannot be decoded.
+    """
+    import pandas as pd
+
+    from helmetscan.core.fielddoc import markdown_table
+
+    samples = split_samples("test") if people else None
+    rows = []
+    for config, settings in configs:
+        stem = config.stem
+        folder = out / stem
+        clip_score = check_clip(settings, clip, labels, folder) if clip else None
+        if clip:
+            frames = apply_reviews(check_clip_people(settings, clip, yolo_clip_heads(labels), settings.sampling.fps))
+            _publish(folder, "clip_people", frames, [
+                (f"{stem}: clip, every sampled frame on its own, all", summarise(frames)),
+                (f"{stem}: clip, every sampled frame on its own, by head size", summarise(size_bins(frames), "head px"))],
+                show)
+        if film:
+            frames = apply_reviews(check_clip_people(settings, film, csv_clip_heads(FILM_LABELS),
+                                                     settings.sampling.fps))
+            _publish(folder, "film_people", frames,
+                     [(f"{stem}: film clip, every labelled frame on its own", summarise(frames))], show)
+        summary = None
+        if samples:
+            table = apply_reviews(check_people(settings, samples, sample or None))
+            summary = summarise(table)
+            _publish(folder, "people", table, [
+                (f"{stem}: all", summary), (f"{stem}: by source", summarise(table, "source")),
+                (f"{stem}: by head size", summarise(size_bins(table), "head px")),
+                (f"{stem}: by view (heads labelled by eye)", summarise(table[table.view.notna()], "view"))], show)
+        rows.append(summary_rows(stem, clip_score, summary))
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(out / "violations.csv", index=False)
+    keys = list(rows[0])
+    table = markdown_table(keys, [[r.get(k) for k in keys] for r in rows])
+    (out / "violations.md").write_text(table, encoding="utf-8")
+    return table

@@ -20,6 +20,10 @@ from helmetscan.tooling.paths import LABELS
 #: video gives crops to both); ``mirrored`` is 1 for crops the dataset flipped left-right (its augmentation).
 LABELS_CSV = LABELS / "plate_labels_hcmute.csv"
 
+#: Where ``helmetscan plate-crops`` cuts the crops, and ``train-plates`` and ``plate-sets`` read them, unless told
+#: otherwise (``~`` is the user's home; outside the repository, as the crops are not ours to ship).
+DEFAULT_CROPS = Path("~/.cache/helmetscan/plate_crops")
+
 #: Class id of ``licenseplate`` in ``hcmute_helmet_lp/data.yaml``.
 PLATE_CLASS = 1
 
@@ -84,6 +88,20 @@ def cut_plate_crops(dataset_dir: Path, out_dir: Path, min_width_px: int = MIN_WI
     return written
 
 
+def cut_labelled_crops(dataset: Path, out: Path = DEFAULT_CROPS, every_box: bool = False) -> list[Path]:
+    """``helmetscan plate-crops``: cut the crops :data:`LABELS_CSV` names (``every_box``: every plate box at least
+    :data:`MIN_WIDTH_PX` wide, to label more) from ``dataset`` (``hcmute_helmet_lp``) into ``out``.
+
+    Returns:
+        The crops written, in file-name order.
+
+    Raises:
+        FileNotFoundError: ``dataset`` has no split folders.
+    """
+    only = None if every_box else {r["crop"] for r in read_labels()}
+    return cut_plate_crops(dataset, out.expanduser(), only=only)
+
+
 def load_crop(crops_dir: Path, row: dict[str, str]):
     """The crop a labels row names ((h, w, 3) uint8 BGR, from ``crops_dir``), flipped back left-right when the dataset
     mirrored it (its flip augmentation), so the plate reads as it was; ``None`` when the crop is not there."""
@@ -99,20 +117,3 @@ def read_labels(path: Path = LABELS_CSV) -> list[dict[str, str]]:
     """Rows of the labels CSV (``crop``, ``text``, ``split``, ``mirrored``), unreadable (``?``) rows included."""
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m helmetscan.tooling.plate_crops DATASET_DIR OUT_DIR``: cut the crops the labels name."""
-    import argparse
-
-    ap = argparse.ArgumentParser(description="Cut the licenseplate boxes of hcmute_helmet_lp into plate crops.")
-    ap.add_argument("dataset", type=Path, help="../shared/datasets/hcmute_helmet_lp")
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--all", action="store_true", help="every box ≥ 24 px, not only the labelled ones (to label more)")
-    args = ap.parse_args(argv)
-    only = None if args.all else {r["crop"] for r in read_labels()}
-    print(f"{len(cut_plate_crops(args.dataset, args.out, only=only))} crops in {args.out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -223,3 +223,54 @@ def rule_floor(outcomes: list[Outcome], target: float = 0.99, step: float = 0.05
         if not kept or right / len(kept) >= target:
             return RuleFloor(found[0], floor, len(kept), len(kept) - right, plates)
         floor = round(floor + step, 4)
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` found: ``rows`` (one per set, recogniser and format: the figures of :func:`table_rows`
+    with ``set``), ``reads`` (every crop's :class:`Outcome` with its set and recogniser) and ``notes`` (one line each:
+    the most frequent confusions per set, and the floors asked for with ``target_precision``)."""
+
+    rows: list[dict]
+    reads: list[dict]
+    notes: list[str]
+
+
+def compare(folders: list[Path], recognizers: list[str], settings, find: bool = False,
+            target_precision: float | None = None) -> Comparison:
+    """Score each recogniser on each folder of labelled crops (or photos with ``find``).
+
+    Every folder's labels are read before the first model loads, so a bad folder fails at once. With
+    ``target_precision``, per recogniser over all folders pooled: the lowest floor reaching that precision
+    (:func:`floor_for_precision`) and the floor by the rule of ``weights/PLATE_READER.md`` (:func:`rule_floor`).
+
+    Raises:
+        ConfigError: a folder without a readable ``labels.csv``, or an unknown recogniser.
+        WeightsError: a recogniser's or the detector's weights are missing or corrupt.
+    """
+    from helmetscan.pipeline.loading import build_crop_reader, build_photo_plate_detector
+
+    for folder in folders:
+        read_labels(folder)
+    result = Comparison([], [], [])
+    detector = None
+    for name in recognizers:
+        reader, plates = build_crop_reader(settings, name)
+        if find and detector is None:
+            detector = build_photo_plate_detector(plates, settings)
+        pooled = []
+        for folder in folders:
+            outcomes, ms = evaluate(folder, reader, plates, detector)
+            result.rows += [{"set": folder.name, **r} for r in table_rows(name, outcomes, ms)]
+            result.reads += [{"set": folder.name, "recognizer": name, **vars(o)} for o in outcomes]
+            pairs = ", ".join(f"{a or '∅'}→{b or '∅'} {c}" for a, b, c in top_confusions(outcomes))
+            result.notes.append(f"{name} on {folder.name}: top confusions (true→read count): {pairs or 'none'}")
+            pooled += outcomes
+        if target_precision is not None:
+            floor = floor_for_precision(pooled, target_precision)
+            rule = rule_floor(pooled, target_precision)
+            result.notes.append(f"{name}: " + (
+                f"floor {floor[0]:.4f} gives precision {floor[1]:.3f}, reporting {floor[2]:.1%} of {len(pooled)} "
+                f"plates; by the rule of weights/PLATE_READER.md the floor is {rule.floor:.2f}: {rule.reported} "
+                f"reported, {rule.wrong} wrong" if floor else f"no floor reaches precision {target_precision}"))
+    return result

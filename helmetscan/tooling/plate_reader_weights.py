@@ -2,18 +2,18 @@
 
 Only ``weights/plate_reader.onnx`` is kept in the repository, not the training checkpoint it was exported from, and
 ``torch.onnx.export`` folds each batch norm into the conv before it. :func:`crnn_state_dict` rebuilds a state dict
-for :func:`helmetscan.tooling.plate_train.build_ctc_model`:
+for :func:`helmetscan.tooling.plate_network.build_ctc_model`:
 
 * conv blocks: the folded conv weight is kept; its batch norm is set so that it adds the folded bias in eval mode
   and stays close to that in train mode: running mean and variance are the per-channel statistics of the conv's output
   on ``images``, and the scale and shift undo them (so the first training batches see the shipped function, not a
   re-normalised one);
-* LSTM (two for a reader with one sequence per row, ``plate_train --rows``: ``rnn_top`` and ``rnn``, told apart by
-  the node names the exporter gives them): ONNX ``W``, ``R``, ``B`` per direction, gates reordered from ONNX's i, o, f, c to torch's i, f, g, o (ONNX
-  operator specification, LSTM; ``torch.nn.LSTM`` documentation);
+* LSTM (two for a reader with one sequence per row, ``train-plates --rows``: ``rnn_top`` and ``rnn``, told apart by
+  the node names the exporter gives them): ONNX ``W``, ``R``, ``B`` per direction, gates reordered from ONNX's i, o,
+  f, c to torch's i, f, g, o (ONNX operator specification, LSTM; ``torch.nn.LSTM`` documentation);
 * head: the ``MatMul`` weight transposed and its ``Add`` bias.
 
-    python -m helmetscan.tooling.plate_train --init weights/plate_reader.onnx ...   # plate_train calls this
+    helmetscan train-plates --init weights/plate_reader.onnx ...   # plate_train calls this
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ONNX_TO_TORCH_GATES = (0, 2, 3, 1)
 
 def _initialisers(path: Path) -> tuple[list[np.ndarray], dict[str, dict[str, np.ndarray]], np.ndarray, np.ndarray]:
     """Conv weights and biases in graph order, each LSTM's ``W``/``R``/``B`` by the module it was exported from
-    (``rnn``, and ``rnn_top`` for a reader with one sequence per row, ``plate_train --rows``; the exporter names the
+    (``rnn``, and ``rnn_top`` for a reader with one sequence per row, ``train-plates --rows``; the exporter names the
     node ``/rnn_top/LSTM``), the head's weight and bias."""
     import onnx
     from onnx import numpy_helper
@@ -39,8 +39,8 @@ def _initialisers(path: Path) -> tuple[list[np.ndarray], dict[str, dict[str, np.
         if node.op_type == "Identity" and node.input[0] in values:
             values[node.output[0]] = values[node.input[0]]
     convs, lstms, head_w, head_b = [], {}, None, None
-    not_ours = ValueError(f"{path}: not a CRNN plate reader exported by plate_train (5 convs, one or two LSTMs, a "
-                          "head)")
+    not_ours = ValueError(f"{path}: not a CRNN plate reader exported by plate_network.export_onnx (5 convs, one or "
+                          "two LSTMs, a head)")
     for node in model.graph.node:
         if node.op_type == "Conv":
             if len(node.input) < 3 or not all(i in values for i in node.input[1:3]):
@@ -66,7 +66,7 @@ def _gates(a: np.ndarray) -> np.ndarray:
 
 
 def _metadata(path: Path) -> dict[str, str]:
-    """The metadata ``plate_train.export_onnx`` wrote into ``path``."""
+    """The metadata ``plate_network.export_onnx`` wrote into ``path``."""
     import onnx
 
     return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
@@ -74,13 +74,13 @@ def _metadata(path: Path) -> dict[str, str]:
 
 def reader_bands(path: Path) -> int:
     """The horizontal bands the CRNN in ``path`` reads (its ``bands`` metadata; 2 for readers exported before it was
-    written, session 13)."""
+    written)."""
     return int(_metadata(path).get("bands", 2))
 
 
 def reader_rows(path: Path) -> bool:
-    """Whether the CRNN in ``path`` reads one sequence per plate row (``plate_train --rows``, session 14; its
-    ``rows`` metadata, absent before)."""
+    """Whether the CRNN in ``path`` reads one sequence per plate row (``train-plates --rows``; its ``rows`` metadata,
+    absent from readers exported before it was written)."""
     return _metadata(path).get("rows", "false") == "true"
 
 
@@ -88,7 +88,7 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     """A ``build_ctc_model`` state dict (torch tensors) equal to the CRNN exported in ``path`` (eval mode).
 
     Args:
-        path: a CRNN plate reader ``.onnx`` written by ``plate_train.export_onnx``.
+        path: a CRNN plate reader ``.onnx`` written by ``plate_network.export_onnx``.
         images: (N, H, W) uint8 model inputs (``plate_recognizer.to_model_input``; any width), for the batch norms'
             statistics; a few hundred are enough.
 
@@ -98,7 +98,7 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
     import torch
 
     from helmetscan.tooling.plate_render import ALPHABET
-    from helmetscan.tooling.plate_train import build_ctc_model
+    from helmetscan.tooling.plate_network import build_ctc_model
 
     convs, lstms, head_w, head_b = _initialisers(path)
     directions = lstms["rnn"]["W"].shape[0]  # ONNX LSTM weights: (directions, 4 · hidden, input)

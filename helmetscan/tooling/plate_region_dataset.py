@@ -1,7 +1,7 @@
 """A YOLO dataset of plate regions, to fine-tune the plate detector on what ``analyze`` shows it.
 
 ``analyze`` runs the plate detector only on each rider's plate region (rider box extended down and padded,
-:func:`helmetscan.plates.stage.plate_region`), and ``plate_region_recall`` found the whole-image detector
+:func:`helmetscan.plates.region.plate_region`), and ``plate_region_recall`` found the whole-image detector
 misses most labelled plates there (recall 0.30 on the test split, README "Plate detection where analyze looks"). This
 cuts the same regions from the **train** and **val** splits of the stage-1 sources
 (:func:`helmetscan.tooling.dataset.split_sources`; the test split stays for ``plate_region_recall``): every labelled
@@ -9,14 +9,15 @@ rider whose region holds a labelled plate becomes one image, every labelled plat
 ``number plate`` (clipped to the region; a plate less than half inside is left out of the labels and blanked out of the
 image, so the detector is never taught to ignore a plate).
 
-    python -m helmetscan.tooling.plate_region_dataset ~/data/plate_regions
-    helmetscan train ~/data/plate_regions/data.yaml --run runs/plate_det --start license_plate_detector.pt --preset cpu \
-        --imgsz 480 --epochs 8       # rider_plate_detector.pt (weights/PLATE_DETECTOR.md)
+The plate detector we ship (``rider_plate_detector.pt``, ``weights/PLATE_DETECTOR.md``)::
+
+    helmetscan plate-region-dataset ~/data/plate_regions
+    helmetscan train ~/data/plate_regions/data.yaml --run runs/plate_det --start license_plate_detector.pt
+        --preset cpu --imgsz 480 --epochs 8
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 #: A plate with less than this share of its box inside a region is masked out of that region (our choice).
@@ -90,14 +91,3 @@ def build(out: Path, splits: tuple[str, ...] = ("train", "val")) -> dict[str, in
     (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\n"
                                    "names:\n  0: number plate\n")
     return counts
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("out", type=Path, help="output folder (outside the repository)")
-    args = ap.parse_args(argv)
-    print(build(args.out))
-
-
-if __name__ == "__main__":
-    main()

@@ -7,9 +7,9 @@ Layouts (the normalised text a reader must return is in brackets):
   2019): 「자동차 등록번호판 등의 기준에 관한 고시」 (Ministry of Land, Infrastructure and Transport, MOLIT).
 * ``kr_region``: two-row region plates. Motorcycles (이륜자동차, 「자동차관리법 시행규칙」 별표 / MOLIT notice): region
   and district in Hangul over one Hangul syllable and four digits, e.g. ``서울 마포 / 자 6553`` [서울마포자6553]; the
-  district is one of that region's 시·군·구 names without its suffix (1–3 syllables, ``KR_DISTRICTS_BY_REGION``; until
-  session 11 any region was drawn with any district). Older car and commercial plates, ``서울 12 / 가 3456``, are
-  drawn under this layout name too (``kr_region_car`` in the mixes); their format is ``kr_old`` since session 13.
+  district is one of that region's 시·군·구 names without its suffix (1–3 syllables, ``KR_DISTRICTS_BY_REGION``).
+  Older car and commercial plates, ``서울 12 / 가 3456``, are drawn under this layout name too (``kr_region_car`` in
+  the mixes); their format is ``kr_old``.
 * ``vn``: Vietnamese two-row motorcycle plates, ``29-Y2 / 123.45`` [29Y212345] (like the real crops we label).
 * ``in``: Indian plates, ``TN 05 AT 7024`` in one or two rows.
 * ``generic``: 2–3 letters and 3–4 digits in one row (European/US style).
@@ -17,6 +17,10 @@ Layouts (the normalised text a reader must return is in brackets):
 The real plate typeface (Korean 번호판 전용 서체) is not freely available, so the fonts, stroke weights, spacing and
 aspect vary instead. Fonts are split into a training pool and a held-out pool: the evaluation set is drawn with fonts,
 a seed and degradation strengths the training set never saw.
+
+Training renders follow a recipe (:data:`TRAINING_RECIPES`, ``helmetscan train-plates --recipe``): a layout mix and
+degradations, each recipe the one before it plus one change. A recipe added later draws nothing more in the renders
+of the earlier ones, so an earlier recipe renders exactly the plates it rendered before (tested).
 """
 
 from __future__ import annotations
@@ -76,13 +80,14 @@ def hangul_fonts() -> list[Path]:
 #: Fonts of the held-out pool without Hangul glyphs: used for Latin plates only.
 LATIN_ONLY_FONTS = frozenset({"DejaVuSansCondensed-Bold.ttf"})
 
-#: Latin-only sans fonts for the Latin plates of the session-15 training recipe (:attr:`PlateMix.latin_font_share`),
-#: from Debian fonts-liberation, fonts-croscore, fonts-crosextra-carlito, fonts-freefont-ttf, fonts-urw-base35,
-#: fonts-roboto-unhinted, fonts-open-sans, fonts-lato, fonts-b612 and fonts-cantarell: regular to heavy weights,
-#: narrow and condensed cuts like the Indian and European plate faces. Through session 14 a Latin plate was drawn only
-#: with the Latin glyphs of the Hangul fonts (:func:`hangul_fonts`), and session 14's reader (rows2) read the footage
-#: plate's series ``AT`` as ``47`` in every crop (``weights/PLATE_READER.md``). No DejaVu cut is here: the held-out pool's
-#: Latin-only font is DejaVu Sans Condensed Bold, and its family stays unseen in training.
+#: Latin-only sans fonts for the Latin plates of the ``latin_fonts`` training recipe and those after it
+#: (:attr:`PlateMix.latin_font_share`), from Debian fonts-liberation, fonts-croscore, fonts-crosextra-carlito,
+#: fonts-freefont-ttf, fonts-urw-base35, fonts-roboto-unhinted, fonts-open-sans, fonts-lato, fonts-b612 and
+#: fonts-cantarell: regular to heavy weights, narrow and condensed cuts like the Indian and European plate faces.
+#: Before it a Latin plate was drawn only with the Latin glyphs of the Hangul fonts (:func:`hangul_fonts`), and the
+#: reader trained so (rows2) read the footage plate's series ``AT`` as ``47`` in every crop
+#: (``weights/PLATE_READER.md``). No DejaVu cut is here: the held-out pool's Latin-only font is DejaVu Sans Condensed
+#: Bold, and its family stays unseen in training.
 LATIN_TRAINING_FONTS = (
     "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSansNarrow-Regular.ttf",
     "LiberationSansNarrow-Bold.ttf", "Arimo-Regular.ttf", "Arimo-Bold.ttf", "Carlito-Regular.ttf", "Carlito-Bold.ttf",
@@ -158,32 +163,33 @@ class PlateMix:
     vn_face_share: float = 0.0
 
 
-#: The mix of every rendered evaluation set (``plate_sets``) and of the training sets before session 9: Korean plates
-#: the most frequent, groups of Latin plates separated by a space.
+#: The mix of every rendered evaluation set (``plate_sets``) and of the first training sets: Korean plates the most
+#: frequent, groups of Latin plates separated by a space.
 EVAL_MIX = PlateMix((("kr", 3), ("kr_region_moto", 4), ("kr_region_car", 1), ("vn", 2), ("in", 1), ("generic", 1)))
 
-#: The training mix since session 9: one-row Latin plates (Indian, generic) twice as often, and their groups also
-#: separated by a dot, a hyphen or nothing (``TN.05.AT.7024``), because the shipped reader dropped the first letters of
-#: the real Indian footage plate (read as ``05AT7024``; ``weights/PLATE_READER.md``). Evaluation sets keep
-#: :data:`EVAL_MIX`, so their plates do not change.
+#: The training mix of the ``latin_separators`` recipe: one-row Latin plates (Indian, generic) twice as often, and
+#: their groups also separated by a dot, a hyphen or nothing (``TN.05.AT.7024``), because the reader shipped before it
+#: dropped the first letters of the real Indian footage plate (read as ``05AT7024``; ``weights/PLATE_READER.md``).
+#: Evaluation sets keep :data:`EVAL_MIX`, so their plates do not change.
 TRAIN_MIX = PlateMix((("kr", 3), ("kr_region_moto", 4), ("kr_region_car", 1), ("vn", 2), ("in", 2), ("generic", 2)),
                      (" ", " ", ".", "-", ""))
 
-#: The session-10 training mix: :data:`TRAIN_MIX` with twice the two-row motorcycle plates, whose top row (region
-#: and district in small Hangul) the reader misses most (two-row 18 % exact against 68 % for car plates, session 9).
+#: The training mix of the ``loose_two_row`` recipe: :data:`TRAIN_MIX` with twice the two-row motorcycle plates,
+#: whose top row (region and district in small Hangul) the reader misses most (two-row 18 % exact against 68 % for
+#: car plates, ``weights/PLATE_READER.md``).
 KOREAN_TRAIN_MIX = replace(TRAIN_MIX, layouts=(("kr", 3), ("kr_region_moto", 8), ("kr_region_car", 1), ("vn", 2),
                                                ("in", 2), ("generic", 2)))
 
-#: The session-15 training mix: :data:`KOREAN_TRAIN_MIX` with half the Latin plates (Vietnamese, Indian, generic)
-#: drawn in a Latin-only sans font (:data:`LATIN_TRAINING_FONTS`). Half, not all, so the Hangul fonts' Latin glyphs
-#: (the Korean car plates' own face is closer to them) stay in the mix.
+#: The training mix of the ``latin_fonts`` recipe: :data:`KOREAN_TRAIN_MIX` with half the Latin plates (Vietnamese,
+#: Indian, generic) drawn in a Latin-only sans font (:data:`LATIN_TRAINING_FONTS`). Half, not all, so the Hangul
+#: fonts' Latin glyphs (the Korean car plates' own face is closer to them) stay in the mix.
 LATIN_FONTS_TRAIN_MIX = replace(KOREAN_TRAIN_MIX, latin_font_share=0.5)
 
-#: The session-16 training mix: :data:`LATIN_FONTS_TRAIN_MIX` with 60 % of the Vietnamese plates drawn with the face
-#: of the real ones (:data:`VN_FACE`). Session 15's reader read 59 of the 60 real training crops it was trained on and
-#: 11 of the 31 it never saw: the renders taught it little about real Vietnamese plates (the real ones are dark text
-#: on a light face in thin strokes, two rows of nearly equal height; the renders were any colour, bold, with a small
-#: top row).
+#: The training mix of the ``vn_face`` recipe: :data:`LATIN_FONTS_TRAIN_MIX` with 60 % of the Vietnamese plates drawn
+#: with the face of the real ones (:data:`VN_FACE`). The reader trained on ``latin_fonts`` (rows4) read 59 of the 60
+#: real training crops it was trained on and 11 of the 31 it never saw: the renders taught it little about real
+#: Vietnamese plates (the real ones are dark text on a light face in thin strokes, two rows of nearly equal height;
+#: the renders were any colour, bold, with a small top row).
 VN_FACE_TRAIN_MIX = replace(LATIN_FONTS_TRAIN_MIX, vn_face_share=0.6)
 
 
@@ -253,8 +259,8 @@ class PlateFace:
     strokes: tuple[int, ...] = (0, 0, 1, 2)
 
 
-#: The face of every plate through session 15 (the same draws, so those renders are unchanged): any of
-#: :data:`_COLOURS`, a small top row, any stroke weight.
+#: The face of every plate of the recipes before ``vn_face``, and of most after it (the same draws, so those renders
+#: are unchanged): any of :data:`_COLOURS`, a small top row, any stroke weight.
 DEFAULT_FACE = PlateFace(tuple(_COLOURS))
 
 #: The face of the real Vietnamese motorcycle plates (the hcmute crops, ``plate_labels_hcmute.csv``): dark text on a
@@ -358,28 +364,33 @@ class Degradation:
     small_share: float = 0.0
     small_width_px: tuple[int, int] = (40, 96)
     squash: tuple[float, float] = (0.55, 1.0)
-    #: Plates with Hangul made small too (``small_share`` of them; session 17): Korean motorcycle plates put into
-    #: real frames at the real plates' sizes (``plate_composite``) are mostly under 48 px wide, where rows6 read 15 %
-    #: of them. False draws nothing, so a set rendered with False is the one rendered before this existed.
+    #: Plates with Hangul made small too (``small_share`` of them; the ``small_hangul`` recipe): Korean motorcycle
+    #: plates put into real frames at the real plates' sizes (``plate_composite``) are mostly under 48 px wide, where
+    #: rows6 read 15 % of them. False draws nothing, so a set rendered with False is the one rendered before this existed.
     small_hangul: bool = False
 
 
 TRAIN_DEGRADATION = Degradation()
-#: The session-10 training degradations: as :data:`TRAIN_DEGRADATION`, a quarter of the crops boxed very loosely.
+#: The degradations of the ``loose_two_row`` recipe: as :data:`TRAIN_DEGRADATION`, a quarter of the crops boxed very
+#: loosely.
 LOOSE_TRAIN_DEGRADATION = Degradation(loose_share=0.25)
-#: The session-16 training degradations: as :data:`LOOSE_TRAIN_DEGRADATION`, 30 % of the plates without Hangul small
-#: and soft like the real Vietnamese crops (:attr:`Degradation.small_share`).
+#: The degradations of the ``vn_face`` recipe: as :data:`LOOSE_TRAIN_DEGRADATION`, 30 % of the plates without Hangul
+#: small and soft like the real Vietnamese crops (:attr:`Degradation.small_share`).
 SMALL_TRAIN_DEGRADATION = replace(LOOSE_TRAIN_DEGRADATION, small_share=0.3)
-#: The session-17 training degradations: as :data:`SMALL_TRAIN_DEGRADATION`, Korean plates made small too
+#: The degradations of the ``small_hangul`` recipe: as :data:`SMALL_TRAIN_DEGRADATION`, Korean plates made small too
 #: (:attr:`Degradation.small_hangul`).
 SMALL_HANGUL_TRAIN_DEGRADATION = replace(SMALL_TRAIN_DEGRADATION, small_hangul=True)
 
-#: Training renders by name (``plate_train --recipe``): the layout mix and the degradations.
-TRAINING_RECIPES = {"session9": (TRAIN_MIX, TRAIN_DEGRADATION),
-                    "session10": (KOREAN_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
-                    "session15": (LATIN_FONTS_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
-                    "session16": (VN_FACE_TRAIN_MIX, SMALL_TRAIN_DEGRADATION),
-                    "session17": (VN_FACE_TRAIN_MIX, SMALL_HANGUL_TRAIN_DEGRADATION)}
+#: Training renders by name (``helmetscan train-plates --recipe``): the layout mix and the degradations, each recipe
+#: the one before it plus what its name says: ``latin_separators`` (more one-row Latin plates, varied separators),
+#: ``loose_two_row`` (twice the two-row motorcycle plates, a quarter of the crops boxed loosely), ``latin_fonts``
+#: (half the Latin plates in Latin-only fonts), ``vn_face`` (Vietnamese plates with the real ones' face, small soft
+#: Latin crops: the shipped reader's), ``small_hangul`` (Korean plates small too).
+TRAINING_RECIPES = {"latin_separators": (TRAIN_MIX, TRAIN_DEGRADATION),
+                    "loose_two_row": (KOREAN_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
+                    "latin_fonts": (LATIN_FONTS_TRAIN_MIX, LOOSE_TRAIN_DEGRADATION),
+                    "vn_face": (VN_FACE_TRAIN_MIX, SMALL_TRAIN_DEGRADATION),
+                    "small_hangul": (VN_FACE_TRAIN_MIX, SMALL_HANGUL_TRAIN_DEGRADATION)}
 HELD_OUT_DEGRADATION = Degradation(max_blur=1.0, min_width_px=48, max_width_px=180, jpeg_quality=(40, 90),
                                    max_tilt=0.1, night_alpha=(0.4, 0.7))
 

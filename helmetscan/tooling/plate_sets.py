@@ -14,33 +14,35 @@ not train on:
   front plate ``TN05AT7024``);
 
 and, for tuning the confidence floor (``plates.min_plate_conf``) without touching those: ``selection`` (rendered, every
-layout, the seed of the model-selection set), ``tuning`` (2,000 rendered plates of every layout, seed 5000, since
-session 11) and ``real_train`` (the labelled crops the recogniser trained on).
+layout, the seed of the model-selection set), ``tuning`` (2,000 rendered plates of every layout, seed 5000) and
+``real_train`` (the labelled crops the recogniser trained on).
 
-``python -m helmetscan.tooling.plate_sets --crops /work/plate_crops --out plate_sets`` (``make plate-sets``).
+``helmetscan plate-sets --out plate_sets`` (the crops cut by ``helmetscan plate-crops``) writes them all
+(:func:`export_sets`).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
+from collections.abc import Callable
 import random
 from pathlib import Path
 
-from helmetscan.tooling.plate_crops import load_crop, read_labels
+from helmetscan.tooling.plate_crops import DEFAULT_CROPS, load_crop, read_labels
 
-#: Seed of the rendered evaluation set (training renders use seeds 0 and 1000: plate_train.main).
+#: Seed of the rendered evaluation set (a training run renders with its seed and its seed + 1000, 0 and 1000 by
+#: default: ``plate_train``).
 RENDER_SEED = 2024
 
 #: Seed of the rendered set the confidence floor is tuned on (plate_train's model-selection seed).
 SELECTION_SEED = 1000
 
-#: Seed of the larger rendered tuning set (session 11): the floor rule "precision 0.99" needs more than the 500 plates
-#: of ``selection`` to rest on more than one read. No training or evaluation render uses it.
+#: Seed of the larger rendered tuning set: the floor rule "precision 0.99" needs more than the 500 plates of
+#: ``selection`` to rest on more than one read. No training or evaluation render uses it.
 TUNING_SEED = 5000
 
-#: Plates in the larger rendered tuning set.
-TUNING_PLATES = 2000
+#: Plates in the rendered ``selection`` set and in the larger rendered tuning set.
+SELECTION_PLATES, TUNING_PLATES = 500, 2000
 
 #: Every rendered layout.
 ALL_LAYOUTS = ("kr", "kr_region", "vn", "in", "generic")
@@ -172,25 +174,32 @@ def export_footage(video: Path, text: str, out: Path, detector_model: str = "lic
     return len(rows)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--crops", type=Path, default=Path("/work/plate_crops"), help="cut hcmute crops")
-    parser.add_argument("--out", type=Path, default=Path("plate_sets"))
-    parser.add_argument("--rendered", type=int, default=300, help="rendered Korean plates")
-    parser.add_argument("--dataset", type=Path, help="hcmute_helmet_lp, for the whole photos (real_eval_photos)")
-    parser.add_argument("--footage", type=Path, help="a real clip with one legible plate (footage_crops)")
-    parser.add_argument("--footage-text", help="that plate's text, read by eye (e.g. TN05AT7024)")
-    args = parser.parse_args(argv)
-    if args.footage and args.footage_text:
-        print("footage_crops:", export_footage(args.footage, args.footage_text, args.out / "footage_crops"))
-    print("real_eval:", export_real(args.crops, args.out / "real_eval"))
-    if args.dataset:
-        print("real_eval_photos:", export_real_photos(args.dataset, args.out / "real_eval_photos"))
-    print("rendered_kr:", export_rendered(args.out / "rendered_kr", args.rendered))
-    print("selection:", export_rendered(args.out / "selection", 500, SELECTION_SEED, ALL_LAYOUTS))
-    print("tuning:", export_rendered(args.out / "tuning", TUNING_PLATES, TUNING_SEED, ALL_LAYOUTS))
-    print("real_train:", export_real(args.crops, args.out / "real_train", "train"))
+def export_sets(crops: Path = DEFAULT_CROPS, out: Path = Path("plate_sets"), rendered: int = 300,
+                dataset: Path | None = None, footage: Path | None = None, footage_text: str | None = None,
+                log: Callable[[str], None] = print) -> dict[str, int]:
+    """``helmetscan plate-sets``: write every evaluation and tuning folder of the module docstring into ``out`` from
+    the cut crops in ``crops`` (``real_eval``, ``real_train``), ``rendered`` rendered Korean plates
+    (``rendered_kr``), ``selection`` and ``tuning``; the whole photos of ``dataset`` (``real_eval_photos``) and the
+    plate boxes of ``footage``, whose one plate reads ``footage_text`` (``footage_crops``), when given. Each folder's
+    name and count goes to ``log`` as it is written; returns them.
 
+    Raises:
+        FileNotFoundError: a labelled crop or photo is missing; VideoError, WeightsError: as :func:`export_footage`.
+    """
+    crops = crops.expanduser()
+    counts: dict[str, int] = {}
 
-if __name__ == "__main__":
-    main()
+    def done(name: str, n: int) -> None:
+        counts[name] = n
+        log(f"{name}: {n}")
+
+    if footage and footage_text:
+        done("footage_crops", export_footage(footage, footage_text, out / "footage_crops"))
+    done("real_eval", export_real(crops, out / "real_eval"))
+    if dataset:
+        done("real_eval_photos", export_real_photos(dataset, out / "real_eval_photos"))
+    done("rendered_kr", export_rendered(out / "rendered_kr", rendered))
+    done("selection", export_rendered(out / "selection", SELECTION_PLATES, SELECTION_SEED, ALL_LAYOUTS))
+    done("tuning", export_rendered(out / "tuning", TUNING_PLATES, TUNING_SEED, ALL_LAYOUTS))
+    done("real_train", export_real(crops, out / "real_train", "train"))
+    return counts

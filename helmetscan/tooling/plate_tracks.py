@@ -1,4 +1,4 @@
-"""Track-level plate figures: what the fusion of a track's reads (``plate_text.fuse_reads``) reports under a
+"""Track-level plate figures: what the fusion of a track's reads (``plates.fuse.fuse_reads``) reports under a
 confidence floor, to choose the floor of plates fused from two or more reads (``plates.min_track_conf``) on data we
 may tune on and check it on data we did not.
 
@@ -11,16 +11,21 @@ from its one photo with a jittered box: frames as alike as a real track's, so a 
 crops in windows of five (:func:`footage_tracks`). Independent degradations overstate how independent real reads are,
 which is why the real tracks are there.
 
-    python -m helmetscan.tooling.plate_tracks --tracks 300 300 400 300 --frames 2 3 5 10 --real train  # tuning
-    python -m helmetscan.tooling.plate_tracks --tracks 300 300 400 300 --frames 2 3 5 10 --seed 3200 --real eval \
-        --footage-crops plate_sets/footage_crops                                                       # held-out
+Tuning, then the held-out check (one command line each; ``--tracks`` and ``--frames`` are repeated, in pairs)::
+
+    helmetscan plate-tracks --tracks 300 --frames 2 --tracks 300 --frames 3 --tracks 400 --frames 5
+        --tracks 300 --frames 10 --real train
+    helmetscan plate-tracks --tracks 300 --frames 2 --tracks 300 --frames 3 --tracks 400 --frames 5
+        --tracks 300 --frames 10 --seed 3200 --real eval --footage-crops plate_sets/footage_crops
 """
 
 from __future__ import annotations
 
-import argparse
 import random
+from collections.abc import Sequence
 from pathlib import Path
+
+from helmetscan.core.errors import ConfigError
 
 #: Seed of the simulated tracks (plate_sets uses 1000 and 2024, plate_train's selection set 1000).
 TRACK_SEED = 3000
@@ -122,7 +127,7 @@ def fuse_tracks(tracks: list[tuple[str, list]], settings) -> list[dict]:
     rows = []
     for truth, crops in tracks:
         reads = [r.read for r in reader.read(crops, list(range(len(crops))))]
-        fused = fuse_reads(reads, reader.formats, settings.plates.min_ocr_conf, 0.0, settings.plates.fusion,
+        fused = fuse_reads(reads, reader.formats, settings.plates.min_ocr_conf, 0.0,
                            unreported_formats=settings.plates.unreported())
         rows.append({"truth": truth, "text": fused.text, "confidence": fused.confidence,
                      "frames_read": fused.frames_read, "frames_agreeing": fused.frames_agreeing})
@@ -160,7 +165,7 @@ FLOORS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 
 def track_floor(rows: list[dict], target_precision: float = 0.99, step: float = 0.05) -> tuple[float | None, float | None]:
-    """The track floor by the rule fixed in session 12 (``weights/PLATE_READER.md``): over the tracks whose plate was
+    """The track floor by the track rule of ``weights/PLATE_READER.md``: over the tracks whose plate was
     fused from two or more voting reads, the lowest fused confidence from which at least ``target_precision`` of the
     reported plates are right, and the floor :func:`~helmetscan.tooling.plate_eval.rule_floor` makes of it (rounded
     up to a multiple of ``step``, or the next multiple that is that precise): ``(lowest, floor)``, both ``None`` when
@@ -186,44 +191,54 @@ def floor_table(sets: dict[str, list[dict]], floors: tuple[float, ...] = FLOORS)
     return table
 
 
-def main(argv: list[str] | None = None) -> None:
-    from helmetscan.config import load_settings
+def default_dataset() -> Path:
+    """``../shared/datasets/hcmute_helmet_lp`` beside the checkout."""
+    from helmetscan.tooling.paths import SHARED
+
+    return SHARED / "datasets" / "hcmute_helmet_lp"
+
+
+def track_report(settings, tracks: Sequence[int] = (300,), frames: Sequence[int] = (5,), seed: int = TRACK_SEED,
+                 real: str | None = None, dataset: Path | None = None, footage_crops: Path | None = None,
+                 target_precision: float = 0.99) -> list[str]:
+    """``helmetscan plate-tracks``: fuse rendered tracks (``tracks[i]`` tracks of ``frames[i]`` frames, or
+    ``tracks[0]`` of each ``frames`` value; ``seed``), and, when given, the jittered tracks of the labelled hcmute
+    plates of the ``real`` split (5 frames, photos in ``dataset``) and 5-crop windows of ``footage_crops``, with
+    ``settings`` (the reader and fusion ``analyze`` would use); returns the report's lines: exact share per set,
+    :func:`floor_table`, the floor by :func:`track_floor` for ``target_precision``, and :func:`rule_table` over the
+    5-frame rendered sets.
+
+    Raises:
+        ConfigError: ``tracks`` is neither one value nor one per ``frames`` value, or ``real`` is not ``train`` or
+            ``eval``.
+        FileNotFoundError: a labelled photo or the footage crops are missing.
+    """
     from helmetscan.core.fielddoc import markdown_table
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--tracks", type=int, nargs="+", default=[300], help="rendered tracks per --frames value")
-    ap.add_argument("--frames", type=int, nargs="+", default=[5], help="frames per rendered track (one or more)")
-    ap.add_argument("--seed", type=int, default=TRACK_SEED, help="rendered tracks' seed (tuning: 3000)")
-    ap.add_argument("--real", choices=["train", "eval"], help="also jittered tracks of the labelled hcmute plates")
-    ap.add_argument("--dataset", type=Path, default=Path("../shared/datasets/hcmute_helmet_lp"))
-    ap.add_argument("--footage-crops", type=Path, help="also 5-crop windows of a clip's plate crops (labels.csv)")
-    ap.add_argument("--target-precision", type=float, default=0.99)
-    ap.add_argument("--config", type=Path, help="a helmetscan config file (TOML), e.g. another reader or decoding")
-    args = ap.parse_args(argv)
-    if len(args.tracks) not in (1, len(args.frames)):
-        ap.error("give one --tracks value, or one per --frames value")
-    settings = load_settings(args.config)
-    counts = args.tracks * len(args.frames) if len(args.tracks) == 1 else args.tracks
-    rendered = {f"rendered {n}x{k} (seed {args.seed})": (n, k) for n, k in zip(counts, args.frames)}
-    sets = {name: fuse_tracks(simulate(n, k, args.seed), settings) for name, (n, k) in rendered.items()}
-    if args.real:
-        sets[f"real {args.real} jittered x5"] = fuse_tracks(real_tracks(args.dataset, args.real, 5), settings)
-    if args.footage_crops:
-        sets[f"footage {args.footage_crops.name} x5"] = fuse_tracks(footage_tracks(args.footage_crops), settings)
+    tracks, frames = list(tracks), list(frames)
+    if len(tracks) not in (1, len(frames)):
+        raise ConfigError("give one --tracks value, or one per --frames value")
+    if real not in (None, "train", "eval"):
+        raise ConfigError(f"--real {real!r}: train or eval")
+    counts = tracks * len(frames) if len(tracks) == 1 else tracks
+    rendered = {f"rendered {n}x{k} (seed {seed})": (n, k) for n, k in zip(counts, frames)}
+    sets = {name: fuse_tracks(simulate(n, k, seed), settings) for name, (n, k) in rendered.items()}
+    if real:
+        sets[f"real {real} jittered x5"] = fuse_tracks(real_tracks(dataset or default_dataset(), real, 5), settings)
+    if footage_crops:
+        sets[f"footage {footage_crops.name} x5"] = fuse_tracks(footage_tracks(footage_crops), settings)
+    lines = []
     for name, rows in sets.items():
         exact = sum(r["text"] == r["truth"] for r in rows) / max(1, len(rows))
-        print(f"{name}: {len(rows)} tracks; fused text exact, no floor: {exact:.3f}")
-    print(markdown_table(["set", "floor", "tracks of 2+ reads", "reported", "share of all tracks", "wrong"],
-                         floor_table(sets)))
-    lowest, floor = track_floor([r for rows in sets.values() for r in rows], args.target_precision)
-    print(f"all sets together: {args.target_precision:.0%} of reported plates right from {lowest}; "
-          f"rounded up to 0.05: {floor}")
+        lines.append(f"{name}: {len(rows)} tracks; fused text exact, no floor: {exact:.3f}")
+    lines.append(markdown_table(["set", "floor", "tracks of 2+ reads", "reported", "share of all tracks", "wrong"],
+                                floor_table(sets)))
+    lowest, floor = track_floor([r for rows in sets.values() for r in rows], target_precision)
+    lines.append(f"all sets together: {target_precision:.0%} of reported plates right from {lowest}; "
+                 f"rounded up to 0.05: {floor}")
     five = [name for name, (_, k) in rendered.items() if k == 5]
     agreeing = [r for name in five or sets for r in sets[name]]
-    print(f"agreeing frames, over {', '.join(five) if five else 'all sets'}:")
-    print(markdown_table(["least agreeing frames", "floor", "tracks reported", "share", "precision"],
-                         rule_table(agreeing, (0.3, 0.4, 0.5, 0.6), (1, 3, 5))))
-
-
-if __name__ == "__main__":
-    main()
+    lines.append(f"agreeing frames, over {', '.join(five) if five else 'all sets'}:")
+    lines.append(markdown_table(["least agreeing frames", "floor", "tracks reported", "share", "precision"],
+                                rule_table(agreeing, (0.3, 0.4, 0.5, 0.6), (1, 3, 5))))
+    return lines

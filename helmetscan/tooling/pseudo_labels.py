@@ -22,14 +22,10 @@ import numpy as np
 
 from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
 from helmetscan.core.geometry import centre, contains, pad, shift
-from helmetscan.tooling.dataset import LabelBox, Sample
+from helmetscan.tooling.dataset import LabelBox, Sample, to_pixels
 from helmetscan.core.detections import Detection
 from helmetscan.pipeline.association import assign_head, head_region
 from helmetscan.pipeline.riders import find_riders
-
-
-def _to_px(box, w, h):
-    return (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
 
 
 def _to_norm(box, w, h):
@@ -92,10 +88,10 @@ class ModelPseudoLabeller:
     def _bare_heads(self, image: np.ndarray, boxes: list[LabelBox], w: int, h: int) -> list[LabelBox]:
         s = self.verification
         head_labels = ("with helmet", "without helmet")
-        head_centres = [centre(_to_px(b.xyxy, w, h)) for b in boxes if b.class_name in head_labels]
+        head_centres = [centre(to_pixels(b.xyxy, w, h)) for b in boxes if b.class_name in head_labels]
         out = []
         for rider in (b for b in boxes if b.class_name == "rider"):
-            rider_px = _to_px(rider.xyxy, w, h)
+            rider_px = to_pixels(rider.xyxy, w, h)
             region = head_region(rider_px, s.head_region_fraction)
             if any(contains(region, c) for c in head_centres):
                 continue  # this rider's head is labelled already
@@ -107,35 +103,3 @@ class ModelPseudoLabeller:
                     and head.confidence >= self.min_head_confidence:
                 out.append(LabelBox("without helmet", _to_norm(head.xyxy, w, h), True))
         return out
-
-
-def contact_sheet(samples: list[Sample], path: Path, max_images: int = 48, tile_px: int = 256, columns: int = 8) -> int:
-    """Write a PNG grid of images that carry pseudo boxes, every box drawn (pseudo boxes thick magenta, human boxes thin
-    green) so a person can review them. Tiles are ``tile_px`` square, ``columns`` per row; at most ``max_images``.
-    Returns the number of tiles (0: nothing to review, no file written)."""
-    import cv2
-
-    chosen = [s for s in samples if any(b.pseudo for b in s.boxes)][:max_images]
-    tiles = []
-    for s in chosen:
-        image = cv2.imread(str(s.image))
-        if image is None:
-            continue
-        h, w = image.shape[:2]
-        for b in s.boxes:
-            x1, y1, x2, y2 = (int(v) for v in _to_px(b.xyxy, w, h))
-            colour, thick = ((255, 0, 255), 3) if b.pseudo else ((0, 200, 0), 1)
-            cv2.rectangle(image, (x1, y1), (x2, y2), colour, thick)
-        scale = tile_px / max(h, w)
-        tile = np.zeros((tile_px, tile_px, 3), np.uint8)
-        small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))))
-        tile[: small.shape[0], : small.shape[1]] = small
-        cv2.putText(tile, s.original[:30], (3, tile_px - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1)
-        tiles.append(tile)
-    if not tiles:
-        return 0
-    while len(tiles) % columns:
-        tiles.append(np.zeros_like(tiles[0]))
-    rows = [np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)]
-    cv2.imwrite(str(path), np.vstack(rows))
-    return len(chosen)

@@ -7,16 +7,14 @@ stay in float: one INT8 scale cannot hold both ranges. Weights are quantised per
 split of the stage-1 dataset (:func:`helmetscan.tooling.dataset.split_sources`), never from val or test, and
 letterboxed exactly as :class:`~helmetscan.inference.onnx_yolo.OnnxYoloDetector` letterboxes frames.
 
-Usage: ``python -m helmetscan.tooling.quantize IN OUT.onnx [--imgsz 416] [--images 128] [--seed 0]``; ``IN`` is a
-float ONNX export (``yolov8n-coco-416.onnx``) or an Ultralytics ``.pt`` (``weights/helmet4n.pt``), exported to ONNX
+``helmetscan quantize IN OUT.onnx [--imgsz 416] [--images 128] [--seed 0]`` (:func:`quantize_detector`); ``IN`` is
+a float ONNX export (``yolov8n-coco-416.onnx``) or an Ultralytics ``.pt`` (``weights/helmet4n.pt``), exported to ONNX
 first at ``--imgsz`` (:func:`export_onnx`).
 """
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
 import tempfile
 from pathlib import Path
 
@@ -125,23 +123,17 @@ def quantize(src: Path, dst: Path, images: list[Path]) -> Path:
     return dst
 
 
-def main(argv: list[str]) -> int:
-    """Command line (module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m helmetscan.tooling.quantize")
-    parser.add_argument("src", type=Path)
-    parser.add_argument("dst", type=Path)
-    parser.add_argument("--imgsz", type=int, default=416, help="Export size of a .pt input (px).")
-    parser.add_argument("--images", type=int, default=CALIBRATION_IMAGES)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    images = calibration_images(args.images, args.seed)
-    if args.src.suffix == ".pt":
+def quantize_detector(src: Path, dst: Path, imgsz: int = 416, images: int = CALIBRATION_IMAGES, seed: int = 0) -> Path:
+    """``helmetscan quantize``: write ``dst``, the INT8 copy of the detector ``src`` (a float ONNX export, or an
+    Ultralytics ``.pt`` exported first at ``imgsz`` px), calibrated on ``images`` train images drawn with ``seed``.
+
+    Raises:
+        FileNotFoundError: ``../shared/datasets`` is not beside the repository.
+        WeightsError: ``src`` cannot be loaded or is not a static YOLOv8-style export.
+        ValueError: no calibration image can be read.
+    """
+    calibration = calibration_images(images, seed)
+    if src.suffix == ".pt":
         with tempfile.TemporaryDirectory() as tmp:
-            print(quantize(export_onnx(args.src, Path(tmp) / "float.onnx", args.imgsz), args.dst, images))
-    else:
-        print(quantize(args.src, args.dst, images))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+            return quantize(export_onnx(src, Path(tmp) / "float.onnx", imgsz), dst, calibration)
+    return quantize(src, dst, calibration)

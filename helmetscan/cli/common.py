@@ -1,0 +1,87 @@
+"""What every command shares: the two consoles, the one-line error, the settings of a command, and the one place
+where an expected fault becomes an exit code.
+
+Exit codes (README, *Usage*): 0 every input processed; 1 some input, or the whole run, failed; 2 a usage or
+configuration error, found before any work.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from helmetscan.config import Settings
+from helmetscan.core.errors import ConfigError, HelmetscanError
+
+#: Progress, notes and errors (stderr), and results (stdout), so a script can read the results alone.
+console = Console(stderr=True)
+out_console = Console()
+
+#: Expected faults and their exit codes, most specific first: a bad setting, option or model choice is a usage error;
+#: any other expected fault (a file that fails, missing weights, bad stored results) fails the command.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = ((ConfigError, 2), (HelmetscanError, 1))
+
+
+def error(message: str, target: Console | None = None) -> None:
+    """One line on stderr starting with ``error:``, never wrapped (scripts grep for it); markup in ``message`` is not
+    interpreted."""
+    from rich.markup import escape
+
+    (target or console).print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` as one error line and exit with ``code``."""
+    error(message)
+    raise typer.Exit(code)
+
+
+def note(message: str) -> None:
+    """One line on stderr, unwrapped and without markup."""
+    console.print(message, highlight=False, markup=False, soft_wrap=True)
+
+
+@contextmanager
+def exit_codes(prefix: str = "", failing: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """Turn an expected fault raised inside the block into its one line and exit code (:data:`EXIT_CODES`).
+
+    Args:
+        prefix: put before the message of a failure (exit code 1; the command's name, where the fault does not
+            name it). A configuration error names its setting and gets none.
+        failing: further exception types that fail the command with exit code 1 (e.g. ``OSError`` for the tooling,
+            whose inputs are files of a data set).
+    """
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except tuple(kind for kind, _ in EXIT_CODES) + failing as exc:
+        code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), 1)
+        fail(f"{prefix if code == 1 else ''}{exc}", code)
+
+
+def load(config: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings of a command: defaults, then the ``config`` file, then the command-line ``overrides``; a bad
+    setting exits with code 2."""
+    from helmetscan.config import load_settings
+
+    with exit_codes():
+        return load_settings(config, overrides or {})
+
+
+@functools.cache
+def _defaults() -> dict[str, str]:
+    from helmetscan.core.fielddoc import iter_fields
+
+    return {name: str(default) for name, default, *_ in iter_fields(Settings, sections=False)}
+
+
+def default(key: str) -> str:
+    """The default of a dotted setting, as ``--help`` shows it (options left unset fall back to the settings)."""
+    return _defaults()[key]
