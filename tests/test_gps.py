@@ -10,7 +10,7 @@ import pytest
 pynmea2 = pytest.importorskip("pynmea2")
 
 from helmetscan.runner.gps import (  # noqa: E402
-    KMH_PER_KNOT, Fix, Position, find_gps_track, fixes_from_exiftool, position_at, read_nmea,
+    KMH_PER_KNOT, Fix, Position, find_gps_track, fixes_from_exiftool, place_at, position_at, read_nmea,
 )
 
 T0 = datetime(2026, 11, 21, 6, 30, 12, tzinfo=UTC)  # 15:30:12 in Seoul
@@ -133,6 +133,17 @@ def test_position_any_zone_and_naive_refused(track):
     with pytest.raises(ValueError, match="naive"):
         position_at(track, T0.replace(tzinfo=None))
     assert position_at([], T0) is None
+
+
+def test_the_place_of_a_violation_is_its_position_rounded_as_records_store_it(track):
+    seoul = timezone(timedelta(hours=9))
+    when = (T0 + timedelta(seconds=12.3)).astimezone(seoul)  # a local time, as the dashcam's name gives it
+    place = place_at(track, when, 10.0, "nmea")
+    lat, lon, speed = truth(12.3)
+    assert (place.latitude, place.longitude, place.speed_kmh, place.source) == (
+        pytest.approx(lat, abs=1e-6), pytest.approx(lon, abs=1e-6), pytest.approx(speed, abs=0.05), "nmea")
+    assert place.latitude == round(place.latitude, 6) and place.speed_kmh == round(place.speed_kmh, 1)
+    assert place_at(track, T0 + timedelta(seconds=N + 20), 10.0, "nmea") is None  # off the track: no place
 
 
 def test_position_across_the_antimeridian():

@@ -18,7 +18,8 @@ from helmetscan.config import Settings
 from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import DB_NAME, ResultsDB
 from helmetscan.results.records import VideoStatus
-from helmetscan.runner.batch import BatchRunner, discover
+from helmetscan.runner.batch import BatchRunner
+from helmetscan.runner.discovery import discover
 
 from conftest import ROOT, write_video
 from test_pipeline import runner
@@ -145,7 +146,7 @@ from zoneinfo import ZoneInfo
 sys.path[:0] = [{tests!r}, {root!r}]
 from test_pipeline import runner
 from helmetscan.config import Settings
-from helmetscan.runner.batch import discover
+from helmetscan.runner.discovery import discover
 
 slow = float(sys.argv[3])
 def stage1(image, _inner=__import__("test_pipeline").stage1):

@@ -9,6 +9,7 @@ import pytest
 from conftest import FOOTAGE, WEIGHTS, needs_footage
 from helmetscan.core.detections import Detection
 from helmetscan.results.privacy import blur_boxes, bystander_boxes
+from helmetscan.runner.batch import BatchRunner
 from test_pipeline import runner
 
 
@@ -44,7 +45,7 @@ def test_the_face_detector_finds_the_films_two_faces_and_the_riders_is_kept():
         ok, frame = cap.read()
     faces = [d.xyxy for d in YoloDetector(WEIGHTS / "yolov12n-face.pt", 640, 0.3, 0.5)(frame)]
     assert len(faces) == 2  # rider and pillion, frame 24
-    rider_head = (287.0, 336.0, 469.0, 591.0)  # labelled by eye (helmetscan/modelling/film_people.csv)
+    rider_head = (287.0, 336.0, 469.0, 591.0)  # labelled by eye (weights/labels/film_people.csv)
     rider_face = min(faces, key=lambda f: f[0])
     assert rider_face not in bystander_boxes(faces, [], [rider_head], None)  # the violator's face stays visible
     assert bystander_boxes(faces, [], [], None) == faces  # nobody kept: both blurred
@@ -57,12 +58,12 @@ def test_the_annotated_image_is_blurred_and_the_lossless_frame_is_not(tmp_path):
     for _ in range(30):
         writer.write(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8))
     writer.release()
-    batch = runner()
     stranger = (250.0, 20.0, 300.0, 70.0)  # a face far from the rider
-    batch.models = batch.models.__class__(**{**batch.models.__dict__,
-                                             "face_detector": lambda image: [Detection(stranger, 0.9, "face")],
-                                             "frame_plate_detector": lambda image: []})
-    batch.run([clip], tmp_path / "out")
+    fakes = runner()
+    models = fakes.models.__class__(**{**fakes.models.__dict__,
+                                       "face_detector": lambda image: [Detection(stranger, 0.9, "face")],
+                                       "frame_plate_detector": lambda image: []})
+    BatchRunner(fakes.settings, models).run([clip], tmp_path / "out")
     [folder] = (tmp_path / "out").glob("*/*/record.json")
     record = __import__("json").loads(folder.read_text())
     assert record["bystanders_blurred"] == 1

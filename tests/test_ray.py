@@ -14,7 +14,8 @@ from conftest import ROOT
 from helmetscan.config import Settings
 from helmetscan.pipeline.loading import Models
 from helmetscan.results.database import ResultsDB
-from helmetscan.runner.batch import BatchRunner, discover
+from helmetscan.runner.batch import BatchRunner
+from helmetscan.runner.discovery import discover
 from test_nightly import night, table
 from test_pipeline import FakeStage2, fake_models, make_ocr, plates, stage1
 

@@ -17,7 +17,6 @@ never names a file that does not exist. CSV and HTML are views of it (:mod:`helm
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path

@@ -21,7 +21,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -32,23 +32,18 @@ from helmetscan.config import Settings
 from helmetscan.core.errors import ConfigError, HelmetscanError, VideoError
 from helmetscan.pipeline.loading import Models, set_threads
 from helmetscan.weights.registry import sha256_file
-from helmetscan.pipeline.analyzer import Analyzer, VideoAnalysis
+from helmetscan.pipeline.analyzer import Analyzer
 from helmetscan.pipeline.sampling import VideoInfo, open_video
 from helmetscan.pipeline.timing import StageTimer
-from helmetscan.results.assemble import (
-    evidence_images, failed_video_record, recording_info, video_record, violation_record,
-)
+from helmetscan.results.assemble import failed_video_record, recording_info
 from helmetscan.results.database import ResultsDB
-from helmetscan.results.evidence import (
-    VIDEO_JSON, excerpt_name, load_results, write_json, write_record, write_sha256sums, write_violation,
-)
-from helmetscan.results.records import (
-    ExcerptRecord, Place, RecordingInfo, VideoRecord, VideoStatus, ViolationRecord,
-)
+from helmetscan.results.evidence import VIDEO_JSON, load_results, write_json, write_record, write_sha256sums
+from helmetscan.results.evidence_stage import EvidenceStage, Placer
+from helmetscan.results.records import RecordingInfo, VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.report import write_reports
 from helmetscan.runner.dashcam import Recording, local_time, recording_of
-from helmetscan.runner.discovery import find_videos, video_key
-from helmetscan.runner.gps import find_gps_track, position_at
+from helmetscan.runner.discovery import video_key
+from helmetscan.runner.gps import find_gps_track, place_at
 
 log = logging.getLogger(__name__)
 
@@ -89,36 +84,6 @@ class NoProgress:
 
     def video_finished(self, record: VideoRecord) -> None:
         pass
-
-
-@dataclass
-class Discovery:
-    """The inputs of a batch: ``videos`` to analyse, the input folder each was found under (``roots``; absent for files
-    named directly), ``ignored`` non-video files found in folders, and one-line ``errors`` for missing inputs."""
-
-    videos: list[Path] = field(default_factory=list)
-    roots: dict[Path, Path] = field(default_factory=dict)
-    ignored: dict[Path, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-
-
-def discover(paths: list[Path]) -> Discovery:
-    """Expand files and folders into the videos of a batch; a missing input is an error line, not an exception."""
-    found = Discovery()
-    for p in paths:
-        try:
-            videos, ignored = find_videos([p])
-        except VideoError as exc:
-            found.errors.append(str(exc))
-            continue
-        for v in videos:
-            if v not in found.videos:
-                found.videos.append(v)
-                if p.is_dir():
-                    found.roots[v] = p
-        if ignored:
-            found.ignored[p] = len(ignored)
-    return found
 
 
 def check_out_dir(out: Path) -> None:
@@ -244,6 +209,8 @@ class BatchRunner:
         self.tz = ZoneInfo(settings.recording.time_zone)
         self.analyzer = Analyzer(settings, models.detector, models.verifier, models.plate_detector, models.recognizer,
                                  models.head_classifier)
+        self.evidence = EvidenceStage(settings, models.sha256, models.face_detector,
+                                      models.frame_plate_detector or models.plate_detector)
 
     # ---- planning --------------------------------------------------------------------------------------------------
 
@@ -355,7 +322,10 @@ class BatchRunner:
                 cap.release()
             set_threads(self.settings.runtime.model_threads())  # per video: another runner may have changed it
             analysis = self.analyzer.analyze(job.path, on_frame, timer, info=info)
-            record, violations = self._write_results(partial, job, analysis, timer, recording)
+            fixes, gps_source = find_gps_track(job.path)
+            record, violations = self.evidence.write(partial, job.key, job.path, job.sha256, analysis, timer,
+                                                     recording, self._placer(job, fixes, gps_source),
+                                                     None if gps_source == "none" else gps_source)
         except HelmetscanError as exc:
             error = str(exc)
         except Exception as exc:  # an unexpected decoder/model fault must not stop the batch
@@ -382,67 +352,14 @@ class BatchRunner:
         return self._publish(job, out, _new_partial(out, job.key), record, time.perf_counter(),
                              recording_info(job.recording, self.tz))
 
-    def _place(self, job: Job, fixes, gps_source: str, timestamp_s: float) -> tuple[str | None, Place | None]:
-        when = local_time(job.recording, timestamp_s, self.tz)
-        if when is None:
-            return None, None
-        position = position_at(fixes, when.astimezone(UTC), self.settings.recording.gps_max_gap_s) if fixes else None
-        place = Place(latitude=round(position.latitude, 6), longitude=round(position.longitude, 6),
-                      speed_kmh=None if position.speed_kmh is None else round(position.speed_kmh, 1),
-                      source=gps_source) if position else None
-        return when.isoformat(timespec="milliseconds"), place
+    def _placer(self, job: Job, fixes, gps_source: str) -> Placer:
+        """The local time and place of a moment of ``job``'s video: its recording start plus the moment, and the
+        position on its GPS track then (:func:`~helmetscan.runner.gps.place_at`)."""
+        def place_of(timestamp_s: float):
+            when = local_time(job.recording, timestamp_s, self.tz)
+            if when is None:
+                return None, None
+            place = place_at(fixes, when, self.settings.recording.gps_max_gap_s, gps_source) if fixes else None
+            return when.isoformat(timespec="milliseconds"), place
 
-    def _blur_bystanders(self, frame, record: ViolationRecord):
-        """``(frame copy with bystanders blurred, number of regions blurred)`` for one violation
-        (:mod:`helmetscan.results.privacy`): faces not of the motorcycle's people, plates not its plate."""
-        from helmetscan.results.privacy import blur_boxes, bystander_boxes
-
-        plate_labels = {r.lower() for r in self.settings.plates.roles.plate}
-        faces = [d.xyxy for d in self.models.face_detector(frame)]
-        plate_detector = self.models.frame_plate_detector or self.models.plate_detector
-        plates = [d.xyxy for d in plate_detector(frame) if d.label in plate_labels]
-        keep = [p.head_xyxy for p in record.people if p.head_xyxy] + ([record.head_xyxy] if record.head_xyxy else [])
-        boxes = bystander_boxes(faces, plates, keep, record.plate_xyxy)
-        return blur_boxes(frame, boxes), len(boxes)
-
-    def _excerpt(self, job: Job, folder: Path, record: ViolationRecord, analysis: VideoAnalysis):
-        """Cut the clip excerpt of one violation beside its folder (moved in by ``write_violation``); ``None`` with a
-        warning on the video when it cannot be cut."""
-        from helmetscan.results.excerpt import ExcerptError, cut_excerpt, excerpt_suffix
-
-        e = self.settings.evidence
-        folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / f".{record.violation_id}.excerpt{excerpt_suffix(job.path)}"
-        try:
-            cut = cut_excerpt(job.path, dest, record.timestamp_s - e.excerpt_before_s,
-                              record.timestamp_s + e.excerpt_after_s)
-        except ExcerptError as exc:
-            analysis.warnings.append(f"no excerpt for {record.violation_id}: {exc}")
-            return None
-        return cut
-
-    def _write_results(self, folder: Path, job: Job, analysis: VideoAnalysis, timer: StageTimer,
-                       recording: RecordingInfo) -> tuple[VideoRecord, list[ViolationRecord]]:
-        s = self.settings
-        fixes, gps_source = find_gps_track(job.path)
-        violations, evidence_sha256 = [], {}
-        for finding in analysis.findings:
-            when, place = self._place(job, fixes, gps_source, finding.decision.best.timestamp_s)
-            record = violation_record(finding, job.key, analysis.info, job.sha256, s, self.models.sha256, when,
-                                      recording, place)
-            shown = None
-            if self.models.face_detector is not None:
-                shown, blurred = self._blur_bystanders(finding.evidence_frame, record)
-                record = record.model_copy(update={"bystanders_blurred": blurred})
-            images = evidence_images(finding, record, s.verification.crop_padding, shown)
-            excerpt = self._excerpt(job, folder, record, analysis) if s.evidence.excerpt else None
-            if excerpt is not None:
-                record = record.model_copy(update={"excerpt": ExcerptRecord(
-                    file=excerpt_name(excerpt.path), start_s=excerpt.start_s, end_s=excerpt.end_s)})
-            record, hashes = write_violation(folder / record.violation_id, images, record, s.evidence.png_compression,
-                                             s.evidence.jpeg_quality, excerpt.path if excerpt else None)
-            evidence_sha256.update({f"{record.evidence_dir}/{name}": digest for name, digest in hashes.items()})
-            violations.append(record)
-        video = video_record(job.key, str(job.path), analysis, job.sha256, violations, timer.rounded_seconds(),
-                             timer.rates(), evidence_sha256, None if gps_source == "none" else gps_source)
-        return video, violations
+        return place_of

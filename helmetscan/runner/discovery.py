@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helmetscan.core.errors import VideoError
@@ -41,3 +42,33 @@ def video_key(path: Path, sha256: str) -> str:
     SHA-256 (``FILE0001-3fa2b9c01d``): readable, and distinct for two cards that both hold ``FILE0001.MP4``."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._") or "video"
     return f"{stem}-{sha256[:10]}"
+
+
+@dataclass
+class Discovery:
+    """The inputs of a batch: ``videos`` to analyse, the input folder each was found under (``roots``; absent for files
+    named directly), ``ignored`` non-video files found in folders, and one-line ``errors`` for missing inputs."""
+
+    videos: list[Path] = field(default_factory=list)
+    roots: dict[Path, Path] = field(default_factory=dict)
+    ignored: dict[Path, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def discover(paths: list[Path]) -> Discovery:
+    """Expand files and folders into the videos of a batch; a missing input is an error line, not an exception."""
+    found = Discovery()
+    for p in paths:
+        try:
+            videos, ignored = find_videos([p])
+        except VideoError as exc:
+            found.errors.append(str(exc))
+            continue
+        for v in videos:
+            if v not in found.videos:
+                found.videos.append(v)
+                if p.is_dir():
+                    found.roots[v] = p
+        if ignored:
+            found.ignored[p] = len(ignored)
+    return found

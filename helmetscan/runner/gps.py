@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from helmetscan.results.records import Place
 from helmetscan.runner.dashcam import BLACKVUE
 
 log = logging.getLogger(__name__)
@@ -315,3 +316,14 @@ def position_at(fixes: list[Fix], when: datetime, max_gap_s: float = 10.0) -> Po
     if abs((nearest.time - when).total_seconds()) > max_gap_s:
         return None
     return Position(nearest.latitude, nearest.longitude, nearest.speed_kmh)
+
+
+def place_at(fixes: list[Fix], when: datetime, max_gap_s: float, source: str) -> Place | None:
+    """The place of a violation at ``when`` (aware datetime) on a GPS track (:func:`position_at`), as the records
+    store it: latitude and longitude rounded to 6 decimals (~0.1 m), speed to 0.1 km/h, and the track's ``source``
+    (``nmea``, ``exiftool``); ``None`` when the track does not place that moment."""
+    position = position_at(fixes, when.astimezone(UTC), max_gap_s)
+    if position is None:
+        return None
+    return Place(latitude=round(position.latitude, 6), longitude=round(position.longitude, 6),
+                 speed_kmh=None if position.speed_kmh is None else round(position.speed_kmh, 1), source=source)
