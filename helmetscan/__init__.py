@@ -1,9 +1,10 @@
 """helmetscan: finds motorcycle riders without a helmet in recorded dashcam footage and files evidence.
 
-The folders read like the data flow: ``pipeline`` (one video, stage by stage: sampling → stage 1 → riders → tracking →
-stage 2 → decision → plates), ``models`` (the Protocols the stages call, their YOLO/EasyOCR adapters, the weight
-registry), ``results`` (typed records, evidence, reports), ``runner`` (the batch over many videos); ``cli`` parses
-arguments and renders progress. ``modelling`` (datasets, training, evaluation) is tooling the runtime never imports.
+The packages are layers, each importing only from those before it (``tests/test_layout.py``): ``core`` (boxes,
+detections, status vocabularies, plate formats, errors) → ``weights`` (where weight files are, install-time fetch) →
+``config`` (the settings) → ``inference`` (model adapters) → ``plates`` (region, crop, read, fuse) → ``pipeline`` (one
+video, stage by stage) → ``results`` (records, evidence, database, reports) → ``runner`` (the nightly batch) →
+``review`` (the review page) → ``tooling`` (datasets, training, evaluation) → ``cli`` (the command line).
 """
 
 from importlib.metadata import PackageNotFoundError, version
