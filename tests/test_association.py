@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
+from helmetscan.config import DetectorRoles, RiderRule, HelmetCheckSettings
 from helmetscan.core.detections import Detection
 from helmetscan.pipeline.association import assign_head, attach_heads
 from helmetscan.plates.region import pick_plate
 from helmetscan.pipeline.riders import RiddenMotorcycle, find_riders
 from helmetscan.core.status import HeadState
-from helmetscan.pipeline.helmet_check import Verifier, head_state
+from helmetscan.pipeline.helmet_check import HelmetCheck, head_state
 
 RIDER = (100.0, 100.0, 300.0, 500.0)  # front rider: 200 px wide, 400 px tall
 OWN_HELMET = Detection((160, 90, 240, 170), 0.80, "with helmet")
@@ -115,7 +115,7 @@ def test_assign_head_still_picks_one_head_per_box():
 
 
 def test_verifier_judges_every_head_on_the_motorcycle():
-    """End to end through the Verifier: stage 2 sees rider and pillion in the padded crop and each gets a verdict."""
+    """End to end through the HelmetCheck: stage 2 sees rider and pillion in the padded crop and each gets a verdict."""
     crop_seen = {}
 
     def fake_stage2(crop):
@@ -123,7 +123,7 @@ def test_verifier_judges_every_head_on_the_motorcycle():
         # boxes in crop pixels: the crop starts at (70, 40) for RIDER padded by 0.15 in a 640x640 frame
         return [det((90, 50, 170, 130), 0.8, "with helmet"), det((150, 55, 220, 125), 0.9, "without helmet")]
 
-    verdicts = Verifier(fake_stage2, VerificationSettings(heads_from="stage2")).verify(
+    verdicts = HelmetCheck(fake_stage2, HelmetCheckSettings(heads_from="stage2")).verify(
         np.zeros((640, 640, 3), np.uint8), RiddenMotorcycle(RIDER, 0.7), frame_index=3, timestamp_s=0.6)
     assert crop_seen["shape"] == (520, 260, 3)
     assert [(v.state, v.head_xyxy) for v in verdicts] == [(HeadState.WITH_HELMET, (160, 90, 240, 170)),
@@ -133,13 +133,13 @@ def test_verifier_judges_every_head_on_the_motorcycle():
 
 @pytest.mark.parametrize(("side", "state"), [(15.9, HeadState.UNKNOWN), (16.0, HeadState.WITHOUT_HELMET)])
 def test_heads_below_the_size_floor_are_unknown(side, state):
-    assert head_state(det((0, 0, side, side * 0.8), 0.9, "without helmet"), VerificationSettings(min_head_px=16)) \
+    assert head_state(det((0, 0, side, side * 0.8), 0.9, "without helmet"), HelmetCheckSettings(min_head_px=16)) \
         is state
 
 
 def test_unknown_stage2_label_is_an_error():
     with pytest.raises(ValueError, match="neither head role"):
-        head_state(det((160, 90, 240, 170), 0.8, "cap"), VerificationSettings())
+        head_state(det((160, 90, 240, 170), 0.8, "cap"), HelmetCheckSettings())
 
 
 def test_pick_plate_takes_the_most_confident_plate_inside_the_region():
@@ -169,8 +169,8 @@ def test_heads_from_stage1_are_judged_by_the_classifier():
         seen.extend(c.shape for c in crops)
         return [("without helmet", 0.93), ("with helmet", 0.55)]
 
-    settings = VerificationSettings(heads_from="stage1", conf=0.25, classifier_conf=0.6)
-    verdicts = Verifier(None, settings, classifier).verify(np.zeros((640, 640, 3), np.uint8),
+    settings = HelmetCheckSettings(heads_from="stage1", conf=0.25, classifier_conf=0.6)
+    verdicts = HelmetCheck(None, settings, classifier).verify(np.zeros((640, 640, 3), np.uint8),
                                                            RiddenMotorcycle(RIDER, 0.7), 0, 0.0, frame_heads)
     assert seen == [(64, 64, 3), (64, 64, 3)]  # the plate and the 0.1 head never reach the classifier
     assert [(v.state, v.confidence) for v in verdicts] == [(HeadState.WITHOUT_HELMET, 0.93), (HeadState.UNKNOWN, 0.55)]

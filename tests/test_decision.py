@@ -2,7 +2,7 @@
 
 import pytest
 
-from helmetscan.config import DecisionSettings, VerificationSettings
+from helmetscan.config import DecisionSettings, HelmetCheckSettings
 from helmetscan.pipeline.decision import decide, decide_person, is_settled
 from helmetscan.pipeline.people import PeopleTracker, Person, seat_positions
 from helmetscan.core.status import HeadState
@@ -110,4 +110,4 @@ def test_seat_positions(positions, expected):
 )
 def test_is_settled(people_states, checks, settled):
     people = [person(states, person_id=k + 1) for k, states in enumerate(people_states)]
-    assert is_settled(people, checks, VerificationSettings(max_checks_per_track=8, settle_margin=3)) is settled
+    assert is_settled(people, checks, HelmetCheckSettings(max_checks_per_track=8, settle_margin=3)) is settled

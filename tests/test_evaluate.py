@@ -1,6 +1,5 @@
 """``evaluate`` on real data: third-party models are scored only on the classes their names map to."""
 
-import os
 
 import pandas as pd
 import pytest

@@ -1,9 +1,6 @@
 """Nightly batches: identity by content, nothing overwritten, resume (also after SIGKILL), failures isolated, time and
 place on every violation. Fake models (plain callables) through the real runner, results database and reports."""
 
-import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +15,6 @@ from helmetscan.config import Settings
 from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import DB_NAME, ResultsDB
 from helmetscan.results.records import VideoStatus
-from helmetscan.runner.batch import BatchRunner
 from helmetscan.runner.discovery import discover
 
 from conftest import ROOT, write_video

@@ -10,7 +10,7 @@ from helmetscan.config import Settings
 from helmetscan.tooling.dataset import LabelBox, Sample
 from helmetscan.tooling.person_check import check_image, summarise
 from helmetscan.core.detections import Detection
-from helmetscan.pipeline.helmet_check import Verifier
+from helmetscan.pipeline.helmet_check import HelmetCheck
 
 
 def sample(*boxes):
@@ -29,7 +29,7 @@ def test_check_image_matches_each_labelled_head_to_its_verdict():
 
     settings = Settings(detector={"roles": {"rider": ["rider"]}}, verification={"heads_from": "stage2"},
                         riders={"confirm_rider_boxes": False})
-    rows = check_image(sample(bare, helmeted), frame, stage1, Verifier(stage2, settings.verification), settings)
+    rows = check_image(sample(bare, helmeted), frame, stage1, HelmetCheck(stage2, settings.verification), settings)
     assert [(r.truth, r.state) for r in rows] == [(True, "without_helmet"), (False, "no rider"), (None, "without_helmet")]
     table = summarise(__import__("pandas").DataFrame([r.__dict__ for r in rows]))
     first = table.iloc[0]

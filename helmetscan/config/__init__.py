@@ -21,15 +21,15 @@ from helmetscan.config.output import EvidenceSettings, RecordingSettings, Runtim
 from helmetscan.config.plates import (DEFAULT_PLATE_FLOORS, DEFAULT_TRACK_FLOORS, DEFAULT_UNREPORTED_FORMATS,
                                       PlateRoles, PlateSettings)
 from helmetscan.config.stages import (AssistSettings, DecisionSettings, DetectorRoles, DetectorSettings, RiderRule,
-                                      SamplingSettings, TrackingSettings, VerificationSettings, VerifierRoles)
+                                      SamplingSettings, TrackingSettings, HelmetCheckSettings, HeadRoles)
 from helmetscan.core.errors import ConfigError
 from helmetscan.weights.registry import default_weights_dir
 
 __all__ = [
     "AssistSettings", "DEFAULT_PLATE_FLOORS", "DEFAULT_TRACK_FLOORS", "DEFAULT_UNREPORTED_FORMATS", "DecisionSettings",
     "DetectorRoles", "DetectorSettings", "EvidenceSettings", "PlateRoles", "PlateSettings", "RecordingSettings",
-    "RiderRule", "RuntimeSettings", "SamplingSettings", "Settings", "TrackingSettings", "VerificationSettings",
-    "VerifierRoles", "load_settings",
+    "RiderRule", "RuntimeSettings", "SamplingSettings", "Settings", "TrackingSettings", "HelmetCheckSettings",
+    "HeadRoles", "load_settings",
 ]
 
 #: Torch device strings: ``cpu``, ``mps``, ``cuda``, ``cuda:N``, or ultralytics' GPU index form ``N`` / ``N,M``.
@@ -50,7 +50,7 @@ class Settings(_Section):
     assist: AssistSettings = Field(default_factory=AssistSettings)
     riders: RiderRule = Field(default_factory=RiderRule)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
-    verification: VerificationSettings = Field(default_factory=VerificationSettings)
+    verification: HelmetCheckSettings = Field(default_factory=HelmetCheckSettings)
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     plates: PlateSettings = Field(default_factory=PlateSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)

@@ -30,7 +30,7 @@ class DetectorRoles(_Section):
     motorcycle: list[str] = setting(name_list("motorcycle"), "Classes that are a motorcycle.", "class names")
 
 
-class VerifierRoles(_Section):
+class HeadRoles(_Section):
     """Which stage-2 class names are a head with and without a helmet (matched case-insensitively)."""
 
     head_with_helmet: list[str] = setting(name_list("with helmet", "helmet"), "Classes that are a helmeted head.",
@@ -125,8 +125,9 @@ class TrackingSettings(_Section):
     fuse_score: bool = setting(True, "Fuse detection score into the matching cost.")
 
 
-class VerificationSettings(_ModelSection):
-    """Stage 2: finds the heads on each ridden motorcycle and judges each. Default: stage 1's own head boxes, judged
+class HelmetCheckSettings(_ModelSection):
+    """Stage 2, the helmet check (settings section ``verification``, the name settings files have always used): finds
+    the heads on each ridden motorcycle and judges each. Default: stage 1's own head boxes, judged
     by our head classifier (``weights/HELMET_CLS.md``); the borrowed YOLOv12m helmet model on the motorcycle crop stays
     selectable (``heads_from = "stage2"``, ``helmetscan/configs/coco-yolov12m.toml``)."""
 
@@ -172,7 +173,7 @@ class VerificationSettings(_ModelSection):
         3, "A track is settled (no more checks) once, for each of its people, one head state leads by this many "
         "frames.", "frames", ge=1
     )
-    roles: VerifierRoles = Field(default_factory=VerifierRoles)
+    roles: HeadRoles = Field(default_factory=HeadRoles)
 
 
 class DecisionSettings(_Section):

@@ -3,7 +3,7 @@
 The classifier (``helmet_cls.pt``, :mod:`helmetscan.tooling.head_train`, model card ``weights/HELMET_CLS.md``) sees
 a square crop around each head, cut exactly as its training crops were (:func:`square_crop`, also used by
 :mod:`helmetscan.tooling.head_crops`), and returns with/without helmet with a probability. The
-:class:`~helmetscan.pipeline.helmet_check.Verifier` runs it on every head it attaches to a motorcycle.
+:class:`~helmetscan.pipeline.helmet_check.HelmetCheck` runs it on every head it attaches to a motorcycle.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from helmetscan.pipeline.staging import StageChain
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.pipeline.tracking import RiderTracker
 from helmetscan.core.status import HeadState
-from helmetscan.pipeline.helmet_check import FrameVerdict, Verifier
+from helmetscan.pipeline.helmet_check import FrameVerdict, HelmetCheck
 
 #: progress(frames_done, frames_expected): called once per sampled frame.
 FrameProgress = Callable[[int, int], None]
@@ -128,7 +128,7 @@ class Analyzer:
                  recognizer: TextRecognizer, head_classifier=None):
         self.settings = settings
         self.detector = detector
-        self.verifier = Verifier(verifier, settings.verification, head_classifier)
+        self.verifier = HelmetCheck(verifier, settings.verification, head_classifier)
         self.plate_stage = PlateStage(plate_detector, recognizer, settings.plates)
 
     def analyze(self, path: Path, progress: FrameProgress | None = None, timer: StageTimer | None = None,

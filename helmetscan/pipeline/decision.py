@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from helmetscan.config import DecisionSettings, VerificationSettings
+from helmetscan.config import DecisionSettings, HelmetCheckSettings
 from helmetscan.pipeline.people import Person
 from helmetscan.core.status import HeadState
 from helmetscan.pipeline.helmet_check import FrameVerdict
@@ -87,7 +87,7 @@ def decide(track_id: int, people: list[Person], frames_checked: int, settings: D
     return TrackDecision(track_id, bool(bare), frames_checked, decisions, evidence.best if evidence else None, evidence)
 
 
-def is_settled(people: list[Person], frames_checked: int, settings: VerificationSettings) -> bool:
+def is_settled(people: list[Person], frames_checked: int, settings: HelmetCheckSettings) -> bool:
     """True when a track needs no more stage-2 checks: the check budget is spent, or it has people and for each of
     them one head state leads the other by ``settle_margin`` frames."""
     if frames_checked >= settings.max_checks_per_track:

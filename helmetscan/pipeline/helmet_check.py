@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helmetscan.config import VerificationSettings
+from helmetscan.config import HelmetCheckSettings
 from helmetscan.core.geometry import pad, shift
 from helmetscan.core.detections import UNSURE, Detection
 from helmetscan.core.status import HeadState
@@ -40,7 +40,7 @@ class FrameVerdict:
         return max(x2 - x1, y2 - y1)
 
 
-def head_state(head: Detection, settings: VerificationSettings) -> HeadState:
+def head_state(head: Detection, settings: HelmetCheckSettings) -> HeadState:
     """The state of one stage-2 head box: its class, or ``UNKNOWN`` when its longer side is below
     ``settings.min_head_px`` or the verifier was unsure (label :data:`~helmetscan.core.detections.UNSURE`).
 
@@ -59,7 +59,7 @@ def head_state(head: Detection, settings: VerificationSettings) -> HeadState:
     return HeadState.UNKNOWN if max(x2 - x1, y2 - y1) < settings.min_head_px else state
 
 
-class Verifier:
+class HelmetCheck:
     """Stage 2: finds the heads of a ridden motorcycle's people and judges each.
 
     Head boxes come from the stage-2 ``detector`` run on the motorcycle's padded crop, or — with
@@ -75,7 +75,7 @@ class Verifier:
         classifier: ``(list of crops) -> [(label, probability)]``, or ``None``.
     """
 
-    def __init__(self, detector, settings: VerificationSettings, classifier=None):
+    def __init__(self, detector, settings: HelmetCheckSettings, classifier=None):
         self.detector = detector
         self.settings = settings
         self.classifier = classifier

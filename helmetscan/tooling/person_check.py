@@ -78,17 +78,17 @@ class PersonRow:
 
 
 def build_pipeline(settings: Settings):
-    """``(stage 1, Verifier)`` as ``analyze`` builds them from ``settings``.
+    """``(stage 1, HelmetCheck)`` as ``analyze`` builds them from ``settings``.
 
     Raises:
         WeightsError, ConfigError: as :func:`helmetscan.pipeline.loading.load_models`.
     """
     from helmetscan.pipeline.loading import build_stage1, build_verifier
-    from helmetscan.pipeline.helmet_check import Verifier
+    from helmetscan.pipeline.helmet_check import HelmetCheck
 
     detector = build_stage1(settings)
     head_detector, head_classifier = build_verifier(settings, detector.names)
-    return detector, Verifier(head_detector, settings.verification, head_classifier)
+    return detector, HelmetCheck(head_detector, settings.verification, head_classifier)
 
 
 def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings: Settings) -> list[PersonRow]:

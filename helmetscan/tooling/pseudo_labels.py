@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helmetscan.config import DetectorRoles, RiderRule, VerificationSettings
+from helmetscan.config import DetectorRoles, RiderRule, HelmetCheckSettings
 from helmetscan.core.geometry import centre, contains, pad, shift
 from helmetscan.tooling.dataset import LabelBox, Sample, to_pixels
 from helmetscan.core.detections import Detection
@@ -47,7 +47,7 @@ class ModelPseudoLabeller:
         min_head_confidence: confidence floor of a pseudo bare head, 0..1.
         min_rider_confidence: confidence floor of a pseudo rider, 0..1.
         verification: crop padding, head region and the head roles (``roles.head_without_helmet``) of stage 2;
-            default :class:`VerificationSettings`.
+            default :class:`HelmetCheckSettings`.
         detector_roles: which ``rider_detector`` classes are person / motorcycle / rider; default
             :class:`DetectorRoles`.
         rider_rule: how a person and a motorcycle make a rider; default :class:`RiderRule`.
@@ -55,12 +55,12 @@ class ModelPseudoLabeller:
 
     def __init__(self, head_detector, rider_detector, fill: dict[str, list[str]], min_head_confidence: float = 0.1,
                  min_rider_confidence: float = 0.5,
-                 verification: VerificationSettings | None = None, detector_roles: DetectorRoles | None = None,
+                 verification: HelmetCheckSettings | None = None, detector_roles: DetectorRoles | None = None,
                  rider_rule: RiderRule | None = None):
         self.head_detector, self.rider_detector = head_detector, rider_detector
         self.fill = fill
         self.min_head_confidence, self.min_rider_confidence = min_head_confidence, min_rider_confidence
-        self.verification = verification or VerificationSettings()
+        self.verification = verification or HelmetCheckSettings()
         self.detector_roles = detector_roles or DetectorRoles()
         self.rider_rule = rider_rule or RiderRule()
 
