@@ -123,7 +123,7 @@ def test_verifier_judges_every_head_on_the_motorcycle():
         # boxes in crop pixels: the crop starts at (70, 40) for RIDER padded by 0.15 in a 640x640 frame
         return [det((90, 50, 170, 130), 0.8, "with helmet"), det((150, 55, 220, 125), 0.9, "without helmet")]
 
-    verdicts = HelmetCheck(fake_stage2, HelmetCheckSettings(heads_from="stage2")).verify(
+    verdicts = HelmetCheck(fake_stage2, HelmetCheckSettings(heads_from="stage2")).check(
         np.zeros((640, 640, 3), np.uint8), RiddenMotorcycle(RIDER, 0.7), frame_index=3, timestamp_s=0.6)
     assert crop_seen["shape"] == (520, 260, 3)
     assert [(v.state, v.head_xyxy) for v in verdicts] == [(HeadState.WITH_HELMET, (160, 90, 240, 170)),
@@ -170,7 +170,7 @@ def test_heads_from_stage1_are_judged_by_the_classifier():
         return [("without helmet", 0.93), ("with helmet", 0.55)]
 
     settings = HelmetCheckSettings(heads_from="stage1", conf=0.25, classifier_conf=0.6)
-    verdicts = HelmetCheck(None, settings, classifier).verify(np.zeros((640, 640, 3), np.uint8),
+    verdicts = HelmetCheck(None, settings, classifier).check(np.zeros((640, 640, 3), np.uint8),
                                                            RiddenMotorcycle(RIDER, 0.7), 0, 0.0, frame_heads)
     assert seen == [(64, 64, 3), (64, 64, 3)]  # the plate and the 0.1 head never reach the classifier
     assert [(v.state, v.confidence) for v in verdicts] == [(HeadState.WITHOUT_HELMET, 0.93), (HeadState.UNKNOWN, 0.55)]

@@ -34,6 +34,14 @@ def test_our_reader_decodes_only_by_the_beam_and_fuses_only_by_the_character_vot
         load_settings(cfg)
 
 
+@pytest.mark.parametrize("text", ['fusion = "characters"', 'reader_confidence = "probability"'])
+def test_a_removed_setting_says_it_is_gone_even_at_its_old_default(tmp_path, text):
+    cfg = tmp_path / "old.toml"
+    cfg.write_text(f"[plates]\n{text}\n")
+    with pytest.raises(ConfigError, match=r"old.toml: plates\.\w+ is no longer a setting: .*; delete the line$"):
+        load_settings(cfg)
+
+
 def test_the_sections_keep_their_names_and_every_setting_speaks_in_one_line():
     from helmetscan.core.fielddoc import iter_fields
 

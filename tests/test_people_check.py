@@ -85,11 +85,11 @@ def test_film_labels_give_heads_for_labelled_frames_only():
 @pytest.mark.skipif(not (WEIGHTS / "helmet_cls.pt").is_file(), reason="run `make weights`")
 def test_a_classifier_whose_classes_are_not_the_head_roles_is_a_configuration_error():
     from helmetscan.core.errors import ConfigError
-    from helmetscan.pipeline.loading import build_verifier
+    from helmetscan.pipeline.loading import build_helmet_check
 
     settings = Settings(verification={"roles": {"head_with_helmet": ["helmet"], "head_without_helmet": ["bare"]}})
     with pytest.raises(ConfigError, match="head classifier"):
-        build_verifier(settings, {0: "rider", 1: "bare", 2: "helmet"})
+        build_helmet_check(settings, {0: "rider", 1: "bare", 2: "helmet"})
 
 
 def test_reviews_apply_to_the_same_head_when_another_model_moves_its_box(tmp_path):

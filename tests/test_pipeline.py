@@ -52,8 +52,8 @@ ONE_CONFIDENCE_READER = Settings(plates={"recognizer": "easyocr", "min_plate_con
                                  verification={"heads_from": "stage2"})
 
 
-def runner(detector=stage1, verifier=None, plate_detector=plates, ocr=None, settings=None):
-    models = Models(detector, verifier or FakeStage2(), plate_detector, ocr or make_ocr([]), {"fake.pt": "ab" * 32})
+def runner(detector=stage1, head_detector=None, plate_detector=plates, ocr=None, settings=None):
+    models = Models(detector, head_detector or FakeStage2(), plate_detector, ocr or make_ocr([]), {"fake.pt": "ab" * 32})
     settings = settings or ONE_CONFIDENCE_READER
     # the fake stage 2 boxes heads on the motorcycle crop, as the borrowed verifier does
     settings = settings.model_copy(update={"verification": settings.verification.model_copy(
@@ -119,7 +119,7 @@ def test_a_record_from_a_newer_helmetscan_is_refused_with_its_path(tmp_path, cli
 def test_a_helmeted_rider_is_no_violation(tmp_path, clip):
     stage2 = FakeStage2()
     stage2.bare = False
-    result = runner(verifier=stage2).run_video(clip, tmp_path / "out", "clip")
+    result = runner(head_detector=stage2).run_video(clip, tmp_path / "out", "clip")
     assert result.counts.violations == 0 and result.violation_ids == []
 
 
@@ -217,7 +217,7 @@ def two_people(image):
 
 
 def test_a_bare_headed_pillion_behind_a_helmeted_rider_is_one_violation_listing_both(tmp_path, clip):
-    batch = runner(detector=two_people, verifier=RiderAndPillion())
+    batch = runner(detector=two_people, head_detector=RiderAndPillion())
     result = batch.run_video(clip, tmp_path / "out", "clip")
     assert result.counts.riders_tracked == 1 and result.counts.violations == 1
     _, [record] = load_results(tmp_path / "out")

@@ -111,7 +111,7 @@ def _findings(models, pipelined: bool):
     if not FOOTAGE.exists():
         pytest.skip("../shared is not beside the repository")
     settings = Settings(runtime={"pipelined": pipelined})
-    analysis = Analyzer(settings, models.detector, models.verifier, models.plate_detector, models.recognizer,
+    analysis = Analyzer(settings, models.detector, models.head_detector, models.plate_detector, models.recognizer,
                         models.head_classifier).analyze(FOOTAGE)
     return ([(f.decision.track_id, [(p.person_id, p.verdict, p.frames_judged) for p in f.decision.people],
               f.decision.best.frame_index, f.plate.plate.text, f.plate.plate.best_guess) for f in analysis.findings],

@@ -47,9 +47,7 @@ def evaluate_plates_cmd(
 
     settings = load(config, {})
     with exit_codes(prefix="evaluate-plates: "):
-        found = compare(folders, recognizer or ["helmetscan"], settings, find, target_precision)
-    for line in found.notes:
-        note(line)
+        found = compare(folders, recognizer or ["helmetscan"], settings, find, target_precision, log=note)
     rows, reads = found.rows, found.reads
     keys = ["set", "recognizer", "format", "plates", "exact", "reported", "precision", "char_acc", "ms_per_crop"]
     _print(markdown_table(keys, [[r.get(k, "") for k in keys] for r in rows]))

@@ -81,6 +81,14 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+#: Settings of earlier versions that are gone, and why (a file that still sets one gets this instead of "extra
+#: inputs are not permitted"); the measurements behind each removal are in weights/PLATE_READER.md.
+REMOVED = {
+    ("plates", "fusion"): "a track's reads are fused by the per-character vote only",
+    ("plates", "reader_confidence"): "our reader's confidence is the probability of the text only",
+}
+
+
 def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Build the settings of a run.
 
@@ -100,13 +108,16 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{config_file}: not valid TOML ({exc})") from None
     data = _merge(data, _drop_none(overrides or {}))
+    source = f"{config_file}: " if config_file else ""
+    for (section, key), why in REMOVED.items():
+        if key in (data.get(section) or {}):
+            raise ConfigError(f"{source}{section}.{key} is no longer a setting: {why}; delete the line")
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
         )
-        source = f"{config_file}: " if config_file else ""
         raise ConfigError(f"{source}invalid settings ({problems})") from None
 
 

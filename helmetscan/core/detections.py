@@ -22,7 +22,7 @@ class Detection:
     label: str
 
 
-#: Label of a head box a verifier saw but could not judge (our head classifier below its floor): ``unknown``, never a
+#: Label of a head box the helmet check saw but could not judge (our head classifier below its floor): ``unknown``, never a
 #: violation (:func:`helmetscan.pipeline.helmet_check.head_state`).
 UNSURE = "unsure"
 

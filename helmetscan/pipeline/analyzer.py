@@ -114,7 +114,7 @@ class Analyzer:
     Args:
         settings: the run's settings.
         detector: stage 1, run on every sampled frame.
-        verifier: stage 2's head detector, run on the padded crops of ridden motorcycles (``None`` when heads come
+        head_detector: stage 2's head detector, run on the padded crops of ridden motorcycles (``None`` when heads come
             from stage 1, ``verification.heads_from``).
         plate_detector: finds plates in a rider's region.
         recognizer: reads an upscaled plate crop.
@@ -124,11 +124,11 @@ class Analyzer:
     load_models` builds the configured ones.
     """
 
-    def __init__(self, settings: Settings, detector: Detector, verifier: Detector | None, plate_detector: Detector,
+    def __init__(self, settings: Settings, detector: Detector, head_detector: Detector | None, plate_detector: Detector,
                  recognizer: TextRecognizer, head_classifier=None):
         self.settings = settings
         self.detector = detector
-        self.verifier = HelmetCheck(verifier, settings.verification, head_classifier)
+        self.helmet_check = HelmetCheck(head_detector, settings.verification, head_classifier)
         self.plate_stage = PlateStage(plate_detector, recognizer, settings.plates)
 
     def analyze(self, path: Path, progress: FrameProgress | None = None, timer: StageTimer | None = None,
@@ -246,7 +246,7 @@ class Analyzer:
             ridden = tr.rider
             if not is_settled(track.people.people, track.frames_checked, s.verification):
                 with timer.stage("stage2"):
-                    verdicts = self.verifier.verify(image, ridden, sampled.frame_index, sampled.timestamp_s,
+                    verdicts = self.helmet_check.check(image, ridden, sampled.frame_index, sampled.timestamp_s,
                                                     detections)
                 claims[tr.track_id] = (ridden.regions, verdicts)
             track.plate_candidates.offer(

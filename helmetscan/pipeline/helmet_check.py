@@ -42,7 +42,7 @@ class FrameVerdict:
 
 def head_state(head: Detection, settings: HelmetCheckSettings) -> HeadState:
     """The state of one stage-2 head box: its class, or ``UNKNOWN`` when its longer side is below
-    ``settings.min_head_px`` or the verifier was unsure (label :data:`~helmetscan.core.detections.UNSURE`).
+    ``settings.min_head_px`` or the head classifier was unsure (label :data:`~helmetscan.core.detections.UNSURE`).
 
     Raises:
         ValueError: the label is in neither the with- nor the without-helmet role.
@@ -70,7 +70,7 @@ class HelmetCheck:
 
     Args:
         detector: ``(image (H, W, 3) uint8 BGR) -> list[Detection]`` of head boxes labelled with a head role (a
-            :class:`YoloDetector`, a fake in tests); ``None`` when heads come from stage 1.
+            :class:`~helmetscan.inference.yolo.YoloDetector`, a fake in tests); ``None`` when heads come from stage 1.
         settings: the verification section of the settings.
         classifier: ``(list of crops) -> [(label, probability)]``, or ``None``.
     """
@@ -111,7 +111,7 @@ class HelmetCheck:
         return [Detection(head.xyxy, p, label if p >= s.classifier_conf else UNSURE)
                 for head, (label, p) in zip(heads, judged)]
 
-    def verify(self, image: np.ndarray, motorcycle: RiddenMotorcycle, frame_index: int, timestamp_s: float,
+    def check(self, image: np.ndarray, motorcycle: RiddenMotorcycle, frame_index: int, timestamp_s: float,
                frame_heads: list[Detection] | None = None) -> list[FrameVerdict]:
         """One verdict per head on ``motorcycle`` in ``image`` ((H, W, 3) uint8 BGR); empty when none is found.
         ``frame_heads``: as in :meth:`heads`.

@@ -2,7 +2,7 @@
 
 Checked here, once, before any video is opened: the device string names a device this machine has; every weight file
 exists and a pinned one has its pinned SHA-256; every model's class names cover the roles its stage uses (a stage-1
-model must yield riders, a verifier both head states, a plate detector plates).
+model must yield riders, the helmet check both head states, a plate detector plates).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ FRAME_PLATE_IMGSZ = 960
 @dataclass(frozen=True)
 class Models:
     """The models of one run and the SHA-256 of each weight file (file name → hex digest), for the records.
-    ``verifier`` (the stage-2 head detector) is ``None`` when heads come from stage 1; ``head_classifier`` is ``None``
-    when the head boxes' own classes decide (:func:`build_verifier`); ``face_detector`` is ``None`` without the
+    ``head_detector`` (the stage-2 head detector) is ``None`` when heads come from stage 1; ``head_classifier`` is ``None``
+    when the head boxes' own classes decide (:func:`build_helmet_check`); ``face_detector`` is ``None`` without the
     privacy blur (``evidence.privacy_blur``), as is ``frame_plate_detector`` (the plate detector at
     :data:`FRAME_PLATE_IMGSZ` for other vehicles' plates on the whole evidence frame)."""
 
     detector: Detector
-    verifier: Detector | None
+    head_detector: Detector | None
     plate_detector: Detector
     recognizer: TextRecognizer
     sha256: dict[str, str]
@@ -150,7 +150,7 @@ def build_stage1(settings: Settings) -> Detector:
     return DetectorEnsemble([detector, build_detector(settings.assist, settings)])
 
 
-def build_verifier(settings: Settings, stage1_names: dict[int, str] | None = None):
+def build_helmet_check(settings: Settings, stage1_names: dict[int, str] | None = None):
     """Stage 2's models: ``(head detector or None, head classifier or None)``.
 
     The head detector is ``verification.model``, run on motorcycle crops; with ``verification.heads_from = "stage1"``
@@ -217,7 +217,7 @@ def load_models(settings: Settings) -> Models:
             sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
     detector = build_stage1(s)
     check_detector_roles(s.detector.model, detector.names, s.detector.roles, s.riders.confirm_rider_boxes)
-    verifier, head_classifier = build_verifier(s, detector.names)
+    head_detector, head_classifier = build_helmet_check(s, detector.names)
     plate_detector = build_detector(s.plates, s)
     check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
     recognizer, recognizer_sha256 = build_recognizer(s, s.plates.recognizer, manifest)
@@ -231,7 +231,7 @@ def load_models(settings: Settings) -> Models:
         face_detector = YoloDetector(path, 640, s.evidence.face_conf, 0.5, s.device)
         frame_plates = YoloDetector(s.model_path(s.plates.model), FRAME_PLATE_IMGSZ, s.plates.conf, s.plates.iou,
                                     s.device)
-    return Models(detector, verifier, plate_detector, recognizer, sha256, head_classifier, face_detector,
+    return Models(detector, head_detector, plate_detector, recognizer, sha256, head_classifier, face_detector,
                   frame_plates if s.evidence.privacy_blur else None)
 
 

@@ -76,9 +76,9 @@ def decode_ctc(probabilities: np.ndarray, alphabet: str) -> TextRead:
 #: the actual input size; negative: that many pixels of border added), each resized back to the input size: the crop
 #: as given, a tighter box, a looser one, and two boxes shifted diagonally. A plate detector's box varies this much
 #: from frame to frame (the training augmentation zooms by 0.9–1.12 and shifts by up to 6–8 %,
-#: ``plate_train.augment``), so a read that changes between them is one the network is unsure of. Chosen before
-#: measuring; on the model-selection set the five views read more plates exactly than the first alone
-#: (``weights/PLATE_READER.md``).
+#: ``helmetscan.tooling.plate_train_data.augment``), so a read that changes between them is one the network is unsure
+#: of. Chosen before measuring; on the model-selection set the five views read more plates exactly than the first
+#: alone (``weights/PLATE_READER.md``).
 VIEWS = ((0, 0, 0, 0), (4, 3, 4, 3), (-6, -3, -6, -3), (6, 0, 0, 4), (0, 4, 6, 0))
 
 

@@ -207,7 +207,7 @@ class BatchRunner:
         self.settings = settings
         self.models = models
         self.tz = ZoneInfo(settings.recording.time_zone)
-        self.analyzer = Analyzer(settings, models.detector, models.verifier, models.plate_detector, models.recognizer,
+        self.analyzer = Analyzer(settings, models.detector, models.head_detector, models.plate_detector, models.recognizer,
                                  models.head_classifier)
         self.evidence = EvidenceStage(settings, models.sha256, models.face_detector,
                                       models.frame_plate_detector or models.plate_detector)

@@ -83,15 +83,15 @@ def build_pipeline(settings: Settings):
     Raises:
         WeightsError, ConfigError: as :func:`helmetscan.pipeline.loading.load_models`.
     """
-    from helmetscan.pipeline.loading import build_stage1, build_verifier
+    from helmetscan.pipeline.loading import build_stage1, build_helmet_check
     from helmetscan.pipeline.helmet_check import HelmetCheck
 
     detector = build_stage1(settings)
-    head_detector, head_classifier = build_verifier(settings, detector.names)
+    head_detector, head_classifier = build_helmet_check(settings, detector.names)
     return detector, HelmetCheck(head_detector, settings.verification, head_classifier)
 
 
-def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings: Settings) -> list[PersonRow]:
+def check_image(sample: Sample, frame: np.ndarray, detector, helmet_check, settings: Settings) -> list[PersonRow]:
     """The rows of one image (``frame``: (H, W, 3) uint8 BGR): stage 1, the rider rule and stage 2 as the pipeline
     runs them, each labelled head matched to a verdict."""
     from helmetscan.pipeline.association import share_out_heads
@@ -101,7 +101,7 @@ def check_image(sample: Sample, frame: np.ndarray, detector, verifier, settings:
     s = settings
     detections = detector(frame)
     ridden = find_riders(detections, s.detector.roles, s.riders)
-    claims = {k: (r.regions, verifier.verify(frame, r, 0, 0.0, detections)) for k, r in enumerate(ridden)}
+    claims = {k: (r.regions, helmet_check.check(frame, r, 0, 0.0, detections)) for k, r in enumerate(ridden)}
     verdicts = [v for kept in share_out_heads(claims).values() for v in kept]
     labelled = labelled_heads(sample, w, h)
     # one-to-one: the most overlapping (labelled head, verdict) pairs first, each side used once
@@ -138,12 +138,12 @@ def check_people(settings: Settings, samples: list[Sample], sample: int | None =
 
     chosen = sorted(random.Random(seed).sample(samples, sample), key=lambda s: s.image) if sample and sample < len(
         samples) else samples
-    detector, verifier = build_pipeline(settings)
+    detector, helmet_check = build_pipeline(settings)
     rows = []
     for item in tqdm(chosen, desc="checking people", unit="image", disable=None, leave=False):
         frame = cv2.imread(str(item.image))
         if frame is not None:
-            rows += check_image(item, frame, detector, verifier, settings)
+            rows += check_image(item, frame, detector, helmet_check, settings)
     table = pd.DataFrame([r.__dict__ for r in rows])
     views = pd.read_csv(VIEW_LABELS, comment="#") if VIEW_LABELS.is_file() else pd.DataFrame(columns=["head", "view"])
     return table.merge(views[["head", "view"]], on="head", how="left")
@@ -281,7 +281,7 @@ def check_clip_people(settings: Settings, video: Path, heads_of, fps: float = 5.
 
     from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames
 
-    detector, verifier = build_pipeline(settings)
+    detector, helmet_check = build_pipeline(settings)
     rows = []
     for sampled in iter_sampled_frames(video, fps, DecodeStats()):
         h, w = sampled.image.shape[:2]
@@ -290,7 +290,7 @@ def check_clip_people(settings: Settings, video: Path, heads_of, fps: float = 5.
             continue
         sample = Sample("clip", Path(f"frame_{sampled.frame_index + 1:06d}.png"), str(sampled.frame_index), "clip",
                         heads)
-        rows += check_image(sample, sampled.image, detector, verifier, settings)
+        rows += check_image(sample, sampled.image, detector, helmet_check, settings)
     return pd.DataFrame([r.__dict__ for r in rows])
 
 

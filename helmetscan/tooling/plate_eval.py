@@ -97,9 +97,9 @@ def confusions(truth: str, read: str) -> list[tuple[str, str]]:
 
 
 def evaluate(folder: Path, reader, settings, detector=None) -> tuple[list[Outcome], float]:
-    """Read every labelled crop of ``folder`` with ``reader`` (a :class:`CropReader`); returns the outcomes and the
-    mean milliseconds per crop. With ``detector`` (the plate detector) the images are photos: their plates are found
-    first and the most confident one is the read (see the module doc).
+    """Read every labelled crop of ``folder`` with ``reader`` (a :class:`~helmetscan.plates.read.CropReader`);
+    returns the outcomes and the mean milliseconds per crop. With ``detector`` (the plate detector) the images are
+    photos: their plates are found first and the most confident one is the read (see the module doc).
 
     Raises:
         ConfigError: see :func:`read_labels`; a listed crop that cannot be read as an image.
@@ -195,7 +195,8 @@ def floor_for_precision(outcomes: list[Outcome], target: float) -> tuple[float, 
 
 @dataclass(frozen=True)
 class RuleFloor:
-    """A confidence floor chosen by the rule of ``weights/PLATE_READER.md`` (sessions 11-12): ``lowest`` is the lowest
+    """A confidence floor chosen by the rule of ``weights/PLATE_READER.md`` (its sections *the rule a new reader must
+    pass, fixed before reading any candidate* and *a floor for plates fused over a track*): ``lowest`` is the lowest
     confidence from which ``target`` of the reads are exactly right; ``floor`` is that rounded up to a multiple of
     ``step`` or, where the reads from the rounded value are less precise than ``target`` (precision is not monotonic in
     the floor), the next multiple that is; ``reported`` of ``plates`` reads reach it and ``wrong`` of them are wrong."""
@@ -237,12 +238,13 @@ class Comparison:
 
 
 def compare(folders: list[Path], recognizers: list[str], settings, find: bool = False,
-            target_precision: float | None = None) -> Comparison:
+            target_precision: float | None = None, log=lambda line: None) -> Comparison:
     """Score each recogniser on each folder of labelled crops (or photos with ``find``).
 
     Every folder's labels are read before the first model loads, so a bad folder fails at once. With
     ``target_precision``, per recogniser over all folders pooled: the lowest floor reaching that precision
     (:func:`floor_for_precision`) and the floor by the rule of ``weights/PLATE_READER.md`` (:func:`rule_floor`).
+    Each note is also given to ``log`` as soon as it is known.
 
     Raises:
         ConfigError: a folder without a readable ``labels.csv``, or an unknown recogniser.
@@ -265,6 +267,7 @@ def compare(folders: list[Path], recognizers: list[str], settings, find: bool = 
             result.reads += [{"set": folder.name, "recognizer": name, **vars(o)} for o in outcomes]
             pairs = ", ".join(f"{a or '∅'}→{b or '∅'} {c}" for a, b, c in top_confusions(outcomes))
             result.notes.append(f"{name} on {folder.name}: top confusions (true→read count): {pairs or 'none'}")
+            log(result.notes[-1])
             pooled += outcomes
         if target_precision is not None:
             floor = floor_for_precision(pooled, target_precision)
@@ -273,4 +276,5 @@ def compare(folders: list[Path], recognizers: list[str], settings, find: bool = 
                 f"floor {floor[0]:.4f} gives precision {floor[1]:.3f}, reporting {floor[2]:.1%} of {len(pooled)} "
                 f"plates; by the rule of weights/PLATE_READER.md the floor is {rule.floor:.2f}: {rule.reported} "
                 f"reported, {rule.wrong} wrong" if floor else f"no floor reaches precision {target_precision}"))
+            log(result.notes[-1])
     return result

@@ -89,8 +89,8 @@ def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
 
     Args:
         path: a CRNN plate reader ``.onnx`` written by ``plate_network.export_onnx``.
-        images: (N, H, W) uint8 model inputs (``plate_recognizer.to_model_input``; any width), for the batch norms'
-            statistics; a few hundred are enough.
+        images: (N, H, W) uint8 model inputs (``helmetscan.plates.recognizer.to_model_input``; any width), for the
+            batch norms' statistics; a few hundred are enough.
 
     Raises:
         ValueError: ``path`` is not such a CRNN.

@@ -1,10 +1,10 @@
 """A YOLO dataset of plate regions, to fine-tune the plate detector on what ``analyze`` shows it.
 
 ``analyze`` runs the plate detector only on each rider's plate region (rider box extended down and padded,
-:func:`helmetscan.plates.region.plate_region`), and ``plate_region_recall`` found the whole-image detector
-misses most labelled plates there (recall 0.30 on the test split, README "Plate detection where analyze looks"). This
+:func:`helmetscan.plates.region.plate_region`), and the whole-image detector was measured to miss most labelled plates
+there (recall 0.30 on the test split, ``weights/PLATE_DETECTOR.md``). This
 cuts the same regions from the **train** and **val** splits of the stage-1 sources
-(:func:`helmetscan.tooling.dataset.split_sources`; the test split stays for ``plate_region_recall``): every labelled
+(:func:`helmetscan.tooling.dataset.split_sources`; the test split stays for measuring recall): every labelled
 rider whose region holds a labelled plate becomes one image, every labelled plate overlapping it one box of class
 ``number plate`` (clipped to the region; a plate less than half inside is left out of the labels and blanked out of the
 image, so the detector is never taught to ignore a plate).

@@ -85,7 +85,7 @@ LATIN_ONLY_FONTS = frozenset({"DejaVuSansCondensed-Bold.ttf"})
 #: fonts-freefont-ttf, fonts-urw-base35, fonts-roboto-unhinted, fonts-open-sans, fonts-lato, fonts-b612 and
 #: fonts-cantarell: regular to heavy weights, narrow and condensed cuts like the Indian and European plate faces.
 #: Before it a Latin plate was drawn only with the Latin glyphs of the Hangul fonts (:func:`hangul_fonts`), and the
-#: reader trained so (rows2) read the footage plate's series ``AT`` as ``47`` in every crop
+#: reader trained so read the footage plate's series ``AT`` as ``47`` in every crop
 #: (``weights/PLATE_READER.md``). No DejaVu cut is here: the held-out pool's Latin-only font is DejaVu Sans Condensed
 #: Bold, and its family stays unseen in training.
 LATIN_TRAINING_FONTS = (
@@ -186,7 +186,7 @@ KOREAN_TRAIN_MIX = replace(TRAIN_MIX, layouts=(("kr", 3), ("kr_region_moto", 8),
 LATIN_FONTS_TRAIN_MIX = replace(KOREAN_TRAIN_MIX, latin_font_share=0.5)
 
 #: The training mix of the ``vn_face`` recipe: :data:`LATIN_FONTS_TRAIN_MIX` with 60 % of the Vietnamese plates drawn
-#: with the face of the real ones (:data:`VN_FACE`). The reader trained on ``latin_fonts`` (rows4) read 59 of the 60
+#: with the face of the real ones (:data:`VN_FACE`). The reader trained on ``latin_fonts`` read 59 of the 60
 #: real training crops it was trained on and 11 of the 31 it never saw: the renders taught it little about real
 #: Vietnamese plates (the real ones are dark text on a light face in thin strokes, two rows of nearly equal height;
 #: the renders were any colour, bold, with a small top row).
@@ -358,15 +358,16 @@ class Degradation:
     #: video stretched to 640 × 640, which widens a plate 1.8 times: the real crops are 2.2 times as wide as high
     #: at the median, the 190 × 140 mm plate 1.36), and a blur of 0.3–1.0 px whatever the width (the blur of the
     #: other crops shrinks with their width): Gaussian in half of them; the other half take the motion-blur branch,
-    #: whose kernel is 1 px wide below a blur of 1.0, so they stay unblurred (kept: rows5's and rows6's renders).
+    #: whose kernel is 1 px wide below a blur of 1.0, so they stay unblurred (kept: the shipped reader's renders).
     #: Korean plates keep ``min_width_px`` (their Hangul top row is a few pixels high below it) unless
     #: ``small_hangul``. 0 draws nothing, so a set rendered with 0 is the one rendered before this existed.
     small_share: float = 0.0
     small_width_px: tuple[int, int] = (40, 96)
     squash: tuple[float, float] = (0.55, 1.0)
     #: Plates with Hangul made small too (``small_share`` of them; the ``small_hangul`` recipe): Korean motorcycle
-    #: plates put into real frames at the real plates' sizes (``plate_composite``) are mostly under 48 px wide, where
-    #: rows6 read 15 % of them. False draws nothing, so a set rendered with False is the one rendered before this existed.
+    #: plates put into real frames at the real plates' sizes are mostly under 48 px wide, where the shipped reader read
+    #: 15 % of them (``weights/PLATE_READER.md``). False draws nothing, so a set rendered with False is the one rendered
+    #: before this existed.
     small_hangul: bool = False
 
 
