@@ -12,11 +12,19 @@ Tables (created and upgraded by sqlite-utils migrations, named ``m001_…``; the
 
 Rows of a video are committed only after its evidence folder is complete on disk, in one transaction, so the database
 never names a file that does not exist. CSV and HTML are views of it (:mod:`helmetscan.results.report`).
+
+The ``video.json`` and ``record.json`` files stay the truth: a database that is not SQLite, fails ``PRAGMA
+quick_check`` (run on every open) or hits a damaged page later is refused with one line naming the command that
+rebuilds it from them (:func:`rebuild_hint`, :mod:`helmetscan.results.rebuild`).
 """
 
 from __future__ import annotations
 
 import json
+import shlex
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +79,44 @@ def migrations():
     return steps
 
 
+def rebuild_hint(out: Path) -> str:
+    """What to do about a damaged or lost database: the command that rebuilds it from the records."""
+    return f"rebuild it from the records with: helmetscan rebuild-db {shlex.quote(str(out))}"
+
+
+def holds_records(out: Path) -> bool:
+    """Whether ``out`` holds a video's results (``OUT/<key>/video.json``; folders starting with a dot, such as
+    ``.superseded`` and ``.partial``, are not results)."""
+    return any(not path.parent.name.startswith(".") for path in out.glob("*/video.json"))
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite error says the file is damaged (not a database, a malformed page, text that does not decode)
+    rather than busy, full or misused."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return True
+    return type(exc) is sqlite3.DatabaseError or (
+        isinstance(exc, sqlite3.OperationalError) and str(exc).startswith("Could not decode"))
+
+
+def damage_of(conn, pragma: str = "quick_check") -> str | None:
+    """Why the database on ``conn`` (a ``sqlite3`` connection) is damaged, in one line, or ``None`` when the
+    ``PRAGMA quick_check`` (or ``integrity_check``) finds nothing."""
+    try:
+        rows = [row[0] for row in conn.execute(f"PRAGMA {pragma}").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        return str(exc)
+    problems = [line for row in rows for line in str(row).splitlines() if line.strip() and line != "ok"
+                and not line.startswith("*** in database")]
+    if not problems:
+        return None
+    more = f" and {len(problems) - 1} more problem(s)" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -96,28 +142,59 @@ class ResultsDB:
             and writes its decisions.
 
     Raises:
-        ResultsError: no database and ``create`` is false, or the file is not a helmetscan database.
+        ResultsError: no database and ``create`` is false (with the command that rebuilds it when ``out`` holds
+            records), or the file is damaged (the same) or not a helmetscan database.
     """
 
     def __init__(self, out: Path, create: bool = True, migrate: bool | None = None):
-        import sqlite3
-
         import sqlite_utils
 
+        self.out = out
         self.path = out / DB_NAME
-        if not create and not self.path.is_file():
-            raise ResultsError(f"{out}: not a results folder (no {DB_NAME})")
+        if not self.path.is_file():
+            if not create:
+                lost = f"no {DB_NAME}: {rebuild_hint(out)}" if holds_records(out) else \
+                    f"not a results folder (no {DB_NAME})"
+                raise ResultsError(f"{out}: {lost}")
+        elif self.path.stat().st_size == 0 and holds_records(out):  # lost its content, not one being created
+            raise self.damaged("an empty file")
         try:
             self.db = sqlite_utils.Database(self.path)
+        except sqlite3.DatabaseError as exc:  # cannot be opened at all (a folder, no permission)
+            raise ResultsError(f"{self.path}: not a helmetscan results database ({exc})") from None
+        try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            reason = damage_of(self.db.conn)  # before anything is written to it
+            if reason is not None:
+                raise self.damaged(reason)
             if create or migrate:
                 if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     self.db.execute("PRAGMA journal_mode=WAL")  # readers (report) never block the writer
                 self._migrate()
             elif "videos" not in self.db.table_names():  # a reader never writes: not even the empty file's tables
                 raise ResultsError(f"{out}: the results database is still being created; try again")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, ResultsError) as exc:
+            self.db.close()
+            if isinstance(exc, ResultsError):
+                raise
+            if is_damage(exc):
+                raise self.damaged(str(exc)) from None
             raise ResultsError(f"{self.path}: not a helmetscan results database ({exc})") from None
+
+    def damaged(self, reason: str) -> ResultsError:
+        """The one-line error of a damaged database: what is wrong and the command that rebuilds it."""
+        return ResultsError(f"{self.path}: damaged ({reason}); {rebuild_hint(self.out)}")
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's word that a page is damaged, met inside the block, into :meth:`damaged`'s one line (a busy,
+        full or misused database raises as it did)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            raise self.damaged(str(exc)) from None
 
     def _migrate(self) -> None:
         steps = migrations()
@@ -136,7 +213,7 @@ class ResultsDB:
 
     def start_run(self, version: str, config_hash: str, settings: dict[str, Any], models: dict[str, str]) -> int:
         """Record the start of an ``analyze`` run; returns its id."""
-        with self.db.conn:
+        with self._guard(), self.db.conn:
             return self.db["runs"].insert({
                 "started_at": _now(), "helmetscan_version": version, "config_hash": config_hash,
                 "settings": json.dumps(settings, sort_keys=True), "models": json.dumps(models, sort_keys=True),
@@ -144,7 +221,7 @@ class ResultsDB:
 
     def finish_run(self, run_id: int, analysed: int, skipped: int, failed: int) -> None:
         """Record the end of a run and its counts."""
-        with self.db.conn:
+        with self._guard(), self.db.conn:
             self.db["runs"].update(run_id, {"finished_at": _now(), "videos_analysed": analysed,
                                             "videos_skipped": skipped, "videos_failed": failed})
 
@@ -153,15 +230,16 @@ class ResultsDB:
     def sha256_of(self, path: Path, size_bytes: int, mtime_ns: int) -> str | None:
         """The SHA-256 recorded for this exact file (same path, size and modification time), so a re-run need not read
         it again; ``None`` when unknown."""
-        rows = self.db.query("select sha256 from videos where path = ? and size_bytes = ? and mtime_ns = ?",
-                             [str(path), size_bytes, mtime_ns])
-        row = next(rows, None)
+        with self._guard():
+            row = next(self.db.query("select sha256 from videos where path = ? and size_bytes = ? and mtime_ns = ?",
+                                     [str(path), size_bytes, mtime_ns]), None)
         return row["sha256"] if row else None
 
     def known(self, sha256: str) -> KnownVideo | None:
         """The database's row for a video, or ``None``."""
-        row = next(self.db.query("select sha256, video_key, status, config_hash from videos where sha256 = ?",
-                                 [sha256]), None)
+        with self._guard():
+            row = next(self.db.query("select sha256, video_key, status, config_hash from videos where sha256 = ?",
+                                     [sha256]), None)
         return KnownVideo(row["sha256"], row["video_key"], VideoStatus(row["status"]), row["config_hash"]) if row \
             else None
 
@@ -179,7 +257,7 @@ class ResultsDB:
             "duration_s": record.info.duration_s if record.info else None, "wall_s": record.wall_s,
             "config_hash": config_hash, "run_id": run_id, "record": record.model_dump_json(),
         }
-        with self.db.conn:
+        with self._guard(), self.db.conn:
             self.db.execute("delete from violations where video_sha256 = ?", [sha256])
             self.db["videos"].upsert(row, pk="sha256")
             self.db["violations"].insert_all(
@@ -204,7 +282,7 @@ class ResultsDB:
             vehicle: only this vehicle's.
 
         Raises:
-            ResultsError: a stored record does not fit the record model.
+            ResultsError: a stored record does not fit the record model, or the database is damaged.
         """
         video_where, video_args = self._filters("recorded_at", date, vehicle)
         viol_where, viol_args = self._filters("violations.local_time", date, vehicle, table="violations.")
@@ -231,7 +309,9 @@ class ResultsDB:
         from pydantic import ValidationError
 
         out = []
-        for row in self.db.query(sql, args):
+        with self._guard():
+            rows = list(self.db.query(sql, args))
+        for row in rows:
             try:
                 out.append(model.model_validate_json(next(iter(row.values()))))
             except ValidationError as exc:
@@ -251,21 +331,35 @@ class ResultsDB:
         """
         if status is ReviewStatus.PENDING:
             raise ResultsError(f"{violation_id}: a decision is confirmed or rejected")
-        if next(self.db.query("select 1 from violations where violation_id = ?", [violation_id]), None) is None:
+        with self._guard():
+            known = next(self.db.query("select 1 from violations where violation_id = ?", [violation_id]), None)
+        if known is None:
             raise ResultsError(f"{violation_id}: no such violation in {self.path}")
         review = Review(violation_id=violation_id, status=status, plate_text_reviewed=plate_text_reviewed,
                         reviewer=reviewer, reviewed_at=_now(), note=note)
-        with self.db.conn:
+        with self._guard(), self.db.conn:
             self.db["reviews"].insert(review.model_dump(mode="json"))
         return review
+
+    def restore_reviews(self, reviews: list[Review]) -> int:
+        """Store decisions recovered from a damaged or lost database as they were made (who and when kept), in the
+        order given (the last one per violation counts); those whose violation is not stored are left out.
+        Returns how many were stored."""
+        with self._guard():
+            known = {row["violation_id"] for row in self.db.query("select violation_id from violations")}
+            rows = [review.model_dump(mode="json") for review in reviews if review.violation_id in known]
+            with self.db.conn:
+                self.db["reviews"].insert_all(rows)
+        return len(rows)
 
     def _reviews(self, where: str = "", args: list | None = None) -> list[Review]:
         """Stored decisions (``where``: an SQL condition on the table), oldest first; none for a database from before
         reviews."""
-        if "reviews" not in self.db.table_names():
-            return []
-        rows = self.db.query("select violation_id, status, plate_text_reviewed, reviewer, reviewed_at, note "
-                             f"from reviews{where} order by id", args or [])
+        with self._guard():
+            if "reviews" not in self.db.table_names():
+                return []
+            rows = list(self.db.query("select violation_id, status, plate_text_reviewed, reviewer, reviewed_at, note "
+                                      f"from reviews{where} order by id", args or []))
         return [Review(**row) for row in rows]
 
     def reviews(self) -> dict[str, Review]:
