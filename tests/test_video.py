@@ -51,7 +51,8 @@ def test_find_videos_is_recursive_and_case_insensitive(tmp_path):
     (tmp_path / "a" / "b" / "X.MP4").write_bytes(b"")
     (tmp_path / "a" / "y.mov").write_bytes(b"")
     (tmp_path / "a" / "readme.txt").write_text("")
-    videos, ignored = find_videos([tmp_path, tmp_path / "a" / "y.mov"])
+    videos, ignored, left_out = find_videos([tmp_path, tmp_path / "a" / "y.mov"])
+    assert left_out == {}
     assert sorted(p.name for p in videos) == ["X.MP4", "y.mov"]  # named twice, listed once
     assert [p.name for p in ignored] == ["readme.txt"]
     with pytest.raises(VideoError, match="no such file"):

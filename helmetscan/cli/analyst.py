@@ -113,7 +113,6 @@ def analyze(
     Videos OUT already holds (same content, settings and models) are skipped, so an interrupted night resumes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from helmetscan.pipeline.loading import load_models
     from helmetscan.runner.batch import BatchRunner, check_out_dir
     from helmetscan.runner.discovery import discover
 
@@ -137,16 +136,19 @@ def analyze(
 
         with exit_codes():
             runs_on = RayExecutor(ray_address, workers)
-    found = discover(paths)
+    found = discover(paths, out)
     for message in found.errors:
         error(message)
     for folder, n in found.ignored.items():
         note(f"{folder}: ignored {n} file(s) without a video extension")
+    for path, reason in found.left_out.items():
+        note(f"{path}: left out: {reason}")
     if not found.videos:
         fail("no video to analyse" + (f" ({len(found.errors)} input(s) failed)" if found.errors else ""), 1)
     with exit_codes():
         check_out_dir(out)
-        runner = BatchRunner(settings, load_models(settings))
+        runner = BatchRunner(settings)  # its models load only when a video needs them
+        runner.config_hash()  # every weight file there and intact, before anything is done
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(), console=console, transient=False,

@@ -2,7 +2,8 @@
 where an expected fault becomes an exit code.
 
 Exit codes (README, *Usage*): 0 every input processed; 1 some input, or the whole run, failed; 2 a usage or
-configuration error, found before any work.
+configuration error, found before any work; 3 the output folder is full or another run holds it (nothing lost; re-run
+to resume).
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ import typer
 from rich.console import Console
 
 from helmetscan.config import Settings
-from helmetscan.core.errors import ConfigError, HelmetscanError
+from helmetscan.core.errors import ConfigError, HelmetscanError, OutputUnavailable
 
 #: Progress, notes and errors (stderr), and results (stdout), so a script can read the results alone.
 console = Console(stderr=True)
 out_console = Console()
 
 #: Expected faults and their exit codes, most specific first: a bad setting, option or model choice is a usage error;
-#: any other expected fault (a file that fails, missing weights, bad stored results) fails the command.
-EXIT_CODES: tuple[tuple[type[Exception], int], ...] = ((ConfigError, 2), (HelmetscanError, 1))
+#: an output folder that is full or held by another run stops the batch without fault of any input (3: free space,
+#: or wait, and re-run); any other expected fault (a file that fails, missing weights, bad stored results) fails the
+#: command.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = ((ConfigError, 2), (OutputUnavailable, 3), (HelmetscanError, 1))
 
 
 def error(message: str, target: Console | None = None) -> None:

@@ -46,6 +46,9 @@ class EvidenceSettings(_Section):
     excerpt_before_s: float = setting(10.0, "Excerpt start before the evidence frame (clamped to the file; the copy "
                                             "starts at the keyframe at or before it).", "s", ge=0)
     excerpt_after_s: float = setting(10.0, "Excerpt end after the evidence frame (clamped to the file).", "s", ge=0)
+    min_free_mb: int = setting(
+        1024, "Free space OUT's file system must have before each video; below it the batch stops cleanly (exit 3) "
+        "and resumes when re-run. 1024: about 16 violations of 1080p footage (README, Faults).", "MiB", ge=0)
 
 
 class RuntimeSettings(_Section):

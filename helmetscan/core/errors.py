@@ -19,3 +19,16 @@ class VideoError(HelmetscanError):
 
 class ResultsError(HelmetscanError):
     """Stored results (record.json, video.json) are missing or unreadable."""
+
+
+class OutputUnavailable(HelmetscanError):
+    """The output folder cannot take results right now, through no fault of an input: it is full, or another run is
+    writing into it. The batch stops before or between videos; nothing written is lost, and a re-run resumes."""
+
+
+class OutputFull(OutputUnavailable):
+    """The output folder's file system is (nearly) full."""
+
+
+class OutputBusy(OutputUnavailable):
+    """Another ``helmetscan analyze`` holds the output folder."""

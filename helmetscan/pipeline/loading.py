@@ -195,6 +195,32 @@ def set_threads(threads: int) -> None:
     torch_utils.NUM_THREADS = threads
 
 
+def model_hashes(settings: Settings, manifest=None) -> dict[str, str]:
+    """The SHA-256 of every weight file the settings' models load (file name → hex digest), checked, without loading
+    any model: what decides, with the settings, whether a video's results are current (cheap: no torch import).
+
+    Raises:
+        WeightsError: a weight file is missing, or a pinned one has another SHA-256.
+    """
+    s = settings
+    manifest = manifest or read_manifest()
+    stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""
+    names = [s.detector.model, s.assist.model, stage2, s.verification.classifier, s.plates.model]
+    if s.plates.recognizer == "helmetscan":
+        names.append(s.plates.reader_model)
+    if s.evidence.privacy_blur:
+        names.append(s.evidence.face_model)
+    sha256 = {}
+    for name in filter(None, names):
+        path = s.model_path(name)
+        sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+    if s.plates.recognizer == "easyocr":
+        for entry in manifest.weights:  # EasyOCR picks its files itself: those we pin that are there
+            if entry.name.startswith("easyocr/") and (s.weights_dir / entry.name).is_file():
+                sha256[entry.name] = checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
+    return sha256
+
+
 def load_models(settings: Settings) -> Models:
     """Load the YOLO detectors and the plate recogniser the settings name, after checking device, weight hashes and
     class roles.
@@ -209,25 +235,18 @@ def load_models(settings: Settings) -> Models:
     check_device(s.device)
     set_threads(s.runtime.model_threads())
     manifest = read_manifest()
-    sha256 = {}
-    stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""
-    for name in (s.detector.model, s.assist.model, stage2, s.verification.classifier, s.plates.model):
-        if name:
-            path = s.model_path(name)
-            sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
+    sha256 = model_hashes(s, manifest)
     detector = build_stage1(s)
     check_detector_roles(s.detector.model, detector.names, s.detector.roles, s.riders.confirm_rider_boxes)
     head_detector, head_classifier = build_helmet_check(s, detector.names)
     plate_detector = build_detector(s.plates, s)
     check_classes("plate", s.plates.model, plate_detector.names, {"plates.roles.plate": s.plates.roles.plate})
-    recognizer, recognizer_sha256 = build_recognizer(s, s.plates.recognizer, manifest)
-    sha256.update(recognizer_sha256)
+    recognizer, _ = build_recognizer(s, s.plates.recognizer, manifest)
     face_detector = None
     if s.evidence.privacy_blur:
         from helmetscan.inference.yolo import YoloDetector
 
         path = s.model_path(s.evidence.face_model)
-        sha256[path.name] = checked_sha256(path, s.weights_dir, manifest)
         face_detector = YoloDetector(path, 640, s.evidence.face_conf, 0.5, s.device)
         frame_plates = YoloDetector(s.model_path(s.plates.model), FRAME_PLATE_IMGSZ, s.plates.conf, s.plates.iou,
                                     s.device)

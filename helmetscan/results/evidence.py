@@ -22,6 +22,13 @@ from helmetscan.results.records import VideoRecord, ViolationRecord
 VIDEO_JSON = "video.json"
 RECORD_JSON = "record.json"
 SHA256SUMS = "SHA256SUMS"
+#: Where a video's results are assembled before they are renamed into place (a killed run's leftovers are removed).
+PARTIAL = ".partial"
+#: Where what a run (``--force``) or a database rebuild replaces is kept: moved there, never deleted.
+SUPERSEDED = ".superseded"
+#: The lock ``analyze`` holds on an output folder while it writes (``filelock``: an OS lock the kernel drops when its
+#: process ends, however it ends, so a killed run's lock never blocks a night); a database rebuild takes it too.
+LOCK = ".helmetscan.lock"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ requested start; the real start and end, in seconds from the start of the origin
 
 from __future__ import annotations
 
+import errno
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,8 @@ def cut_excerpt(source: Path, dest: Path, start_s: float, end_s: float) -> Excer
 
     Raises:
         ExcerptError: the file cannot be opened, has no video stream, or nothing lies in the range.
+        OSError: no space is left where ``dest`` is written (errno ENOSPC or EDQUOT): the output's fault, not the
+            source's.
     """
     import av
 
@@ -82,4 +86,6 @@ def cut_excerpt(source: Path, dest: Path, start_s: float, end_s: float) -> Excer
     except ExcerptError:
         raise
     except (av.error.FFmpegError, OSError, ValueError) as exc:
+        if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):  # OUT is full: not the clip's fault
+            raise OSError(exc.errno, f"{dest.parent}: no space left for the excerpt") from None
         raise ExcerptError(f"{source}: cannot cut an excerpt ({exc})") from None

@@ -19,8 +19,8 @@ from helmetscan.core.status import HeadState, PlateStatus
 #: Version of the record layout. Bump it when a field is added, changes meaning or is removed; readers refuse newer
 #: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place. 3: plate
 #: character confidences. 4: every person on the motorcycle (``people``, ``people_without_helmet``). 5: every track's span
-#: in ``video.json`` (``tracks``, the report's timeline).
-SCHEMA_VERSION = 5
+#: in ``video.json`` (``tracks``, the report's timeline). 6: the configuration hash in ``video.json`` (``config_hash``).
+SCHEMA_VERSION = 6
 
 Box = tuple[float, float, float, float]
 _BOX = "px (x1, y1, x2, y2)"
@@ -267,6 +267,9 @@ class VideoRecord(_Versioned):
     tracks: list[TrackRecord] = documented(list, "Every motorcycle track, in track ID order (schema 5; empty in older "
                                                  "records).")
     evidence_sha256: dict[str, str] = documented(dict, "Evidence file path relative to OUT → SHA-256.")
+    config_hash: str | None = documented(
+        None, "SHA-256 of the settings and weight files it was analysed with: a re-run with the same skips it; a "
+              "database rebuilt from the records keeps that (schema 6; empty in older records).")
     helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")
 
     @field_validator("counts", mode="before")

@@ -56,12 +56,12 @@ CSV_FIELDS: dict[str, tuple[str, str]] = {
 }
 CSV_COLUMNS = list(CSV_FIELDS)
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
     """Neutralise spreadsheet formulas in text cells (a file named ``=cmd()`` must stay text in Excel)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -235,9 +235,25 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
         finally:
             db.close()
     elif out.is_dir() and any(out.glob(f"*/{VIDEO_JSON}")) and not suffix:
+        if _has_review_decisions(out / CSV_NAME):  # the database is lost; its decisions live on only in the CSV
+            raise ResultsError(f"{out}: holds reviewed results but no {DB_NAME}: rebuild it from the records (the "
+                               f"decisions are kept) with: helmetscan rebuild-db {out}")
         videos, records = load_results(out)
     else:
         raise ResultsError(f"{out}: not a results folder (no {DB_NAME}); nothing written")
     title = " ".join(part for part in (date, vehicle) if part)
     csv_path, html_path = write_reports(out, videos, records, version, reviews, suffix, title)
     return csv_path, html_path, len(records)
+
+
+def _has_review_decisions(csv_path: Path) -> bool:
+    """Whether a ``violations.csv`` records an analyst's decision (its ``review_status`` column other than pending)."""
+    import pandas as pd
+
+    if not csv_path.is_file():
+        return False
+    try:
+        statuses = pd.read_csv(csv_path, usecols=["review_status"], keep_default_na=False)["review_status"]
+    except (ValueError, OSError, pd.errors.ParserError):
+        return False
+    return bool((statuses.astype(str).str.lstrip("'").replace("", "pending") != "pending").any())

@@ -13,6 +13,7 @@ never deleted. The CLI, the benchmark and the violation checks all run videos th
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,15 +30,17 @@ from zoneinfo import ZoneInfo
 
 from helmetscan import __version__
 from helmetscan.config import Settings
-from helmetscan.core.errors import ConfigError, HelmetscanError, VideoError
+from helmetscan.core.errors import ConfigError, HelmetscanError, OutputBusy, OutputFull, ResultsError, VideoError
 from helmetscan.pipeline.loading import Models, set_threads
 from helmetscan.weights.registry import sha256_file
 from helmetscan.pipeline.analyzer import Analyzer
 from helmetscan.pipeline.sampling import VideoInfo, open_video
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.results.assemble import failed_video_record, recording_info
-from helmetscan.results.database import ResultsDB
-from helmetscan.results.evidence import VIDEO_JSON, load_results, write_json, write_record, write_sha256sums
+from helmetscan.results.database import DB_NAME, ResultsDB
+from helmetscan.results.evidence import (
+    LOCK, PARTIAL, SUPERSEDED, VIDEO_JSON, load_results, write_json, write_record, write_sha256sums,
+)
 from helmetscan.results.evidence_stage import EvidenceStage, Placer
 from helmetscan.results.records import RecordingInfo, VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.report import write_reports
@@ -48,10 +51,29 @@ from helmetscan.runner.gps import find_gps_track, place_at
 log = logging.getLogger(__name__)
 
 SETTINGS_JSON = "settings.json"
-#: Where a video's results are assembled before they are renamed into place (leftovers of a killed run are removed).
-PARTIAL = ".partial"
-#: Where an earlier analysis's folder goes when a video is analysed again (``--force``): moved, never deleted.
-SUPERSEDED = ".superseded"
+MIB = 1 << 20
+
+
+def check_free_space(out: Path, min_free_mb: int) -> None:
+    """Fail unless ``out``'s file system has at least ``min_free_mb`` MiB free (``evidence.min_free_mb``).
+
+    Raises:
+        OutputFull: less is free (the message gives both figures).
+    """
+    free = shutil.disk_usage(out).free
+    if free < min_free_mb * MIB:
+        raise OutputFull(f"{out}: OUT is full: {free / MIB:.0f} MiB free, {min_free_mb} MiB needed before a video "
+                         "(evidence.min_free_mb)")
+
+
+def out_of_space(exc: BaseException) -> bool:
+    """Whether ``exc`` says the output's file system is full: ENOSPC / EDQUOT, or SQLite's "database or disk is
+    full"."""
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc)
 
 
 class BatchProgress(Protocol):
@@ -191,6 +213,7 @@ class LocalExecutor:
     def results(self, runner: BatchRunner, jobs: list[Job], out: Path, progress: BatchProgress
                 ) -> Iterator[tuple[Job, VideoRecord, list[ViolationRecord]]]:
         for index, job in enumerate(jobs):
+            check_free_space(out, runner.settings.evidence.min_free_mb)
             progress.video_started(job.path, index, len(jobs))
             yield job, *runner.analyse(job, out, progress.frame_done)
 
@@ -203,14 +226,61 @@ class BatchRunner:
         models: the loaded models (:func:`helmetscan.pipeline.loading.load_models`); tests pass fakes.
     """
 
-    def __init__(self, settings: Settings, models: Models):
+    def __init__(self, settings: Settings, models: Models | None = None, loader: Callable[[Settings], Models] | None
+                 = None):
         self.settings = settings
-        self.models = models
+        self._models = models
+        self._loader = loader
+        self._model_sha256 = models.sha256 if models is not None else None
+        self._analyzer: Analyzer | None = None
+        self._evidence: EvidenceStage | None = None
         self.tz = ZoneInfo(settings.recording.time_zone)
-        self.analyzer = Analyzer(settings, models.detector, models.head_detector, models.plate_detector, models.recognizer,
-                                 models.head_classifier)
-        self.evidence = EvidenceStage(settings, models.sha256, models.face_detector,
-                                      models.frame_plate_detector or models.plate_detector)
+
+    @property
+    def model_sha256(self) -> dict[str, str]:
+        """The SHA-256 of the run's weight files (file name → hex), checked without loading a model."""
+        if self._model_sha256 is None:
+            from helmetscan.pipeline.loading import model_hashes
+
+            self._model_sha256 = model_hashes(self.settings)
+        return self._model_sha256
+
+    @property
+    def models(self) -> Models:
+        """The run's models, loaded on first use (only when a video needs analysis; ``loader``, by default
+        :func:`~helmetscan.pipeline.loading.load_models`).
+
+        Raises:
+            ConfigError: the device is not available, or a model's classes do not fit its stage (exit 2).
+            WeightsError: a weight file is missing, corrupt or cannot be loaded.
+        """
+        if self._models is None:
+            from helmetscan.pipeline.loading import load_models
+
+            self._models = (self._loader or load_models)(self.settings)
+        return self._models
+
+    def load_models(self) -> Models:
+        """Load the run's models now (:attr:`models`), if not loaded yet."""
+        return self.models
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The analyzer of one video, on the run's models."""
+        if self._analyzer is None:
+            m = self.models
+            self._analyzer = Analyzer(self.settings, m.detector, m.head_detector, m.plate_detector, m.recognizer,
+                                      m.head_classifier)
+        return self._analyzer
+
+    @property
+    def evidence(self) -> EvidenceStage:
+        """The evidence stage, on the run's models."""
+        if self._evidence is None:
+            m = self.models
+            self._evidence = EvidenceStage(self.settings, m.sha256, m.face_detector,
+                                           m.frame_plate_detector or m.plate_detector)
+        return self._evidence
 
     # ---- planning --------------------------------------------------------------------------------------------------
 
@@ -261,28 +331,53 @@ class BatchRunner:
         writes the database, SHA256SUMS and the reports, as each video's results arrive.
 
         Raises:
-            ConfigError: ``out`` cannot be used as an output folder (:func:`check_out_dir`).
-            ResultsError: ``out`` holds a database helmetscan cannot read.
+            ConfigError: ``out`` cannot be used as an output folder (:func:`check_out_dir`), or the models do not fit.
+            OutputBusy: another run holds ``out`` (nothing is analysed).
+            OutputFull: ``out``'s file system is full before or during a video: the batch stops there; what was
+                committed stays, the video being written is left for the next run.
+            ResultsError: ``out`` holds a database helmetscan cannot read, or results without their database (it is
+                rebuilt from them first: ``helmetscan rebuild-db``).
         """
+        from filelock import FileLock, Timeout
+
         check_out_dir(out)
-        progress = progress or NoProgress()
+        lock = FileLock(out / LOCK)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise OutputBusy(f"{out}: another helmetscan analyze is writing into OUT; run again when it has finished"
+                             ) from None
+        try:
+            return self._run_locked(videos, out, progress or NoProgress(), roots or {}, force, since, until,
+                                    executor or LocalExecutor())
+        finally:
+            lock.release()
+
+    def _run_locked(self, videos: list[Path], out: Path, progress: BatchProgress, roots: dict[Path, Path],
+                    force: bool, since: datetime | None, until: datetime | None, executor: Executor) -> BatchResult:
         started = time.perf_counter()
+        if not (out / DB_NAME).exists() and next(out.glob(f"*/{VIDEO_JSON}"), None) is not None:
+            raise ResultsError(f"{out}: holds results but no {DB_NAME}: rebuild it from the records with: helmetscan "
+                               f"rebuild-db {out}")  # a fresh database would analyse them again, and lose reviews
         db = ResultsDB(out)
+        records: list[VideoRecord] = []
+        todo: list[Job] = []
         try:
             shutil.rmtree(out / PARTIAL, ignore_errors=True)  # a killed run's unfinished folders: never published
-            config = config_hash(self.settings, self.models.sha256)
-            jobs = self.plan(videos, roots or {}, db, since, until)
-            todo, skipped = [], []
+            config = self.config_hash()
+            jobs = self.plan(videos, roots, db, since, until)
+            skipped = []
             for job in jobs:
                 known = db.known(job.sha256)
                 done = known is not None and known.status is VideoStatus.DONE and known.config_hash == config
                 (skipped if done and not force and (out / known.video_key).is_dir() else todo).append(job)
+            if todo:  # loaded here, before the first video, so a model that cannot serve fails the run at once
+                self.load_models()
             settings = self.settings.model_dump(mode="json")
             write_json(out / SETTINGS_JSON, {"helmetscan_version": __version__, **settings})
-            run_id = db.start_run(__version__, config, settings, self.models.sha256)
+            run_id = db.start_run(__version__, config, settings, self.model_sha256)
             progress.batch_started(len(todo), sum(j.duration_s for j in todo), len(skipped))
-            records = []
-            for job, record, violations in (executor or LocalExecutor()).results(self, todo, out, progress):
+            for job, record, violations in executor.results(self, todo, out, progress):
                 db.save_video(record, violations, sha256=job.sha256, mtime_ns=job.mtime_ns, config_hash=config,
                               run_id=run_id)
                 records.append(record)
@@ -291,9 +386,21 @@ class BatchRunner:
             if not todo:
                 refresh_outputs(out, db)
             db.finish_run(run_id, len(records), len(skipped), sum(r.status is VideoStatus.FAILED for r in records))
+        except OutputFull as exc:
+            raise OutputFull(f"{exc}; analysed {len(records)} of {len(todo)} video(s): free space and re-run to "
+                             "resume") from None
+        except Exception as exc:
+            if not out_of_space(exc):
+                raise
+            raise OutputFull(f"{out}: OUT is full ({exc}); analysed {len(records)} of {len(todo)} video(s): free "
+                             "space and re-run to resume") from None
         finally:
             db.close()
         return BatchResult(records, skipped, time.perf_counter() - started)
+
+    def config_hash(self) -> str:
+        """The configuration hash of this run's settings and weight files (:func:`config_hash`)."""
+        return config_hash(self.settings, self.model_sha256)
 
     def run_video(self, path: Path, out: Path, key: str | None = None, on_frame=None) -> VideoRecord:
         """Analyse one video into ``out / key`` (default: its content key), without the database: for the checks and
@@ -305,9 +412,23 @@ class BatchRunner:
 
     def analyse(self, job: Job, out: Path, on_frame=None) -> tuple[VideoRecord, list[ViolationRecord]]:
         """Analyse one job into a folder of its own under ``OUT/.partial`` (unique per attempt, so a retry never
-        shares it with a lost worker), then rename it into place as ``OUT/<key>``. Expected faults never raise: the
-        record says ``failed``."""
+        shares it with a lost worker), then rename it into place as ``OUT/<key>``. Expected faults of the video never
+        raise: the record says ``failed``.
+
+        Raises:
+            OutputFull: ``out``'s file system filled up: not the video's fault, so nothing is recorded for it and its
+                unfinished folder is removed (the next run analyses it).
+        """
         started = time.perf_counter() - job.hash_s
+        try:
+            return self._analyse(job, out, on_frame, started)
+        except OSError as exc:
+            if not out_of_space(exc):
+                raise
+            raise OutputFull(f"{out}: OUT is full while writing the results of {job.path} "
+                             f"({exc.strerror or exc})") from None
+
+    def _analyse(self, job: Job, out: Path, on_frame, started: float) -> tuple[VideoRecord, list[ViolationRecord]]:
         partial = _new_partial(out, job.key)
         timer = StageTimer()
         if job.hash_s:
@@ -329,18 +450,27 @@ class BatchRunner:
         except HelmetscanError as exc:
             error = str(exc)
         except Exception as exc:  # an unexpected decoder/model fault must not stop the batch
+            if out_of_space(exc):
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
             log.exception("%s: unexpected error", job.path)
             error = f"{job.path}: unexpected error: {type(exc).__name__}: {exc}"
         if error is not None:
             record = failed_video_record(job.key, str(job.path), error, info, job.sha256, timer.rounded_seconds())
-        return self._publish(job, out, partial, record, started, recording), violations
+        try:
+            return self._publish(job, out, partial, record, started, recording), violations
+        except OSError as exc:
+            if out_of_space(exc):
+                shutil.rmtree(partial, ignore_errors=True)
+            raise
 
     def _publish(self, job: Job, out: Path, partial: Path, record: VideoRecord, started: float,
                  recording: RecordingInfo) -> VideoRecord:
         """Complete ``record`` (size, recording, processing time), write it as ``video.json`` and rename the folder
         into place."""
         record = record.model_copy(update={"size_bytes": job.size_bytes, "recording": recording,
-                                           "wall_s": round(time.perf_counter() - started, 3)})
+                                           "wall_s": round(time.perf_counter() - started, 3),
+                                           "config_hash": self.config_hash()})
         write_record(partial / VIDEO_JSON, record)
         _rename_into_place(partial, out / job.key)
         return record

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from helmetscan.core.errors import ConfigError
+from helmetscan.core.errors import ConfigError, OutputFull
 from helmetscan.results.records import VideoRecord, ViolationRecord
+from helmetscan.runner.batch import check_free_space
 
 #: Attempts per video when the worker running it is lost (killed, out of memory, node gone): the first and one retry.
 MAX_ATTEMPTS = 2
@@ -103,6 +104,7 @@ class RayExecutor:
         started = 0
         while queue or pending:
             while queue and idle:
+                check_free_space(out, runner.settings.evidence.min_free_mb)
                 job, attempt = queue.popleft()
                 actor = idle.pop()
                 pending[actor.analyse.remote(job, str(out))] = (actor, job, attempt)
@@ -123,6 +125,8 @@ class RayExecutor:
                 yield job, runner.failed(job, out, reason), []
                 continue
             except ray.exceptions.RayTaskError as exc:  # analyse() isolates faults; this is a bug, not the video
+                if isinstance(exc.cause, OutputFull):  # OUT filled up: the batch stops, as the local executor's does
+                    raise exc.cause from None
                 idle.append(actor)
                 yield job, runner.failed(job, out, f"{job.path}: worker error: {exc.cause!r}"), []
                 continue
