@@ -287,6 +287,9 @@ def plate_cmd(
                                                  "find plates with the plate detector first.",
                                                  show_default="crop when at most 400 px wide")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML settings (plate formats, confidence floor).")] = None,
+    reader_model: Annotated[Optional[str], typer.Option(help="Weight file of our plate reader (e.g. one "
+                                                             "`learn-plates` wrote).",
+                                                        show_default=default("plates.reader_model"))] = None,
 ) -> None:
     """Read the plates in images: per image the most confident plate's text, confidence and format, or `unread`."""
     import json
@@ -296,7 +299,7 @@ def plate_cmd(
     from helmetscan.pipeline.loading import build_crop_reader, build_photo_plate_detector
     from helmetscan.plates.photo import image_json, is_crop, read_image
 
-    settings = load(config, {})
+    settings = load(config, {"plates": {"reader_model": reader_model}})
     files = []
     for path in images:
         if path.is_dir():

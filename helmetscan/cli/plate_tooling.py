@@ -193,3 +193,38 @@ def train_plates_cmd(
 COMMANDS = (("train-plates", train_plates_cmd), ("evaluate-plates", evaluate_plates_cmd),
             ("plate-crops", plate_crops_cmd), ("plate-sets", plate_sets_cmd), ("plate-tracks", plate_tracks_cmd),
             ("plate-region-dataset", plate_region_dataset_cmd))
+
+
+def learn_plates_cmd(
+    sources: Annotated[list[Path], typer.Argument(help="Folders of plate images with labels.csv (file,text), or "
+                                                       "analyze output folders (their confirmed, reviewed plates).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The learnt reader (.onnx); written only when it reads the "
+                                                          "held-out plates no worse. Use it with `plate "
+                                                          "--reader-model` or the setting plates.reader_model.")],
+    holdout: Annotated[float, typer.Option(min=0.05, max=0.9, help="Share of the plates (by text) held out to "
+                                                                     "judge the result.")] = 0.25,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training plates.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the hold-out draw and the training.")] = 0,
+    threads: Annotated[int, typer.Option(min=1, help="Torch threads.")] = 2,
+    lr: Annotated[float, typer.Option(help="Learning rate (AdamW).")] = 3e-4,
+    limit: Annotated[int, typer.Option(min=0, help="Train on at most this many plates (the held-out share stays the "
+                                                   "same: runs with several limits give a learning curve); 0: all.")
+                     ] = 0,
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings (the reader learnt from: plates.reader_model; "
+                                                        "formats and floors the held-out plates are judged with).")
+                      ] = None,
+) -> None:
+    """Fine-tune the plate reader on plates people have read (reviewed violations, labelled folders) on this CPU;
+    print exact reads and reported plates of a held-out share before and after; write OUT only when not worse."""
+    from helmetscan.tooling.plate_learning import learn_plates
+
+    settings = load(config, {})
+    with exit_codes(prefix="learn-plates: ", failing=(OSError,)):
+        learning = learn_plates(sources, out, settings, holdout, epochs, seed, threads, lr, limit, log=note)
+    for source, why in learning.left_out.items():
+        note(f"{source}: left out: {why}")
+    out_console.print(f"trained on {learning.trained_on} plate(s), judged on {learning.held_out} held out", highlight=False)
+    out_console.print(f"before: {learning.before.line()}", highlight=False)
+    out_console.print(f"after:  {learning.after.line()}", highlight=False)
+    out_console.print(f"wrote {out}" if learning.written else "not written: the learnt reader is worse on the held-out "
+                      "plates", highlight=False)

@@ -65,7 +65,7 @@ def _gates(a: np.ndarray) -> np.ndarray:
     return np.concatenate([blocks[k] for k in ONNX_TO_TORCH_GATES], axis=0)
 
 
-def _metadata(path: Path) -> dict[str, str]:
+def reader_metadata(path: Path) -> dict[str, str]:
     """The metadata ``plate_network.export_onnx`` wrote into ``path``."""
     import onnx
 
@@ -75,13 +75,13 @@ def _metadata(path: Path) -> dict[str, str]:
 def reader_bands(path: Path) -> int:
     """The horizontal bands the CRNN in ``path`` reads (its ``bands`` metadata; 2 for readers exported before it was
     written)."""
-    return int(_metadata(path).get("bands", 2))
+    return int(reader_metadata(path).get("bands", 2))
 
 
 def reader_rows(path: Path) -> bool:
     """Whether the CRNN in ``path`` reads one sequence per plate row (``train-plates --rows``; its ``rows`` metadata,
     absent from readers exported before it was written)."""
-    return _metadata(path).get("rows", "false") == "true"
+    return reader_metadata(path).get("rows", "false") == "true"
 
 
 def crnn_state_dict(path: Path, images: np.ndarray) -> dict:
