@@ -103,6 +103,37 @@ def test_report_sorts_filters_searches_plates_and_escapes_hostile_text(browser, 
         By.TAG_NAME, "body").text
 
 
+def test_rejected_cards_stay_apart_when_sorted_and_filtered(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from helmetscan.results.database import ResultsDB
+    from helmetscan.results.report import rebuild
+    from helmetscan.results.reviews import ReviewStatus
+
+    ids = results_folder(tmp_path, plates=("TN05AT7024", "", "서울12가3456"))
+    db = ResultsDB(tmp_path, create=False, migrate=True)
+    db.add_review(ids[0], ReviewStatus.REJECTED, "lee", note="helmet visible")
+    db.add_review(ids[1], ReviewStatus.CONFIRMED, "kim", "서울34나5678")
+    db.close()
+    rebuild(tmp_path, "test")
+    browser.get((tmp_path / "report.html").as_uri())
+    assert browser.find_element(By.ID, "summary").text.startswith("2 violation(s) (1 rejected, shown apart)")
+    in_section = ("return Array.from(document.querySelectorAll(arguments[0] + ' .card'))"
+                  ".filter(c => !c.hidden).map(c => c.dataset.id)")
+    assert browser.execute_script(in_section, "#cards") == [ids[1], ids[2]]
+    assert browser.execute_script(in_section, "#cards-rejected") == [ids[0]]
+    Select(browser.find_element(By.ID, "sort")).select_by_value("plate")  # "TN…" sorts first, but stays apart
+    assert browser.execute_script(in_section, "#cards") == [ids[2], ids[1]]  # 서울12… < 서울34… (the reviewed plate)
+    assert browser.execute_script(in_section, "#cards-rejected") == [ids[0]]
+    Select(browser.find_element(By.ID, "filter-review")).select_by_value("rejected")
+    assert _visible_ids(browser) == [ids[0]] and browser.find_element(By.ID, "shown").text == "1 of 3 shown"
+    card = browser.find_element(By.ID, f"v-{ids[1]}")
+    assert not card.is_displayed()
+    Select(browser.find_element(By.ID, "filter-review")).select_by_value("confirmed")
+    assert card.find_element(By.CSS_SELECTOR, ".reviewed-plate").text == "서울34나5678"
+
+
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
     """The rider-and-pillion clip analysed with the default pipeline (one violation)."""

@@ -39,7 +39,8 @@ def run_night(folder: Path, out: Path, **kwargs):
 
 
 def table(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "violations.csv", keep_default_na=False).sort_values("violation_id").reset_index(drop=True)
+    return (pd.read_csv(out / "violations.csv", keep_default_na=False, encoding="utf-8-sig")  # it has a BOM
+            .sort_values("violation_id").reset_index(drop=True))
 
 
 def test_two_nights_with_the_same_file_names_are_both_kept(tmp_path):
@@ -124,9 +125,9 @@ def test_report_filters_by_date_and_vehicle_and_refuses_other_folders(tmp_path):
     out = tmp_path / "out"
     run_night(night(tmp_path / "sd", ["van3/20261121_153012_NF.avi"]), out)
     run_night(night(tmp_path / "sd2", ["bus12/20261122_080000_NF.avi"], shade=2), out)
-    csv, html, n = rebuild(out, "t", date="2026-11-22")
+    csv, html, n, _ = rebuild(out, "t", date="2026-11-22")
     assert n == 1 and csv.name == "violations-2026-11-22.csv" and html.name == "report-2026-11-22.html"
-    assert set(pd.read_csv(csv).vehicle) == {"bus12"}
+    assert set(pd.read_csv(csv, encoding="utf-8-sig").vehicle) == {"bus12"}
     assert rebuild(out, "t", vehicle="van3")[2] == 1 and rebuild(out, "t")[2] == 2
     stranger = tmp_path / "photos"
     stranger.mkdir()

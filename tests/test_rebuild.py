@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def cli(*args):
 
 
 def csv_rows(out: Path) -> list[dict]:
-    with (out / "violations.csv").open(newline="", encoding="utf-8") as f:
+    with (out / "violations.csv").open(newline="", encoding="utf-8-sig") as f:  # it starts with a BOM
         return list(csv.DictReader(f))
 
 
@@ -165,7 +166,9 @@ def test_rebuild_takes_the_latest_decisions_from_violations_csv_when_the_reviews
     latest = {vid: h[-1] for vid, h in histories(out).items()}
     confirmed = next(r for r in latest.values() if r.status is ReviewStatus.CONFIRMED)
     assert (confirmed.plate_text_reviewed, confirmed.reviewer) == (PLATE, "park")
-    assert confirmed.reviewed_at == next(r["reviewed_at"] for r in rows if r["review_status"] == "confirmed")
+    exported = next(r["reviewed_at"] for r in rows if r["review_status"] == "confirmed")  # in the recording's zone
+    assert exported.endswith("+09:00") and confirmed.reviewed_at.endswith("+00:00")
+    assert datetime.fromisoformat(confirmed.reviewed_at) == datetime.fromisoformat(exported)  # the same instant
     assert {r.reviewer for r in latest.values()} == {"park", "=lee"}  # the CSV's formula guard is taken off
     assert cli("verify", out).exit_code == 0
 
@@ -219,7 +222,12 @@ def test_decisions_read_back_from_a_csv_with_notes_and_formula_guards(tmp_path):
     path.write_text("violation_id,review_status,plate_text_reviewed,reviewed_by,reviewed_at,review_note\n"
                     "a_t0001,confirmed,'=12가3456,'-kim,2026-11-21T01:02:03+00:00,'+plate read on the sheet\n"
                     "b_t0002,pending,,,,\n"
-                    "c_t0003,rejected,,'o'neil,2026-11-21T01:02:04+00:00,\n", encoding="utf-8")
+                    "c_t0003,rejected,,'o'neil,2026-11-21T10:02:04+09:00,\n", encoding="utf-8")
     first, second = _reviews_from_csv(path)
     assert (first.plate_text_reviewed, first.reviewer, first.note) == ("=12가3456", "-kim", "+plate read on the sheet")
     assert (second.violation_id, second.status, second.reviewer) == ("c_t0003", ReviewStatus.REJECTED, "'o'neil")
+    # the report writes review times in the recording's zone: back in UTC, as the database keeps them
+    assert (first.reviewed_at, second.reviewed_at) == ("2026-11-21T01:02:03+00:00", "2026-11-21T01:02:04+00:00")
+    # as the report writes it: with a byte-order mark, which must not end up in the first column's name
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-8-sig"))
+    assert [r.violation_id for r in _reviews_from_csv(path)] == ["a_t0001", "c_t0003"]

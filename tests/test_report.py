@@ -16,7 +16,8 @@ HOSTILE_NAME = '<script>alert("x")</script>=HYPERLINK("http://evil").mp4'
 HOSTILE_OCR = "<img src=x onerror=alert(1)>"
 
 
-def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated", best_guess=""):
+def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated", best_guess="", local_time=None,
+           settings=None):
     folder = out / key
     folder.mkdir(parents=True, exist_ok=True)
     frame = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
@@ -24,13 +25,14 @@ def _store(out, key, violation_id, path, plate_text, plate_status="unvalidated",
     record = ViolationRecord(
         violation_id=violation_id, video_key=key, evidence_dir=f"{key}/{violation_id}",
         source=SourceVideo(path=path, sha256="ab" * 32, fps=25.0, width=64, height=48), frame_index=12,
-        timestamp_s=0.4, track_id=1, rider_xyxy=(1.0, 2.0, 20.0, 30.0), head_xyxy=None, plate_xyxy=None,
+        timestamp_s=0.4, local_time=local_time, track_id=1, rider_xyxy=(1.0, 2.0, 20.0, 30.0), head_xyxy=None,
+        plate_xyxy=None,
         stage1_confidence=0.75, stage2_confidence=0.8,
         decision=DecisionSummary(frames_checked=5, frames_head_seen=5, frames_without_helmet=4, frames_with_helmet=1,
                                  frames_tracked=9, verdicts=[]),
         plate=PlateRecord(text=plate_text, status=plate_status, format=None, confidence=0.5, frames_read=3,
                           frames_agreeing=2, votes={}, best_guess=best_guess),
-        models={}, settings={}, helmetscan_version="test",
+        models={}, settings=settings or {}, helmetscan_version="test",
     )
     _, hashes = write_violation(folder / violation_id, images, record, png_compression=0, jpeg_quality=90)
     video = VideoRecord(
@@ -49,8 +51,8 @@ def test_report_is_rebuilt_from_stored_records(tmp_path):
     frame, v1 = _store(tmp_path, "clip_a", "clip_a_t0001", "/data/clip_a.mp4", "TN05AT7024")
     _, v2 = _store(tmp_path, "clip_b", "clip_b_t0003", "/data/clip_b.mp4", "")
     write_sha256sums(tmp_path, [v1, v2])
-    csv_path, html_path, n = rebuild(tmp_path, "test")
-    assert n == 2
+    csv_path, html_path, n, rejected = rebuild(tmp_path, "test")
+    assert n == 2 and rejected == 0
     table = pd.read_csv(csv_path, keep_default_na=False)
     assert list(table["violation_id"]) == ["clip_a_t0001", "clip_b_t0003"]
     assert list(table["plate_text"]) == ["TN05AT7024", ""]
@@ -74,7 +76,7 @@ def test_an_unread_plate_shows_its_best_guess_as_not_reported(tmp_path):
     # a plate withheld for its format (kr_old, plates.unreported_formats) at 0.62, or one below the floor
     _, video = _store(tmp_path, "clip_k", "clip_k_t0001", "/data/clip_k.mp4", "", "unread", best_guess="충남8마6245")
     write_sha256sums(tmp_path, [video])
-    _, html_path, _ = rebuild(tmp_path, "test")
+    html_path = rebuild(tmp_path, "test").html_path
     html = html_path.read_text()
     assert "best guess, not reported: 충남8마6245" in html
     assert "best guess, not reported: 충남8마6245" in (tmp_path / "sheets" / "clip_k_t0001.html").read_text()
@@ -82,7 +84,7 @@ def test_an_unread_plate_shows_its_best_guess_as_not_reported(tmp_path):
 
 def test_hostile_file_name_and_ocr_text_are_escaped(tmp_path):
     _store(tmp_path, "evil", "evil_t0001", HOSTILE_NAME, HOSTILE_OCR)
-    _, html_path, _ = rebuild(tmp_path, "test")
+    html_path = rebuild(tmp_path, "test").html_path
     html = html_path.read_text()
     assert '<script>alert("x")' not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -129,7 +131,7 @@ def test_results_written_by_helmetscan_0_1_still_rebuild(tmp_path):
         "info": None, "counts": {}, "timing_s": {}, "stage_fps": {}, "warnings": [], "violation_ids": [],
         "evidence_sha256": {}, "helmetscan_version": "0.1.0",
     }))
-    _, html_path, n = rebuild(tmp_path, "test")
+    _, html_path, n, _ = rebuild(tmp_path, "test")
     assert n == 0 and "broken.mp4" in html_path.read_text()
 
 
@@ -167,3 +169,19 @@ def test_timeline_packs_overlapping_tracks_into_rows_and_links_violations(tmp_pa
     # a record from before schema 5 has no spans: a mark at each violation instead
     old = timeline(video, [record])
     assert old.bars == [] and [vid for _, vid in old.markers] == ["clip_a_t0001"]
+
+
+def test_the_csv_has_a_byte_order_mark_for_excel_and_still_reads(tmp_path):
+    import csv
+
+    _store(tmp_path, "clip_a", "clip_a_t0001", "=cmd|' /C calc'!A0", "서울12가3456", "read")
+    csv_path = rebuild(tmp_path, "test").csv_path
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfviolation_id,")  # Excel then reads UTF-8, not CP949
+    assert raw.count(b"\xef\xbb\xbf") == 1 and "서울12가3456".encode() in raw
+    with csv_path.open(newline="", encoding="utf-8-sig") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["violation_id"] == "clip_a_t0001" and row["plate_text"] == "서울12가3456"
+    assert row["video"] == "'=cmd|' /C calc'!A0"  # the formula guard is kept
+    table = pd.read_csv(csv_path, keep_default_na=False, encoding="utf-8-sig")
+    assert list(table.columns)[0] == "violation_id" and table["plate_text"][0] == "서울12가3456"

@@ -192,8 +192,10 @@ def report(
     from helmetscan.results.report import rebuild
 
     with exit_codes():
-        csv_path, html_path, n = rebuild(out, __version__, date, vehicle)
-    out_console.print(f"{n} violation(s). Report: {html_path}  CSV: {csv_path}", highlight=False)
+        rebuilt = rebuild(out, __version__, date, vehicle)
+    apart = f" ({rebuilt.rejected} rejected, shown apart)" if rebuilt.rejected else ""  # as the report's summary
+    out_console.print(f"{rebuilt.violations} violation(s){apart}. Report: {rebuilt.html_path}  CSV: "
+                      f"{rebuilt.csv_path}", highlight=False)
 
 
 def verify_cmd(
@@ -237,11 +239,14 @@ def review_cmd(
     from helmetscan.review.app import serve
 
     name = reviewer if reviewer is not None else getpass.getuser()
-    out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl+C to stop)",
-                      highlight=False)
+
+    def ready(bound: int) -> None:  # printed only once the folder opened and the address is ours
+        out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{bound}/  (Ctrl+C to "
+                          "stop)", highlight=False)
+
     try:
         with exit_codes():
-            serve(out, host, port, name)
+            serve(out, host, port, name, on_ready=ready)
     except OSError as exc:  # the address: in use, or not this machine's
         fail(f"{host}:{port}: cannot serve there ({exc.strerror or exc})", 2)
 

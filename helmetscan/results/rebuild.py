@@ -39,7 +39,7 @@ from helmetscan.results.evidence import (
     LOCK, PARTIAL, RECORD_JSON, SUPERSEDED, VIDEO_JSON, read_record, write_sha256sums,
 )
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
-from helmetscan.results.report import FORMULA_START, CSV_NAME, write_reports
+from helmetscan.results.report import CSV_ENCODING, CSV_NAME, FORMULA_START, write_reports
 from helmetscan.results.reviews import Review, ReviewStatus
 
 #: The files of one SQLite database besides the main file (write-ahead log, its index, a rollback journal).
@@ -350,11 +350,23 @@ def _uncell(value: str | None) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
+def _utc(iso: str) -> str:
+    """A time ``violations.csv`` wrote in the recording's time zone (``2026-11-21T10:02:03+09:00``) back in UTC as the
+    database keeps it (``2026-11-21T01:02:03+00:00``), so that a decision the database still holds is recognised;
+    one without an offset (or that does not read) as it is."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return when.astimezone(UTC).isoformat() if when.tzinfo else iso
+
+
 def _reviews_from_csv(path: Path) -> list[Review]:
     """The latest decision per violation as ``violations.csv`` exported it (``review_status``,
-    ``plate_text_reviewed``, ``reviewed_by``, ``reviewed_at``, and ``review_note`` where the file has it)."""
+    ``plate_text_reviewed``, ``reviewed_by``, ``reviewed_at`` — in UTC again —, and ``review_note`` where the file has
+    it); the file's byte-order mark, when it has one, is taken off."""
     try:
-        with path.open(newline="", encoding="utf-8") as f:
+        with path.open(newline="", encoding=CSV_ENCODING) as f:
             rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
@@ -366,7 +378,8 @@ def _reviews_from_csv(path: Path) -> list[Review]:
         try:
             reviews.append(Review(violation_id=_uncell(row.get("violation_id")), status=status,
                                   plate_text_reviewed=_uncell(row.get("plate_text_reviewed")),
-                                  reviewer=_uncell(row.get("reviewed_by")), reviewed_at=_uncell(row.get("reviewed_at")),
+                                  reviewer=_uncell(row.get("reviewed_by")),
+                                  reviewed_at=_utc(_uncell(row.get("reviewed_at"))),
                                   note=_uncell(row.get("review_note"))))
         except ValidationError:
             continue

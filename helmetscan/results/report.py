@@ -1,13 +1,14 @@
 """Reports rebuilt from stored results: ``violations.csv`` (pandas), a self-contained ``report.html`` (Jinja2: summary,
 one card per violation with sorting, filtering and plate search, a timeline per video) and a printable one-page sheet
-per violation (``sheets/<violation id>.html``). The analyst's reviews, when there are any, are part of every view.
-Offline: no script, style or font from anywhere else."""
+per violation (``sheets/<violation id>.html``). The analyst's reviews, when there are any, are part of every view: a
+confirmed violation headlines the plate its reviewer read, rejected ones are counted and shown apart, review times are
+shown in the recording's time zone. Offline: no script, style or font from anywhere else."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from helmetscan.core.status import PlateStatus
 from helmetscan.core.errors import ResultsError
@@ -16,6 +17,9 @@ from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.reviews import Review, ReviewStatus
 
 CSV_NAME = "violations.csv"
+#: Encoding of ``violations.csv``: UTF-8 with a byte-order mark, which tells Excel the file is UTF-8 (Korean Windows
+#: otherwise reads it as CP949); ``utf-8-sig`` also reads a file without one.
+CSV_ENCODING = "utf-8-sig"
 HTML_NAME = "report.html"
 SHEETS_DIR = "sheets"
 
@@ -52,7 +56,9 @@ CSV_FIELDS: dict[str, tuple[str, str]] = {
     "review_status": ("", "pending, confirmed or rejected: the latest decision in `helmetscan review`."),
     "plate_text_reviewed": ("", "The plate as the reviewer reads it; empty when not given."),
     "reviewed_by": ("", "Who made the latest decision."),
-    "reviewed_at": ("ISO 8601, UTC", "When."),
+    "reviewed_at": ("ISO 8601, local", "When, in the recording's time zone with its UTC offset, as `local_time` (the "
+                                       "results database keeps UTC)."),
+    "review_note": ("", "The reviewer's note on the latest decision (the reason), free text; empty when none."),
 }
 CSV_COLUMNS = list(CSV_FIELDS)
 
@@ -98,28 +104,66 @@ def csv_rows(records: list[ViolationRecord], reviews: dict[str, Review] | None =
             "latitude": r.place.latitude if r.place else None,
             "longitude": r.place.longitude if r.place else None,
             "speed_kmh": r.place.speed_kmh if r.place else None,
-            **_review_columns(reviews.get(r.violation_id)),
+            **_review_columns(reviews.get(r.violation_id), r),
         }
         for r in records
     ]
 
 
-def _review_columns(review: Review | None) -> dict[str, str]:
+def _review_columns(review: Review | None, record: ViolationRecord) -> dict[str, str]:
     if review is None:
         return {"review_status": ReviewStatus.PENDING.value, "plate_text_reviewed": "", "reviewed_by": "",
-                "reviewed_at": ""}
+                "reviewed_at": "", "review_note": ""}
     return {"review_status": review.status.value, "plate_text_reviewed": review.plate_text_reviewed,
-            "reviewed_by": review.reviewer, "reviewed_at": review.reviewed_at}
+            "reviewed_by": review.reviewer, "reviewed_at": in_recording_zone(review.reviewed_at, record),
+            "review_note": review.note}
+
+
+def recording_zone(record: ViolationRecord) -> tzinfo | None:
+    """The time zone a violation's times are reported in: the ``recording.time_zone`` of the run that found it (the
+    record's ``settings``, an IANA zone), else the UTC offset of its ``local_time``; ``None`` when it has neither."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    recording = record.settings.get("recording")
+    zone = recording.get("time_zone") if isinstance(recording, dict) else None
+    if isinstance(zone, str) and zone:
+        try:
+            return ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    if record.local_time:
+        try:
+            return datetime.fromisoformat(record.local_time).tzinfo
+        except ValueError:
+            return None
+    return None
+
+
+def in_recording_zone(iso: str, record: ViolationRecord) -> str:
+    """An ISO 8601 time (a review's UTC ``reviewed_at``; one without offset is taken as UTC) in the time zone of
+    ``record``'s recording (:func:`recording_zone`), with its UTC offset: ``2026-11-21T01:02:03+00:00`` →
+    ``2026-11-21T10:02:03+09:00`` for Asia/Seoul. The same instant; unchanged when the zone is unknown or ``iso``
+    does not read."""
+    zone = recording_zone(record)
+    if not iso or zone is None:
+        return iso
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(zone).isoformat()
 
 
 def write_csv(out: Path, records: list[ViolationRecord], name: str = CSV_NAME,
               reviews: dict[str, Review] | None = None) -> Path:
-    """Write ``OUT/violations.csv`` (header only when there is no violation)."""
+    """Write ``OUT/violations.csv`` (header only when there is no violation): UTF-8 with a byte-order mark
+    (``utf-8-sig``), without which Excel opens it in the system's legacy code page and garbles Hangul; readers take it
+    off with ``encoding="utf-8-sig"`` (pandas' C parser also skips it by itself)."""
     import pandas as pd
 
     frame = pd.DataFrame(csv_rows(records, reviews), columns=CSV_COLUMNS)
     frame = frame.map(_cell) if len(frame) else frame
-    return write_atomically(out / name, frame.to_csv(index=False).encode("utf-8"))
+    return write_atomically(out / name, frame.to_csv(index=False).encode(CSV_ENCODING))
 
 
 def local_time_text(iso: str | None) -> str:
@@ -133,20 +177,23 @@ def local_time_text(iso: str | None) -> str:
 
 
 def template_environment(package: str = "helmetscan.results"):
-    """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filter
-    ``when`` (:func:`local_time_text`) and ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting)."""
+    """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filters
+    ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting) and
+    ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True))
     env.filters["when"] = local_time_text
     env.filters["epoch"] = lambda iso: f"{datetime.fromisoformat(iso).timestamp():.3f}" if iso else ""
+    env.filters["in_recording_zone"] = in_recording_zone
     return env
 
 
 def totals(videos: list[VideoRecord], records: list[ViolationRecord],
            reviews: dict[str, Review] | None = None) -> dict[str, Any]:
-    """The report's summary: videos, failures, footage hours, violations, plates read / unvalidated / unread,
-    processing time and real-time factor, and violations per review status."""
+    """The report's summary: videos, failures, footage hours, violations (``found``: every one the pipeline reported;
+    ``violations``: those not rejected on review; ``rejected``: the others, shown apart), plates read / unvalidated /
+    unread (as the machine read them), processing time and real-time factor, and violations per review status."""
     reviews = reviews or {}
     footage_s = sum(v.info.duration_s for v in videos if v.info)
     wall_s = sum(v.wall_s or 0.0 for v in videos)
@@ -156,7 +203,9 @@ def totals(videos: list[VideoRecord], records: list[ViolationRecord],
     return {
         "videos": len(videos),
         "failed": sum(v.status is VideoStatus.FAILED for v in videos),
-        "violations": len(records),
+        "found": len(records),
+        "violations": len(records) - statuses.count(ReviewStatus.REJECTED),
+        "rejected": statuses.count(ReviewStatus.REJECTED),
         "plates_read": plates.count(PlateStatus.READ),
         "plates_unvalidated": plates.count(PlateStatus.UNVALIDATED),
         "plates_unread": plates.count(PlateStatus.UNREAD),
@@ -168,19 +217,28 @@ def totals(videos: list[VideoRecord], records: list[ViolationRecord],
     }
 
 
+def is_rejected(record: ViolationRecord, reviews: dict[str, Review]) -> bool:
+    """Whether the latest review of ``record`` rejected it (not a violation after all)."""
+    review = reviews.get(record.violation_id)
+    return review is not None and review.status is ReviewStatus.REJECTED
+
+
 def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
                name: str = HTML_NAME, title: str = "", reviews: dict[str, Review] | None = None) -> Path:
     """Write ``OUT/report.html``: the summary, one card per violation (thumbnails link to the evidence files by
-    relative path; sorting, filtering and plate search by an inline script that only reorders and hides cards), a
-    timeline per video, and the list of videos with failures. Every text is HTML-escaped (Jinja2 autoescape)."""
+    relative path; sorting, filtering and plate search by an inline script that only reorders and hides cards), the
+    cards of violations rejected on review in a section of their own below, a timeline per video, and the list of
+    videos with failures. Every text is HTML-escaped (Jinja2 autoescape)."""
     from helmetscan.results.timeline import timeline
 
     reviews = reviews or {}
+    rejected = [r for r in records if is_rejected(r, reviews)]
     by_video: dict[str, list[ViolationRecord]] = {}
     for r in records:
         by_video.setdefault(r.video_key, []).append(r)
     html = template_environment().get_template("report.html.j2").render(
         videos=videos, records=records, version=version, title=title, reviews=reviews,
+        kept=[r for r in records if not is_rejected(r, reviews)], rejected=rejected,
         totals=totals(videos, records, reviews),
         timelines=[(v, timeline(v, by_video.get(v.video_key, []))) for v in videos],
         sheets_dir=SHEETS_DIR,
@@ -211,13 +269,23 @@ def write_reports(out: Path, videos: list[VideoRecord], records: list[ViolationR
     return csv_path, html_path
 
 
-def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | None = None) -> tuple[Path, Path, int]:
+class Rebuilt(NamedTuple):
+    """What :func:`rebuild` wrote: the CSV and HTML paths, the violations not rejected on review and the rejected
+    ones (the report's summary)."""
+
+    csv_path: Path
+    html_path: Path
+    violations: int
+    rejected: int
+
+
+def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | None = None) -> Rebuilt:
     """Rebuild the reports of ``out`` from its results database (a folder from helmetscan 0.1 has none: from its JSON
     files), without running any model. With ``date`` (``YYYY-MM-DD``, local) or ``vehicle``, only those violations,
     written beside the full report as ``violations-<date>-<vehicle>.csv`` and ``report-<date>-<vehicle>.html``.
 
     Returns:
-        (csv path, html path, number of violations).
+        :class:`Rebuilt`: (csv path, html path, violations not rejected on review, violations rejected).
 
     Raises:
         ResultsError: ``out`` is not a results folder (no database and no video.json), or a record is unreadable.
@@ -243,7 +311,8 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
         raise ResultsError(f"{out}: not a results folder (no {DB_NAME}); nothing written")
     title = " ".join(part for part in (date, vehicle) if part)
     csv_path, html_path = write_reports(out, videos, records, version, reviews, suffix, title)
-    return csv_path, html_path, len(records)
+    rejected = sum(is_rejected(r, reviews) for r in records)
+    return Rebuilt(csv_path, html_path, len(records) - rejected, rejected)
 
 
 def _has_review_decisions(csv_path: Path) -> bool:
@@ -253,7 +322,8 @@ def _has_review_decisions(csv_path: Path) -> bool:
     if not csv_path.is_file():
         return False
     try:
-        statuses = pd.read_csv(csv_path, usecols=["review_status"], keep_default_na=False)["review_status"]
+        statuses = pd.read_csv(csv_path, usecols=["review_status"], keep_default_na=False,
+                               encoding=CSV_ENCODING)["review_status"]
     except (ValueError, OSError, pd.errors.ParserError):
         return False
     return bool((statuses.astype(str).str.lstrip("'").replace("", "pending") != "pending").any())

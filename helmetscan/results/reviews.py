@@ -2,7 +2,7 @@
 
 Reviews are stored in the results database (table ``reviews``, append-only: every decision is kept, the latest one
 counts) and exported with the reports (``violations.csv``: ``review_status``, ``plate_text_reviewed``, ``reviewed_by``,
-``reviewed_at``). They never change an evidence file or a record.
+``reviewed_at`` in the recording's time zone, ``review_note``). They never change an evidence file or a record.
 """
 
 from __future__ import annotations

@@ -111,13 +111,28 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
     return app
 
 
-def serve(out: Path, host: str, port: int, reviewer: str) -> None:
-    """Serve the review page until interrupted (uvicorn).
+def serve(out: Path, host: str, port: int, reviewer: str, on_ready=None) -> None:
+    """Serve the review page until interrupted (uvicorn). The results folder is opened and the address bound before
+    anything is served, so either fault comes first and alone; ``on_ready(port)`` is called once both are done (the
+    port actually bound: the one asked for, or the one chosen for 0).
 
     Raises:
-        ResultsError: ``out`` is not a results folder.
+        ResultsError: ``out`` is not a results folder, or its database is damaged.
         OSError: the address is taken or cannot be bound.
     """
+    import socket
+
     import uvicorn
 
-    uvicorn.run(create_app(out, reviewer, host), host=host, port=port, log_level="warning")
+    app = create_app(out, reviewer, host)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    if on_ready is not None:
+        on_ready(sock.getsockname()[1])
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
