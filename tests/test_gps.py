@@ -277,6 +277,27 @@ def test_find_gps_track_without_usable_sidecar(tmp_path, monkeypatch, files, exp
     assert (fixes == []) is (expected_source == "none")
 
 
+def test_gps_sources_of_identical_copies_read_the_embedded_track_once(tmp_path, monkeypatch):
+    """Identical files (one content) on three cards: one with its sidecar; the others' embedded track is the same
+    bytes, so exiftool reads it once for both."""
+    import helmetscan.runner.gps as gps
+
+    copies = [tmp_path / card / "20261121_153012_NF.mp4" for card in ("bus12", "bus03", "bus07")]
+    for video in copies:
+        video.parent.mkdir()
+        video.write_bytes(b"same content")
+    _write(copies[0].with_name("20261121_153012_N.gps"), track_lines())
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert gps.gps_sources(copies) == {copies[0]: "sidecar:20261121_153012_N.gps", copies[1]: "none",
+                                       copies[2]: "none"}
+    calls = []
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/exiftool")
+    monkeypatch.setattr(gps, "_exiftool_track", lambda video, tool: calls.append(video) or [Fix(T0, 1.0, 2.0, None)])
+    assert gps.gps_sources(copies) == {copies[0]: "sidecar:20261121_153012_N.gps", copies[1]: "exiftool",
+                                       copies[2]: "exiftool"}
+    assert calls == [copies[1]]
+
+
 EXIF_SAMPLE = {
     "SourceFile": "x.mp4",
     "Main:Duration": 60.0,

@@ -135,6 +135,30 @@ def test_results_written_by_helmetscan_0_1_still_rebuild(tmp_path):
     assert n == 0 and "broken.mp4" in html_path.read_text()
 
 
+def test_a_schema_6_record_loads_with_no_copies_and_its_failure_line_names_the_file_once(tmp_path):
+    """Records from before copies and the incomplete status (schema 6) still load and report; an error that does not
+    start with the file (a weight file's) gets the file put before it, one that does keeps it once."""
+    import re
+
+    from helmetscan.results.records import VideoStatus
+
+    _, done = _store(tmp_path, "clip_a", "clip_a_t0001", "/sd/clip_a.mp4", "TN05AT7024")
+    old = {**json.loads((tmp_path / "clip_a" / "video.json").read_text()), "schema_version": 6}
+    (tmp_path / "clip_a" / "video.json").write_text(json.dumps(old))
+    for key, error in (("b", "/sd/b.mp4: cannot open as a video: corrupt"), ("c", "weights/x.onnx: not readable")):
+        (tmp_path / key).mkdir()
+        (tmp_path / key / "video.json").write_text(json.dumps({
+            "schema_version": 6, "video_key": key, "source_path": f"/sd/{key}.mp4", "status": "failed", "error": error,
+            "helmetscan_version": "0.3.0"}))
+    video = VideoRecord.model_validate(old)
+    assert video.copies == [] and [c.path for c in video.known_copies] == ["/sd/clip_a.mp4"]
+    assert video.status is VideoStatus.DONE and video.footage_s == pytest.approx(3.2)
+    html = rebuild(tmp_path, "test").html_path.read_text()
+    assert re.findall(r'<li class="failed">(.*?)</li>', html) == [
+        "/sd/b.mp4: cannot open as a video: corrupt", "/sd/c.mp4: weights/x.onnx: not readable"]
+    assert "also on" not in html and "0.00 h of footage" in html  # 3.2 s; the failed videos count none
+
+
 def test_every_csv_column_is_documented_and_written(tmp_path):
     from helmetscan.results.evidence import load_results
     from helmetscan.results.report import CSV_COLUMNS, CSV_FIELDS, csv_rows

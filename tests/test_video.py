@@ -2,10 +2,12 @@
 import pytest
 
 from helmetscan.core.errors import VideoError
-from helmetscan.pipeline.sampling import DecodeStats, iter_sampled_frames, open_video, sample_times
+from helmetscan.pipeline.sampling import (
+    ENDS_EARLY_MIN_S, ENDS_EARLY_SHARE, DecodeStats, ends_early, iter_sampled_frames, open_video, sample_times,
+)
 from helmetscan.runner.discovery import find_videos
 
-from conftest import write_video
+from conftest import BIKES, CCTV_CLIP, FOOTAGE, needs_bikes, needs_cctv_clip, needs_footage, write_video
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,68 @@ def test_find_videos_is_recursive_and_case_insensitive(tmp_path):
     assert [p.name for p in ignored] == ["readme.txt"]
     with pytest.raises(VideoError, match="no such file"):
         find_videos([tmp_path / "missing.mp4"])
+
+
+def decode_all(path):
+    cap, info = open_video(path)
+    cap.release()
+    stats = DecodeStats()
+    for _ in iter_sampled_frames(path, 1000.0, stats):
+        pass
+    return info, stats
+
+
+@pytest.mark.parametrize(("declared", "decoded", "early"), [
+    (2.209375, 2.2, False),  # the film clip: complete, 66 of the 96 frames its MP4 declares (an edit list)
+    (20.467, 20.467, False),
+    (20.467, 0.067, True),  # the tester's file: 1 of 307 frames
+    (100.0, 100.0 * ENDS_EARLY_SHARE + 0.01, False), (100.0, 100.0 * ENDS_EARLY_SHARE - 0.01, True),
+    (3.0, 3.0 - ENDS_EARLY_MIN_S + 0.01, False), (3.0, 3.0 - ENDS_EARLY_MIN_S - 0.01, True),
+    (0.0, 0.0, False),  # nothing declared: nothing to fall short of
+])
+def test_ends_early_thresholds(declared, decoded, early):
+    assert ends_early(declared, decoded) is early
+
+
+@pytest.mark.parametrize(("n_frames", "fps", "fourcc", "suffix"), [
+    (307, 15, "MJPG", ".avi"), (60, 30, "XVID", ".avi"), (101, 29.97, "mp4v", ".mp4"),
+])
+def test_a_complete_file_does_not_end_early_and_one_cut_short_does(tmp_path, n_frames, fps, fourcc, suffix):
+    whole = write_video(tmp_path / f"whole{suffix}", n_frames=n_frames, fps=fps, size=(320, 240), fourcc=fourcc)
+    info, stats = decode_all(whole)
+    assert stats.frames_decoded == n_frames and info.duration_s == pytest.approx(n_frames / fps, abs=1e-3)
+    assert stats.decoded_s(info.fps) == pytest.approx(info.duration_s, abs=1e-3)
+    assert not ends_early(info.duration_s, stats.decoded_s(info.fps))
+    if suffix == ".mp4":
+        return  # an MP4 written by OpenCV keeps its index at the end: cut short, it does not open at all
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(data[: len(data) // 2])
+    info, stats = decode_all(cut)
+    assert info.duration_s == pytest.approx(n_frames / fps, abs=1e-3)  # the AVI header's count, not what is left
+    assert stats.frames_decoded < n_frames and ends_early(info.duration_s, stats.decoded_s(info.fps))
+
+
+@needs_footage
+def test_the_film_clip_declares_its_edit_listed_length_and_is_complete():
+    """Its MP4 declares 96 frames, of which an edit list shows 66: 2.209 s, what its frames cover."""
+    info, stats = decode_all(FOOTAGE)
+    assert (info.frame_count, stats.frames_decoded) == (96, 66)
+    assert info.duration_s == pytest.approx(2.209, abs=1e-3)
+    assert stats.decoded_s(info.fps) == pytest.approx(2.2, abs=0.01)
+    assert not ends_early(info.duration_s, stats.decoded_s(info.fps))
+
+
+@needs_cctv_clip
+@needs_bikes
+def test_real_clips_are_complete_and_a_faststart_mp4_cut_short_ends_early(tmp_path):
+    clip = CCTV_CLIP / "helmet9_cctv_india_15fps.mp4"
+    for path in (clip, BIKES):
+        info, stats = decode_all(path)
+        assert not ends_early(info.duration_s, stats.decoded_s(info.fps)), path
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) * 98 // 100])  # 2 % of its bytes gone: 10 of its 307 frames
+    info, stats = decode_all(cut)
+    assert info.duration_s == pytest.approx(20.467, abs=1e-3) and stats.frames_decoded < 307
+    assert ends_early(info.duration_s, stats.decoded_s(info.fps))

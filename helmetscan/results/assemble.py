@@ -12,12 +12,12 @@ from helmetscan.core.geometry import pad
 from helmetscan.pipeline.analyzer import Finding, VideoAnalysis
 from helmetscan.pipeline.people import seat_positions
 from helmetscan.core.status import PlateStatus
-from helmetscan.pipeline.sampling import VideoInfo
+from helmetscan.pipeline.sampling import VideoInfo, ends_early
 from helmetscan.results.drawing import annotate
 from helmetscan.results.evidence import EvidenceImages
 from helmetscan.results.records import (
     DecisionSummary, PersonRecord, Place, PlateRecord, RecordingInfo, SourceVideo, TrackRecord, Verdict, VideoCounts,
-    VideoInfoRecord, VideoRecord, VideoStatus, ViolationRecord,
+    VideoInfoRecord, VideoRecord, VideoStatus, ViolationRecord, with_path,
 )
 
 #: Decimals kept in records: boxes to 0.1 px, times to 1 ms, confidences to 1e-4 (finer is noise).
@@ -107,14 +107,22 @@ def video_info_record(info: VideoInfo) -> VideoInfoRecord:
 def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, source_sha256: str,
                  violations: list[ViolationRecord], timing_s: dict[str, float], stage_fps: dict[str, float],
                  evidence_sha256: dict[str, str], gps_source: str | None = None) -> VideoRecord:
-    """The record of a video analysed to the end (``gps_source``: where its GPS track came from, if it has one)."""
+    """The record of a video analysed to its end (``done``) or, when the file ends early
+    (:func:`~helmetscan.pipeline.sampling.ends_early`), as far as it decodes (``incomplete``, with a one-line
+    ``error`` saying how far); ``gps_source``: where its GPS track came from, if it has one."""
     decoded = analysis.decode.frames_decoded
+    declared_s, decoded_s = analysis.info.duration_s, analysis.decode.decoded_s(analysis.info.fps)
     info = video_info_record(analysis.info).model_copy(update={
-        "sha256": source_sha256, "frames_decoded": decoded,
-        "decoded_duration_s": round(decoded / analysis.info.fps, TIME_DECIMALS) if analysis.info.fps else None,
+        "sha256": source_sha256, "frames_decoded": decoded, "decoded_duration_s": round(decoded_s, TIME_DECIMALS),
     })
+    status, error = VideoStatus.DONE, None
+    if ends_early(declared_s, decoded_s):
+        status = VideoStatus.INCOMPLETE
+        error = with_path(source_path, f"ends early: its frames cover {decoded_s:.1f} s of the {declared_s:.1f} s its "
+                                       f"container declares ({decoded} of {analysis.info.frame_count} frames); "
+                                       "analysed as far as it decodes")
     return VideoRecord(
-        video_key=video_key, source_path=source_path, status=VideoStatus.DONE, info=info,
+        video_key=video_key, source_path=source_path, status=status, error=error, info=info,
         counts=VideoCounts(
             frames_decoded=decoded, frames_sampled=analysis.decode.frames_sampled,
             riders_tracked=analysis.riders_tracked, stage2_checks=analysis.stage2_checks,
@@ -131,9 +139,11 @@ def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, sour
 
 def failed_video_record(video_key: str, source_path: str, error: str, info: VideoInfo | None = None,
                         source_sha256: str | None = None, timing_s: dict[str, float] | None = None) -> VideoRecord:
-    """The record of a video that could not be analysed; ``error`` is the one-line reason."""
+    """The record of a video that could not be analysed; ``error`` is the one-line reason (the file is named first,
+    once: :func:`with_path`)."""
     info_record = video_info_record(info).model_copy(update={"sha256": source_sha256}) if info else None
-    return VideoRecord(video_key=video_key, source_path=source_path, status=VideoStatus.FAILED, error=error,
+    return VideoRecord(video_key=video_key, source_path=source_path, status=VideoStatus.FAILED,
+                       error=with_path(source_path, error),
                        info=info_record, timing_s=timing_s or {}, helmetscan_version=__version__)
 
 

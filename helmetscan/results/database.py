@@ -4,7 +4,10 @@ Tables (created and upgraded by sqlite-utils migrations, named ``m001_…``; the
 
 * ``runs`` — one row per ``analyze``: start/end, version, settings, model hashes, the configuration hash;
 * ``videos`` — one row per video, keyed by its SHA-256: path, size, modification time, recording time, duration,
-  status (pending / done / failed with reason), timings, and the whole ``video.json`` record;
+  status (done / incomplete / failed with reason), timings, and the whole ``video.json`` record (with every copy of
+  the content found, ``copies``);
+* ``copies`` — one row per file found with a video's content (the analysed one and its identical copies on other
+  cards): path, size and modification time, so that a re-run takes the SHA-256 of every unchanged copy from here;
 * ``violations`` — one row per violation: the columns a report filters on (local time, vehicle, plate) and the whole
   ``record.json`` record;
 * ``reviews`` — every analyst decision (``helmetscan review``), append-only: confirmed or rejected, the corrected plate,
@@ -65,8 +68,16 @@ def _m002_reviews(db) -> None:
     db["reviews"].create_index(["violation_id", "id"])
 
 
+def _m003_copies(db) -> None:
+    db["copies"].create({"sha256": str, "path": str, "size_bytes": int, "mtime_ns": int}, pk=("sha256", "path"))
+    db["copies"].create_index(["path", "size_bytes", "mtime_ns"])
+
+
 #: The results database's migrations, in order. Append new ones; never edit one that has been applied.
-MIGRATIONS = [("m001_tables", _m001_tables), ("m002_reviews", _m002_reviews)]
+MIGRATIONS = [("m001_tables", _m001_tables), ("m002_reviews", _m002_reviews), ("m003_copies", _m003_copies)]
+
+#: A file on disk as the ``copies`` table keeps it: path, size in bytes, modification time in ns.
+FileStat = tuple[str, int, int]
 
 
 def migrations():
@@ -230,9 +241,13 @@ class ResultsDB:
     def sha256_of(self, path: Path, size_bytes: int, mtime_ns: int) -> str | None:
         """The SHA-256 recorded for this exact file (same path, size and modification time), so a re-run need not read
         it again; ``None`` when unknown."""
+        args = [str(path), size_bytes, mtime_ns]
         with self._guard():
             row = next(self.db.query("select sha256 from videos where path = ? and size_bytes = ? and mtime_ns = ?",
-                                     [str(path), size_bytes, mtime_ns]), None)
+                                     args), None)
+            if row is None and "copies" in self.db.table_names():  # (a reader of a database from before copies)
+                row = next(self.db.query("select sha256 from copies where path = ? and size_bytes = ? and "
+                                         "mtime_ns = ?", args), None)
         return row["sha256"] if row else None
 
     def known(self, sha256: str) -> KnownVideo | None:
@@ -243,10 +258,25 @@ class ResultsDB:
         return KnownVideo(row["sha256"], row["video_key"], VideoStatus(row["status"]), row["config_hash"]) if row \
             else None
 
+    def has_files(self, sha256: str, paths: list[str]) -> bool:
+        """Whether every one of ``paths`` is a known copy of the video ``sha256`` (the ``copies`` table)."""
+        if not paths:
+            return True
+        with self._guard():
+            row = next(self.db.query(f"select count(distinct path) as n from copies where sha256 = ? and path in "
+                                     f"({', '.join('?' * len(paths))})", [sha256, *paths]))
+        return row["n"] == len(set(paths))
+
+    def video(self, sha256: str) -> VideoRecord | None:
+        """The stored record of a video (its ``video.json``), or ``None``."""
+        found = self._records("select record from videos where sha256 = ?", [sha256], VideoRecord)
+        return found[0] if found else None
+
     def save_video(self, record: VideoRecord, violations: list[ViolationRecord], *, sha256: str, mtime_ns: int,
-                   config_hash: str, run_id: int) -> None:
-        """Store a finished (done or failed) video and its violations in one transaction, replacing what an earlier
-        analysis of the same video stored. Call it after the evidence files are on disk."""
+                   config_hash: str, run_id: int, files: list[FileStat] | tuple[FileStat, ...] = ()) -> None:
+        """Store a finished (done, incomplete or failed) video and its violations in one transaction, replacing what an
+        earlier analysis of the same video stored; ``files``: the copies of its content found on disk (the
+        ``copies`` table; earlier rows stay). Call it after the evidence files are on disk."""
         rec = record.recording
         row = {
             "sha256": sha256, "video_key": record.video_key, "path": record.source_path,
@@ -260,6 +290,7 @@ class ResultsDB:
         with self._guard(), self.db.conn:
             self.db.execute("delete from violations where video_sha256 = ?", [sha256])
             self.db["videos"].upsert(row, pk="sha256")
+            self._upsert_files(sha256, files)
             self.db["violations"].insert_all(
                 ({"violation_id": v.violation_id, "video_sha256": sha256, "run_id": run_id,
                   "local_time": v.local_time, "vehicle": v.recording.vehicle if v.recording else None,
@@ -270,6 +301,18 @@ class ResultsDB:
                  for v in violations),
                 pk="violation_id", replace=True,
             )
+
+    def add_copies(self, sha256: str, record: VideoRecord, files: list[FileStat] | tuple[FileStat, ...]) -> None:
+        """Store a video's record again with more copies of its content (``record.copies``, as its ``video.json`` now
+        holds them) and those files, in one transaction; nothing else of the video changes."""
+        with self._guard(), self.db.conn:
+            self.db.execute("update videos set record = ? where sha256 = ?", [record.model_dump_json(), sha256])
+            self._upsert_files(sha256, files)
+
+    def _upsert_files(self, sha256: str, files) -> None:
+        self.db["copies"].upsert_all(
+            ({"sha256": sha256, "path": path, "size_bytes": size, "mtime_ns": mtime} for path, size, mtime in files),
+            pk=("sha256", "path"))
 
     # ---- reading ---------------------------------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ The ``video.json`` and ``record.json`` files are the truth; the database is rebu
 5. ``SHA256SUMS`` and the reports are rewritten from it, as after a run.
 
 A video keeps the configuration hash of its ``video.json`` (``config_hash``); one written before that field has none,
-so the next ``analyze`` analyses it again. A failed video whose file never opened has no SHA-256, the database's key:
+so the next ``analyze`` analyses it again. Every copy of a video's content its ``video.json`` lists (``copies``) is
+kept, and those still on disk unchanged go back into the ``copies`` table, so the next ``analyze`` need not hash them. A failed video whose file never opened has no SHA-256, the database's key:
 it is left out (the next ``analyze`` tries it again anyway).
 """
 
@@ -38,7 +39,7 @@ from helmetscan.results.database import DB_NAME, ResultsDB, damage_of, holds_rec
 from helmetscan.results.evidence import (
     LOCK, PARTIAL, RECORD_JSON, SUPERSEDED, VIDEO_JSON, read_record, write_sha256sums,
 )
-from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.records import VideoRecord, ViolationRecord
 from helmetscan.results.report import CSV_ENCODING, CSV_NAME, FORMULA_START, write_reports
 from helmetscan.results.reviews import Review, ReviewStatus
 
@@ -157,7 +158,7 @@ def _rebuild_locked(out: Path, version: str, force: bool) -> RebuildReport:
             run_id = db.start_run(version, "", {}, {})  # the rebuild: a run without settings, models or hash
             for video, records in stored:
                 db.save_video(video, records, sha256=video.info.sha256, mtime_ns=_mtime_ns(video),
-                              config_hash=getattr(video, "config_hash", None), run_id=run_id)
+                              config_hash=getattr(video, "config_hash", None), run_id=run_id, files=_files(video))
             report.reviews = db.restore_reviews(reviews)
             db.finish_run(run_id, 0, 0, 0)
             db.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -231,18 +232,24 @@ def _records(out: Path, report: RebuildReport) -> list[tuple[VideoRecord, list[V
                                   "analysed later")
         by_sha[sha] = (when, video, records)
     stored = sorted(((video, records) for _, video, records in by_sha.values()), key=lambda vr: vr[0].video_key)
-    report.analyse_again = sum(v.status is VideoStatus.DONE and not getattr(v, "config_hash", None) for v, _ in stored)
+    report.analyse_again = sum(v.status.analysed and not getattr(v, "config_hash", None) for v, _ in stored)
     return stored
 
 
-def _mtime_ns(video: VideoRecord) -> int:
-    """The source file's modification time when it is still at its recorded path with its recorded size (so the next
-    ``analyze`` need not hash it again), else 0."""
+def _mtime_ns(video: VideoRecord, path: str | None = None) -> int:
+    """The modification time of the source file (or of the copy at ``path``) when it is still there with the recorded
+    size (so the next ``analyze`` need not hash it again), else 0."""
     try:
-        stat = os.stat(video.source_path)
+        stat = os.stat(video.source_path if path is None else path)
     except (OSError, ValueError):
         return 0
     return stat.st_mtime_ns if video.size_bytes is not None and stat.st_size == video.size_bytes else 0
+
+
+def _files(video: VideoRecord) -> list[tuple[str, int, int]]:
+    """The copies of the video's content (``copies``) still on disk with its size, for the ``copies`` table."""
+    found = [(c.path, _mtime_ns(video, c.path)) for c in video.copies]
+    return [(path, video.size_bytes, mtime) for path, mtime in found if mtime]
 
 
 # ---- reviews -------------------------------------------------------------------------------------------------------

@@ -20,19 +20,39 @@ from helmetscan.core.status import HeadState, PlateStatus
 #: records and read older ones (fields they lack are empty). 2: recording time, channel, vehicle and place. 3: plate
 #: character confidences. 4: every person on the motorcycle (``people``, ``people_without_helmet``). 5: every track's span
 #: in ``video.json`` (``tracks``, the report's timeline). 6: the configuration hash in ``video.json`` (``config_hash``).
-SCHEMA_VERSION = 6
+#: 7: every file found with the video's content (``copies``), and the ``incomplete`` status of a file that ends early.
+SCHEMA_VERSION = 7
 
 Box = tuple[float, float, float, float]
 _BOX = "px (x1, y1, x2, y2)"
 
-__all__ = ["SCHEMA_VERSION", "HeadState", "PlateStatus", "VideoStatus", "ViolationRecord", "VideoRecord"]
+__all__ = ["SCHEMA_VERSION", "CopyRecord", "HeadState", "PlateStatus", "VideoStatus", "ViolationRecord", "VideoRecord"]
 
 
 class VideoStatus(StrEnum):
     """Outcome of one video."""
 
     DONE = "done"  # analysed to the end; its violations (maybe none) are written
+    INCOMPLETE = "incomplete"  # ends early: analysed as far as it decodes, violations written; ``error`` says how far
     FAILED = "failed"  # not analysed (unreadable, or a fault mid-way); ``error`` says why
+
+    @property
+    def analysed(self) -> bool:
+        """Whether the video was analysed (to its end, or as far as it decodes): a re-run with the same settings and
+        models skips it."""
+        return self is not VideoStatus.FAILED
+
+
+def with_path(path: str, message: str) -> str:
+    """``message`` as the one line of a video record's ``error``: naming the file once, first (``<path>: why``).
+    A message that already starts with the path (a :class:`~helmetscan.core.errors.VideoError`'s) is kept as it is."""
+    return message if message.startswith(f"{path}: ") else f"{path}: {message}"
+
+
+def reason(path: str, error: str | None) -> str:
+    """The reason of a video record's ``error`` without the file it names first (for a line that shows the file
+    already)."""
+    return (error or "").removeprefix(f"{path}: ")
 
 
 class _Record(BaseModel):
@@ -146,6 +166,20 @@ class RecordingInfo(_Record):
     vehicle: str | None = documented(None, "Vehicle: the `recording.vehicle` setting, else the dump's top folder.")
 
 
+class CopyRecord(_Record):
+    """One file found with the video's content (schema 7): identical files (the same SHA-256) on several cards are
+    analysed once, and every one of them is recorded here."""
+
+    path: str = documented(description="Path of the file as given to `analyze`.")
+    analysed: bool = documented(description="Whether this is the copy analysed (the record's `source_path`): the one "
+                                            "with a known recording time and a GPS track first, then the earliest, "
+                                            "then by path.")
+    recording: RecordingInfo | None = documented(None, "When and by which camera this copy was recorded, from its own "
+                                                       "name, container and folder.")
+    gps_source: str | None = documented(None, "Where this copy's GPS track comes from (sidecar:<file>, exiftool); "
+                                              "empty: none found.")
+
+
 class Place(_Record):
     """Where the vehicle was at a moment, interpolated from the file's GPS track."""
 
@@ -215,12 +249,16 @@ class VideoInfoRecord(_Record):
     path: str = documented(description="Path of the video as given to `analyze`.")
     fps: float = documented(description="Frame rate the container declares.", unit="frames/s")
     frame_count: int = documented(description="Frames the container declares.", unit="frames")
-    duration_s: float = documented(description="frame_count / fps.", unit="s")
+    duration_s: float = documented(description="Length the container declares: its header's duration of the video "
+                                               "stream (MP4, MOV, MKV; an edit list applied), for AVI frame_count / "
+                                               "fps (before schema 7: frame_count / fps).", unit="s")
     width: int = documented(description="Frame width.", unit="px")
     height: int = documented(description="Frame height.", unit="px")
     sha256: str | None = documented(None, "SHA-256 of the video file (hex).")
     frames_decoded: int | None = documented(None, "Frames that really decoded.", unit="frames")
-    decoded_duration_s: float | None = documented(None, "frames_decoded / fps.", unit="s")
+    decoded_duration_s: float | None = documented(None, "Footage the decoded frames cover: from the first to the last "
+                                                        "one, plus one frame (before schema 7: frames_decoded / fps); "
+                                                        "the footage counted for the video.", unit="s")
 
 
 class VideoCounts(_Record):
@@ -254,8 +292,11 @@ class VideoRecord(_Versioned):
     recording: RecordingInfo | None = documented(None, "When and by which camera the video was recorded.")
     gps_source: str | None = documented(None, "Where the GPS track came from (sidecar:<file>, exiftool); empty: none.")
     wall_s: float | None = documented(None, "Processing time of this video, hashing included.", unit="s")
-    status: VideoStatus = documented(description="done or failed.")
-    error: str | None = documented(None, "One-line reason when failed.")
+    status: VideoStatus = documented(description="done; incomplete: the file ends early (its frames cover less than "
+                                                 "the length its container declares), analysed as far as it "
+                                                 "decodes; failed: not analysed.")
+    error: str | None = documented(None, "One line naming the file and why it failed or is incomplete (how far it "
+                                         "decodes).")
     info: VideoInfoRecord | None = documented(None, "Container metadata (absent when the file could not be opened).")
     counts: VideoCounts | None = documented(None, "What the video gave (absent when it failed).")
     timing_s: dict[str, float] = documented(dict, "Wall time per stage (hash, decode, stage1, tracking, stage2, "
@@ -270,7 +311,30 @@ class VideoRecord(_Versioned):
     config_hash: str | None = documented(
         None, "SHA-256 of the settings and weight files it was analysed with: a re-run with the same skips it; a "
               "database rebuilt from the records keeps that (schema 6; empty in older records).")
+    copies: list[CopyRecord] = documented(list, "Every file found with this content, the analysed one first; a later "
+                                                "run that finds another adds it without analysing again (schema 7; "
+                                                "empty in older records: `source_path` is the only one known).")
     helmetscan_version: str = documented(description="Version of helmetscan that wrote the record.")
+
+    @property
+    def known_copies(self) -> list[CopyRecord]:
+        """``copies``, or for a record from before them the one file it names (``source_path``)."""
+        return self.copies or [CopyRecord(path=self.source_path, analysed=True, recording=self.recording,
+                                          gps_source=self.gps_source)]
+
+    @property
+    def other_copies(self) -> list[CopyRecord]:
+        """The copies not analysed (the same content found elsewhere)."""
+        return [c for c in self.copies if not c.analysed]
+
+    @property
+    def footage_s(self) -> float:
+        """Seconds of footage analysed: what decoded (``info.decoded_duration_s``; the declared length for a record
+        without it), none for a failed video."""
+        if self.status is VideoStatus.FAILED or self.info is None:
+            return 0.0
+        decoded = self.info.decoded_duration_s
+        return self.info.duration_s if decoded is None else decoded
 
     @field_validator("counts", mode="before")
     @classmethod

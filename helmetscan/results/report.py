@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from helmetscan.core.status import PlateStatus
 from helmetscan.core.errors import ResultsError
 from helmetscan.results.evidence import load_results, write_atomically
-from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.records import CopyRecord, VideoRecord, VideoStatus, ViolationRecord, reason, with_path
 from helmetscan.results.reviews import Review, ReviewStatus
 
 CSV_NAME = "violations.csv"
@@ -176,26 +176,54 @@ def local_time_text(iso: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
 
 
+def failure_line(video: VideoRecord) -> str:
+    """The line of a failed or incomplete video in the report: its ``error``, which names the file first, once
+    (an older record's error that does not gets the path put before it)."""
+    return with_path(video.source_path, video.error or f"{video.status.value}, no reason recorded")
+
+
+def copy_text(copy: CopyRecord) -> str:
+    """One copy of a video's content as the report lists it: ``PATH (vehicle bus03, front, recorded 2026-11-21
+    15:29:00 +09:00 from its filename, GPS sidecar:x.gps)``."""
+    rec = copy.recording
+    parts = []
+    if rec and (rec.vehicle or rec.channel):
+        parts.append(", ".join(p for p in (f"vehicle {rec.vehicle}" if rec.vehicle else "", rec.channel or "") if p))
+    if rec and rec.start:
+        parts.append(f"recorded {local_time_text(rec.start)} from its {rec.time_source}")
+    else:
+        parts.append("recording time unknown")
+    parts.append(f"GPS {copy.gps_source}" if copy.gps_source else "no GPS")
+    return f"{copy.path} ({', '.join(parts)})"
+
+
 def template_environment(package: str = "helmetscan.results"):
     """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filters
-    ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting) and
-    ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``)."""
+    ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting),
+    ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``),
+    ``failure`` (:func:`failure_line`), ``reason`` (a video's error without its path) and ``copy_text``
+    (:func:`copy_text`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True))
     env.filters["when"] = local_time_text
     env.filters["epoch"] = lambda iso: f"{datetime.fromisoformat(iso).timestamp():.3f}" if iso else ""
     env.filters["in_recording_zone"] = in_recording_zone
+    env.filters["failure"] = failure_line
+    env.filters["reason"] = lambda video: reason(video.source_path, video.error)
+    env.filters["copy_text"] = copy_text
     return env
 
 
 def totals(videos: list[VideoRecord], records: list[ViolationRecord],
            reviews: dict[str, Review] | None = None) -> dict[str, Any]:
-    """The report's summary: videos, failures, footage hours, violations (``found``: every one the pipeline reported;
-    ``violations``: those not rejected on review; ``rejected``: the others, shown apart), plates read / unvalidated /
-    unread (as the machine read them), processing time and real-time factor, and violations per review status."""
+    """The report's summary: videos, failures, videos that end early (``incomplete``), footage hours (what was
+    analysed: of an incomplete video what decoded, of a failed one none), violations (``found``: every one the
+    pipeline reported; ``violations``: those not rejected on review; ``rejected``: the others, shown apart), plates
+    read / unvalidated / unread (as the machine read them), processing time and real-time factor, and violations per
+    review status."""
     reviews = reviews or {}
-    footage_s = sum(v.info.duration_s for v in videos if v.info)
+    footage_s = sum(v.footage_s for v in videos)
     wall_s = sum(v.wall_s or 0.0 for v in videos)
     plates = [r.plate.status for r in records]
     statuses = [(reviews[r.violation_id].status if r.violation_id in reviews else ReviewStatus.PENDING)
@@ -203,6 +231,7 @@ def totals(videos: list[VideoRecord], records: list[ViolationRecord],
     return {
         "videos": len(videos),
         "failed": sum(v.status is VideoStatus.FAILED for v in videos),
+        "incomplete": sum(v.status is VideoStatus.INCOMPLETE for v in videos),
         "found": len(records),
         "violations": len(records) - statuses.count(ReviewStatus.REJECTED),
         "rejected": statuses.count(ReviewStatus.REJECTED),
@@ -226,9 +255,10 @@ def is_rejected(record: ViolationRecord, reviews: dict[str, Review]) -> bool:
 def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
                name: str = HTML_NAME, title: str = "", reviews: dict[str, Review] | None = None) -> Path:
     """Write ``OUT/report.html``: the summary, one card per violation (thumbnails link to the evidence files by
-    relative path; sorting, filtering and plate search by an inline script that only reorders and hides cards), the
-    cards of violations rejected on review in a section of their own below, a timeline per video, and the list of
-    videos with failures. Every text is HTML-escaped (Jinja2 autoescape)."""
+    relative path; sorting, filtering and plate search by an inline script that only reorders and hides cards; the other
+    copies of its video's content, "also on"), the cards of violations rejected on review in a section of their own
+    below, the videos that failed or end early (Failures), a timeline per video and the list of videos. Every text is
+    HTML-escaped (Jinja2 autoescape)."""
     from helmetscan.results.timeline import timeline
 
     reviews = reviews or {}
@@ -238,6 +268,7 @@ def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationReco
         by_video.setdefault(r.video_key, []).append(r)
     html = template_environment().get_template("report.html.j2").render(
         videos=videos, records=records, version=version, title=title, reviews=reviews,
+        videos_by_key={v.video_key: v for v in videos},
         kept=[r for r in records if not is_rejected(r, reviews)], rejected=rejected,
         totals=totals(videos, records, reviews),
         timelines=[(v, timeline(v, by_video.get(v.video_key, []))) for v in videos],

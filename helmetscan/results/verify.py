@@ -55,7 +55,8 @@ def _compare(expected, path_of) -> tuple[int, list[str], list[str]]:
 
 
 def expected_hashes(out: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """``({evidence path relative to OUT: sha256}, [(source path, sha256)])`` as recorded for ``out``.
+    """``({evidence path relative to OUT: sha256}, [(source path, sha256)])`` as recorded for ``out`` (a source path
+    for every copy of a video's content its record lists).
 
     Raises:
         ResultsError: ``out`` is not a results folder, or a stored record is unreadable.
@@ -86,7 +87,8 @@ def expected_hashes(out: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
     for record in records:
         for name, digest in record.evidence_files.items():
             files.setdefault(f"{record.evidence_dir}/{name}", digest)
-    sources = [(v.source_path, v.info.sha256) for v in videos if v.info is not None and v.info.sha256]
+    sources = [(path, v.info.sha256) for v in videos if v.info is not None and v.info.sha256
+               for path in dict.fromkeys([v.source_path, *(c.path for c in v.copies)])]  # every copy of its content
     return files, sources
 
 

@@ -3,8 +3,12 @@
 A video is identified by its SHA-256, never by its name: its results folder is ``OUT/<stem>-<SHA-256, 10 hex>`` and its
 violation IDs derive from that, so two nights whose cards both hold ``FILE0001.MP4`` keep both. The recording start,
 channel and vehicle of each file come from its dashcam name or container (:mod:`helmetscan.runner.dashcam`); files
-run in recording order. Videos the results database already holds as done with the same settings and models are
-skipped (``force`` redoes them). Each video's results are written under ``OUT/.partial/<key>`` and renamed into place
+run in recording order. Identical files (one SHA-256, e.g. a file copied onto two cards) are analysed once, from the
+copy with a known recording time and a GPS track (then the earliest, then by path); every copy, with its own path,
+vehicle, channel, recording time and GPS source, is recorded in the video's ``copies``, and a later run that finds
+another copy of a video already done adds it there without analysing again. Videos the results database already holds
+as analysed (done, or incomplete: the file ends early) with the same settings and models are skipped (``force`` redoes
+them). Each video's results are written under ``OUT/.partial/<key>`` and renamed into place
 when complete; its database rows are committed after that, then SHA256SUMS and the reports are rewritten atomically.
 So a run killed at any moment and started again ends with the records of an uninterrupted run, and ``sha256sum -c
 SHA256SUMS`` holds whenever no run is in progress. A folder an earlier analysis wrote is moved to ``OUT/.superseded``,
@@ -37,16 +41,18 @@ from helmetscan.pipeline.analyzer import Analyzer
 from helmetscan.pipeline.sampling import VideoInfo, open_video
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.results.assemble import failed_video_record, recording_info
-from helmetscan.results.database import DB_NAME, ResultsDB
+from helmetscan.results.database import DB_NAME, FileStat, ResultsDB
 from helmetscan.results.evidence import (
     LOCK, PARTIAL, SUPERSEDED, VIDEO_JSON, load_results, write_json, write_record, write_sha256sums,
 )
 from helmetscan.results.evidence_stage import EvidenceStage, Placer
-from helmetscan.results.records import RecordingInfo, VideoRecord, VideoStatus, ViolationRecord
+from helmetscan.results.records import (
+    SCHEMA_VERSION, CopyRecord, RecordingInfo, VideoRecord, VideoStatus, ViolationRecord,
+)
 from helmetscan.results.report import write_reports
 from helmetscan.runner.dashcam import Recording, local_time, recording_of
 from helmetscan.runner.discovery import video_key
-from helmetscan.runner.gps import find_gps_track, place_at
+from helmetscan.runner.gps import find_gps_track, gps_sources, place_at
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +131,21 @@ def check_out_dir(out: Path) -> None:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another file with a job's content: its record, and its size and modification time when it was found on disk
+    in this run (``None`` for a copy only an earlier run found)."""
+
+    record: CopyRecord
+    size_bytes: int | None = None
+    mtime_ns: int | None = None
+
+
+@dataclass(frozen=True)
 class Job:
     """One video of a batch: its file, identity (SHA-256, the seconds hashing took: 0 when the database knew it), its
-    results folder ``key``, recording start/channel/vehicle, and its container metadata (``None`` when it does not
-    open as a video: the analysis then fails it with the reason)."""
+    results folder ``key``, recording start/channel/vehicle, its container metadata (``None`` when it does not
+    open as a video: the analysis then fails it with the reason), and the other files with its content (``others``,
+    not analysed; recorded in the video's ``copies``)."""
 
     path: Path
     sha256: str
@@ -138,11 +155,17 @@ class Job:
     recording: Recording
     info: VideoInfo | None
     hash_s: float = 0.0
+    others: tuple[Copy, ...] = ()
 
     @property
     def duration_s(self) -> float:
         """Footage length the container declares, seconds (0 when unknown)."""
         return self.info.duration_s if self.info else 0.0
+
+    def files(self) -> list[FileStat]:
+        """The files with this content found on disk in this run (path, size, modification time), for the database."""
+        return [(str(self.path), self.size_bytes, self.mtime_ns)] + [
+            (c.record.path, c.size_bytes, c.mtime_ns) for c in self.others if c.size_bytes is not None]
 
 
 @dataclass
@@ -156,13 +179,19 @@ class BatchResult:
 
     @property
     def failures(self) -> list[str]:
-        """One-line reasons of the videos that failed."""
-        return [v.error or v.source_path for v in self.videos if v.status is VideoStatus.FAILED]
+        """One-line reasons of the videos that failed or ended early (``incomplete``: analysed only as far as they
+        decode), each naming its file."""
+        return [v.error or v.source_path for v in self.videos if v.status is not VideoStatus.DONE]
+
+    @property
+    def incomplete(self) -> list[VideoRecord]:
+        """The videos that end early, analysed as far as they decode (also in :attr:`failures`)."""
+        return [v for v in self.videos if v.status is VideoStatus.INCOMPLETE]
 
     @property
     def footage_s(self) -> float:
-        """Seconds of footage analysed."""
-        return sum(v.info.duration_s for v in self.videos if v.info)
+        """Seconds of footage analysed (of an incomplete video what decoded, of a failed one none)."""
+        return sum(v.footage_s for v in self.videos)
 
 
 def config_hash(settings: Settings, model_sha256: dict[str, str]) -> str:
@@ -306,19 +335,79 @@ class BatchRunner:
     def plan(self, videos: list[Path], roots: dict[Path, Path], db: ResultsDB | None = None,
              since: datetime | None = None, until: datetime | None = None) -> list[Job]:
         """The jobs of a batch in recording order (unknown starts last, by path), one per distinct content, within
-        ``since``/``until`` (aware datetimes; videos of unknown start are left out when either is given)."""
-        jobs: dict[str, Job] = {}
+        ``since``/``until`` (aware datetimes; videos of unknown start are left out when either is given; a content
+        is in when one of its copies is). Of identical files the job analyses the one :meth:`preferred` picks and
+        lists the others in ``others``."""
+        groups: dict[str, list[Job]] = {}
         for path in videos:
             job = self.job(path, roots.get(path), db)
-            jobs.setdefault(job.sha256, job)
+            groups.setdefault(job.sha256, []).append(job)
         selected = []
-        for job in jobs.values():
+        for copies in groups.values():
+            inside = [job for job in copies if self._in_window(job, since, until)]
+            if not inside:
+                continue
+            job = self.preferred(inside, copies)
             start = local_time(job.recording, 0.0, self.tz)
-            if since or until:
-                if start is None or (since and start < since) or (until and start >= until):
-                    continue
             selected.append((start is None, start or datetime.min.replace(tzinfo=UTC), str(job.path), job))
         return [job for *_, job in sorted(selected, key=lambda s: s[:3])]
+
+    def _in_window(self, job: Job, since: datetime | None, until: datetime | None) -> bool:
+        if not (since or until):
+            return True
+        start = local_time(job.recording, 0.0, self.tz)
+        return start is not None and not (since and start < since) and not (until and start >= until)
+
+    def preferred(self, candidates: list[Job], copies: list[Job]) -> Job:
+        """Of identical files (``copies``, one SHA-256), the job analysing the best of ``candidates`` (those in the
+        run's time window), the others in its ``others``: first a copy whose recording time is known and that has a
+        GPS track (so its violations get a time and a place), then one with a known time, then the earliest recording,
+        then by path. A GPS track is looked for only when there are several copies."""
+        if len(copies) == 1:
+            return copies[0]
+        gps = gps_sources([job.path for job in copies])
+        far = datetime.max.replace(tzinfo=UTC)
+
+        def rank(job: Job):
+            start = local_time(job.recording, 0.0, self.tz)
+            return start is None, gps[job.path] == "none", start or far, str(job.path)
+
+        chosen = min(candidates, key=rank)
+        others = tuple(Copy(self._copy_record(job, False, gps[job.path]), job.size_bytes, job.mtime_ns)
+                       for job in sorted(copies, key=rank) if job is not chosen)
+        return replace(chosen, others=others)
+
+    def _copy_record(self, job: Job, analysed: bool, gps_source: str | None) -> CopyRecord:
+        return CopyRecord(path=str(job.path), analysed=analysed, recording=recording_info(job.recording, self.tz),
+                          gps_source=None if gps_source in (None, "none") else gps_source)
+
+    @staticmethod
+    def _with_stored_copies(job: Job, stored: VideoRecord | None) -> Job:
+        """``job`` with the copies an earlier run recorded for its content and this run did not find added to its
+        ``others`` (so that analysing it again loses none)."""
+        if stored is None:
+            return job
+        found = {str(job.path), *(c.record.path for c in job.others)}
+        earlier = tuple(Copy(c.model_copy(update={"analysed": False})) for c in stored.known_copies
+                        if c.path not in found)
+        return replace(job, others=job.others + earlier) if earlier else job
+
+    def _record_new_copies(self, out: Path, db: ResultsDB, job: Job, stored: VideoRecord) -> None:
+        """A video done earlier, found again: add the copies of its content this run found and its record lacks to its
+        ``video.json`` (rewritten atomically) and the database, without analysing it again."""
+        known = {c.path for c in stored.known_copies}
+        found = [(job.path, job.size_bytes, job.mtime_ns, None)] + [
+            (Path(c.record.path), c.size_bytes, c.mtime_ns, c.record) for c in job.others if c.size_bytes is not None]
+        new = [(path, record or self._copy_record(job, False, find_gps_track(path)[1]))
+               for path, _, _, record in found if str(path) not in known]
+        if not new:
+            return
+        copies = [*stored.known_copies, *(record.model_copy(update={"analysed": False}) for _, record in new)]
+        record = stored.model_copy(update={"copies": copies, "schema_version": SCHEMA_VERSION})
+        write_record(out / stored.video_key / VIDEO_JSON, record)
+        db.add_copies(job.sha256, record, job.files())
+        log.info("%s: %d more cop(ies) of a video already analysed recorded in %s", job.path, len(new),
+                 stored.video_key)
 
     # ---- running ---------------------------------------------------------------------------------------------------
 
@@ -369,8 +458,13 @@ class BatchRunner:
             skipped = []
             for job in jobs:
                 known = db.known(job.sha256)
-                done = known is not None and known.status is VideoStatus.DONE and known.config_hash == config
-                (skipped if done and not force and (out / known.video_key).is_dir() else todo).append(job)
+                done = known is not None and known.status.analysed and known.config_hash == config
+                if done and not force and (out / known.video_key).is_dir():
+                    skipped.append(job)
+                    if not db.has_files(job.sha256, [path for path, _, _ in job.files()]):  # a copy new to OUT?
+                        self._record_new_copies(out, db, job, db.video(job.sha256))
+                else:
+                    todo.append(self._with_stored_copies(job, db.video(job.sha256) if known is not None else None))
             if todo:  # loaded here, before the first video, so a model that cannot serve fails the run at once
                 self.load_models()
             settings = self.settings.model_dump(mode="json")
@@ -379,7 +473,7 @@ class BatchRunner:
             progress.batch_started(len(todo), sum(j.duration_s for j in todo), len(skipped))
             for job, record, violations in executor.results(self, todo, out, progress):
                 db.save_video(record, violations, sha256=job.sha256, mtime_ns=job.mtime_ns, config_hash=config,
-                              run_id=run_id)
+                              run_id=run_id, files=job.files())
                 records.append(record)
                 refresh_outputs(out, db)
                 progress.video_finished(record)
@@ -454,7 +548,7 @@ class BatchRunner:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
             log.exception("%s: unexpected error", job.path)
-            error = f"{job.path}: unexpected error: {type(exc).__name__}: {exc}"
+            error = f"unexpected error: {type(exc).__name__}: {exc}"  # the record's error names the file first
         if error is not None:
             record = failed_video_record(job.key, str(job.path), error, info, job.sha256, timer.rounded_seconds())
         try:
@@ -466,9 +560,11 @@ class BatchRunner:
 
     def _publish(self, job: Job, out: Path, partial: Path, record: VideoRecord, started: float,
                  recording: RecordingInfo) -> VideoRecord:
-        """Complete ``record`` (size, recording, processing time), write it as ``video.json`` and rename the folder
-        into place."""
-        record = record.model_copy(update={"size_bytes": job.size_bytes, "recording": recording,
+        """Complete ``record`` (size, recording, every copy of the content, processing time), write it as
+        ``video.json`` and rename the folder into place."""
+        copies = [CopyRecord(path=str(job.path), analysed=True, recording=recording, gps_source=record.gps_source),
+                  *(c.record for c in job.others)]
+        record = record.model_copy(update={"size_bytes": job.size_bytes, "recording": recording, "copies": copies,
                                            "wall_s": round(time.perf_counter() - started, 3),
                                            "config_hash": self.config_hash()})
         write_record(partial / VIDEO_JSON, record)

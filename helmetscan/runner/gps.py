@@ -247,6 +247,19 @@ def find_gps_track(video: Path) -> tuple[list[Fix], str]:
     Returns:
         The fixes sorted by time, and their source: ``"sidecar:<file name>"``, ``"exiftool"`` or ``"none"``.
     """
+    found = _sidecar_track(video)
+    if found is not None:
+        return found
+    exiftool = shutil.which("exiftool")
+    if exiftool:
+        fixes = _exiftool_track(video, exiftool)
+        if fixes:
+            return fixes, "exiftool"
+    return [], "none"
+
+
+def _sidecar_track(video: Path) -> tuple[list[Fix], str] | None:
+    """``(fixes, "sidecar:<file name>")`` from the first sidecar of ``video`` holding fixes, else None."""
     for sidecar in _sidecars(video):
         if not sidecar.is_file():
             continue
@@ -259,12 +272,21 @@ def find_gps_track(video: Path) -> tuple[list[Fix], str]:
         if fixes:
             return fixes, f"sidecar:{sidecar.name}"
         log.info("%s: no GPS fix in the sidecar", sidecar)
-    exiftool = shutil.which("exiftool")
-    if exiftool:
-        fixes = _exiftool_track(video, exiftool)
-        if fixes:
-            return fixes, "exiftool"
-    return [], "none"
+    return None
+
+
+def gps_sources(copies: list[Path]) -> dict[Path, str]:
+    """Where the GPS track of each of identical files (one content) would come from, as :func:`find_gps_track` says
+    it: each one's own sidecar, else what exiftool extracts from the content — read once for them all, since the same
+    bytes hold the same samples —, else ``"none"``."""
+    sources = {}
+    for video in copies:
+        found = _sidecar_track(video)
+        sources[video] = found[1] if found is not None else None
+    bare = [video for video, source in sources.items() if source is None]
+    exiftool = shutil.which("exiftool") if bare else None
+    embedded = "exiftool" if exiftool and _exiftool_track(bare[0], exiftool) else "none"
+    return {video: source or embedded for video, source in sources.items()}
 
 
 def _lerp(a: float, b: float, w: float) -> float:

@@ -111,7 +111,7 @@ def _analyse(name: str, runner, clip: Path, out: Path) -> Run:
         record = runner.run_video(clip, out, f"{name}_{clip.stem}")
         wall = time.perf_counter() - t0
     if record.error:
-        raise HelmetscanError(f"{clip}: {record.error}")
+        raise HelmetscanError(record.error)  # it names the clip first, once
     _, violations = load_results(out)
     found = sorted((v.track_id, v.frame_index, tuple((p.person_id, str(p.verdict)) for p in v.people),
                     v.plate.text or "unread") for v in violations if v.video_key == record.video_key)
