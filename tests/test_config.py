@@ -83,3 +83,18 @@ def test_bundled_configs_load_and_name_existing_weights():
     repository_weights = Path(helmetscan.__file__).parent.parent / "weights"
     for name in ("helmet4n.pt", "helmet4n.onnx", "helmet_cls.pt"):  # ours: committed in weights/
         assert (repository_weights / name).is_file()
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[sampling]\nfsp = 2\n", "bad.toml: invalid settings (sampling.fsp: not a setting (did you mean sampling.fps?))"),
+    ("[platez]\nformats = []\n", "bad.toml: invalid settings (platez: not a setting (did you mean plates?))"),
+    ("devise = 'cpu'\n", "bad.toml: invalid settings (devise: not a setting (did you mean device?))"),
+    ("[detector.roles]\nridr = []\n", "(detector.roles.ridr: not a setting (did you mean detector.roles.rider?))"),
+    ("[sampling]\nqqqq = 1\n", "(sampling.qqqq: not a setting ([sampling] has: fps))"),
+])
+def test_an_unknown_key_gets_the_nearest_setting(tmp_path, text, message):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg)
+    assert str(caught.value).endswith(message) and "\n" not in str(caught.value)
+    assert "Extra inputs" not in str(caught.value)

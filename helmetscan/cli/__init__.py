@@ -13,9 +13,9 @@ import typer
 
 from helmetscan import __version__
 from helmetscan.cli import analyst, plate_tooling, repair, tooling
-from helmetscan.cli.common import out_console
+from helmetscan.cli.common import Command, Group, out_console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False)
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False, cls=Group)
 
 ANALYST = "Analysis and review"
 TOOLING = "Model tooling (from a source checkout)"
@@ -42,7 +42,7 @@ for name, command in (("analyze", analyst.analyze), ("report", analyst.report), 
                       ("review", analyst.review_cmd), ("config", analyst.config_cmd), ("plate", analyst.plate_cmd),
                       ("fetch-weights", analyst.fetch_weights), ("rebuild-db", repair.rebuild_db_cmd),
                       ("learn-plates", plate_tooling.learn_plates_cmd)):
-    app.command(name, rich_help_panel=ANALYST)(command)
+    app.command(name, rich_help_panel=ANALYST, cls=Command)(command)
 
 for name, command in tooling.COMMANDS:
-    app.command(name, rich_help_panel=TOOLING)(command)
+    app.command(name, rich_help_panel=TOOLING, cls=Command)(command)

@@ -102,7 +102,7 @@ def analyze(
     time_zone: Annotated[Optional[str], typer.Option(help="IANA time zone of the dashcams' clocks.",
                                                      show_default=default("recording.time_zone"))] = None,
     executor: Annotated[str, typer.Option(help="Where videos are analysed: local (this process, one after another) "
-                                               "or ray (actors on a Ray cluster; pip install 'helmetscan[ray]').")
+                                               "or ray (actors on a Ray cluster; pip install 'helmetscan\\[ray]').")
                         ] = "local",
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (ray start --head prints it; auto).",
                                                        show_default="a local cluster started for the run")] = None,
@@ -161,25 +161,92 @@ def analyze(
 
 
 def _summary(result, input_errors: int, out: Path) -> None:
+    """The batch in figures (a key/value grid that fits 80 columns), its violations one per line, and where the
+    report is."""
+    from rich.text import Text
+
     done = [r for r in result.videos if r.counts is not None]
-    table = Table(title="helmetscan summary")
-    for col in ("videos", "skipped", "footage s", "frames", "riders", "violations", "plates read", "failed", "wall s",
-                "× real time"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        str(len(result.videos)),
-        str(len(result.skipped)),
-        f"{result.footage_s:.1f}",
-        str(sum(r.counts.frames_sampled for r in done)),
-        str(sum(r.counts.riders_tracked for r in done)),
-        str(sum(r.counts.violations for r in done)),
-        str(sum(r.counts.plates_read for r in done)),
-        str(len(result.failures) + input_errors),
-        f"{result.wall_s:.1f}",
-        f"{result.footage_s / result.wall_s:.2f}" if result.footage_s and result.wall_s else "–",
-    )
-    out_console.print(table)
-    out_console.print(f"Report: {out / 'report.html'}  CSV: {out / 'violations.csv'}", highlight=False)
+    figures = [
+        ("videos analysed", str(len(result.videos))),
+        ("footage", f"{result.footage_s:.1f} s"),
+        ("skipped (done before)", str(len(result.skipped))),
+        ("wall time", f"{result.wall_s:.1f} s"),
+        ("failed", str(len(result.failures) + input_errors)),
+        ("× real time", f"{result.footage_s / result.wall_s:.2f}" if result.footage_s and result.wall_s else "–"),
+        ("frames analysed", str(sum(r.counts.frames_sampled for r in done))),
+        ("riders tracked", str(sum(r.counts.riders_tracked for r in done))),
+        ("violations", str(sum(r.counts.violations for r in done))),
+        ("plates read", str(sum(r.counts.plates_read for r in done))),
+    ]
+    grid = Table.grid(padding=(0, 2))
+    for justify in ("left", "right", "left", "right"):
+        grid.add_column(justify=justify, no_wrap=True)
+    for i in range(0, len(figures), 2):
+        grid.add_row(*figures[i], *figures[i + 1])
+    out_console.print(Text("helmetscan summary", style="bold"))
+    out_console.print(grid)
+    rows = _batch_violations(out, {r.video_key for r in result.videos} | {job.key for job in result.skipped})
+    if rows:
+        earlier = " (the skipped videos' included)" if result.skipped else ""
+        out_console.print(Text(f"violations of these videos{earlier}: {len(rows)}", style="bold"))
+        table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False)
+        for column, justify in (("violation", "left"), ("time", "left"), ("no helmet", "right"), ("plate", "left")):
+            table.add_column(column, justify=justify, no_wrap=True, overflow="ellipsis")
+        for row in rows[:LISTED_VIOLATIONS]:
+            table.add_row(*row)
+        out_console.print(table)
+        if len(rows) > LISTED_VIOLATIONS:
+            out_console.print(f"… and {len(rows) - LISTED_VIOLATIONS} more in the report", highlight=False)
+    out_console.print(f"Report: {out / 'report.html'}", highlight=False, soft_wrap=True)
+    out_console.print(f"CSV:    {out / 'violations.csv'}", highlight=False, soft_wrap=True)
+
+
+#: Violations the summary of ``analyze`` lists one per line; the rest are counted (the report has them all).
+LISTED_VIOLATIONS = 20
+#: Longest violation ID the summary shows whole; a longer one keeps its unique end (``-<hash>_t<track>``).
+ID_CHARS = 28
+
+
+def _short_id(violation_id: str) -> str:
+    if len(violation_id) <= ID_CHARS:
+        return violation_id
+    stem, dash, tail = violation_id.rpartition("-")  # <stem>-<SHA-256, 10 hex>_t<track>
+    if not dash or len(tail) + 2 > ID_CHARS:
+        return violation_id[:ID_CHARS - 1] + "…"
+    return stem[:ID_CHARS - len(tail) - 2] + "…-" + tail
+
+
+def _when(local_time: str | None, timestamp_s: float | None) -> str:
+    """Local date and time of the evidence frame, else its offset into the video."""
+    if local_time:
+        return local_time[:19].replace("T", " ")
+    minutes, seconds = divmod(float(timestamp_s or 0.0), 60)
+    return f"{int(minutes)}:{seconds:04.1f} into video"
+
+
+def _batch_violations(out: Path, video_keys: set[str]) -> list[tuple[str, str, str, str]]:
+    """(short ID, time, people without helmet, plate or ``unread``) of every stored violation of ``video_keys``, in
+    recording order; empty when the database cannot be read (the run's own errors said why)."""
+    from helmetscan.core.errors import HelmetscanError
+    from helmetscan.results.database import ResultsDB
+
+    try:
+        db = ResultsDB(out, create=False)
+    except HelmetscanError:
+        return []
+    try:
+        found = db.db.execute(
+            "select videos.video_key, violations.violation_id, violations.local_time, "
+            "json_extract(violations.record, '$.timestamp_s'), "
+            "json_extract(violations.record, '$.people_without_helmet'), violations.plate_text, "
+            "violations.plate_status from violations join videos on videos.sha256 = violations.video_sha256 "
+            "order by videos.recorded_at is null, videos.recorded_at, videos.video_key, violations.local_time, "
+            "violations.violation_id").fetchall()
+    finally:
+        db.close()
+    return [(_short_id(vid), _when(local, offset), str(bare if bare is not None else 1),
+             plate if plate and status != "unread" else "unread")
+            for key, vid, local, offset, bare, plate, status in found if key in video_keys]
 
 
 def report(
@@ -191,11 +258,43 @@ def report(
     """Rebuild violations.csv and report.html from the results database, without running any model."""
     from helmetscan.results.report import rebuild
 
+    if date is not None:
+        _check_date(date)
     with exit_codes():
+        if vehicle is not None:
+            known = _known_vehicles(out)
+            if vehicle not in known:
+                fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
+                     f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)
         rebuilt = rebuild(out, __version__, date, vehicle)
     apart = f" ({rebuilt.rejected} rejected, shown apart)" if rebuilt.rejected else ""  # as the report's summary
     out_console.print(f"{rebuilt.violations} violation(s){apart}. Report: {rebuilt.html_path}  CSV: "
-                      f"{rebuilt.csv_path}", highlight=False)
+                      f"{rebuilt.csv_path}", highlight=False, soft_wrap=True)
+
+
+def _check_date(text: str) -> None:
+    """``--date``: a real calendar date written YYYY-MM-DD (the form the results store), else exit 2."""
+    import re
+    from datetime import date
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
+        fail(f"--date {text!r}: expected a date written YYYY-MM-DD, such as 2026-11-21", 2)
+    try:
+        date.fromisoformat(text)
+    except ValueError as exc:
+        fail(f"--date {text!r}: not a date ({exc})", 2)
+
+
+def _known_vehicles(out: Path) -> list[str]:
+    """The vehicle names of the videos and violations ``out``'s database holds, sorted (read-only)."""
+    from helmetscan.results.database import ResultsDB
+
+    db = ResultsDB(out, create=False)
+    try:
+        rows = db.db.execute("select vehicle from videos union select vehicle from violations").fetchall()
+    finally:
+        db.close()
+    return sorted({name for name, in rows if name})
 
 
 def verify_cmd(
@@ -228,17 +327,16 @@ def review_cmd(
     host: Annotated[str, typer.Option(help="Address to serve on. The default is reachable from this machine only; "
                                            "another address exposes the evidence to that network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8765,
-    reviewer: Annotated[Optional[str], typer.Option(help="Name proposed for the decisions (default: the login "
-                                                         "name); the page lets the analyst change it.")] = None,
+    reviewer: Annotated[Optional[str], typer.Option(help="Name proposed for the decisions; the page lets the "
+                                                         "analyst change it, and asks for it when none is proposed.",
+                                                    show_default="the login name, none when that is root")] = None,
 ) -> None:
     """Serve a local review page: play each violation's excerpt, confirm or reject it, correct its plate. Decisions
     are stored in the results database with who and when, and exported to violations.csv and the report. Evidence
     files are never changed. Stop with Ctrl+C."""
-    import getpass
-
     from helmetscan.review.app import serve
 
-    name = reviewer if reviewer is not None else getpass.getuser()
+    name = reviewer if reviewer is not None else login_name()
 
     def ready(bound: int) -> None:  # printed only once the folder opened and the address is ours
         out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{bound}/  (Ctrl+C to "
@@ -251,30 +349,79 @@ def review_cmd(
         fail(f"{host}:{port}: cannot serve there ({exc.strerror or exc})", 2)
 
 
+def login_name() -> str:
+    """The reviewer proposed by default: the login name, but none (the page asks) when it is ``root`` (a shared
+    machine, a container) or unknown: a decision must name a person."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid, no environment variable
+        return ""
+    return "" if name == "root" else name
+
+
 def config_cmd(
     config: Annotated[Optional[Path], typer.Option(help="TOML settings file to resolve against the defaults.")] = None,
-    show: Annotated[bool, typer.Option("--show/--json", help="List every setting with its value, default, unit and "
+    show: Annotated[bool, typer.Option("--show/--json", help="List the settings with their value, unit, default and "
                                                              "meaning, or print the resolved settings as JSON.")] = True,
+    changed: Annotated[bool, typer.Option("--changed", help="Only the settings whose value differs from the "
+                                                            "default (those --config sets).")] = False,
 ) -> None:
-    """List every setting: its value (from --config, else the default), default, unit and meaning."""
+    """List every setting: its value (from --config, else the default) and unit on one line, its meaning (and the
+    default, where the value differs) folded under it."""
     import json
+    import textwrap
+
+    from rich.text import Text
 
     from helmetscan.core.fielddoc import iter_fields
 
     settings = load(config, {})
+    resolved, defaults = settings.model_dump(mode="json"), Settings().model_dump(mode="json")
+    rows = []
+    for name, _default, unit, description, _type in iter_fields(Settings, sections=False):
+        value, default_value = _dotted(resolved, name), _dotted(defaults, name)
+        if value != default_value or not changed:
+            rows.append((name, value, default_value if value != default_value else None, unit, description))
     if not show:
-        out_console.print_json(json.dumps(settings.model_dump(mode="json")))
+        if changed:
+            tree: dict[str, Any] = {}
+            for name, value, *_ in rows:
+                *parents, leaf = name.split(".")
+                node = tree
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[leaf] = value
+            resolved = tree
+        out_console.print_json(json.dumps(resolved))
         return
-    resolved = settings.model_dump(mode="json")
-    table = Table(title="helmetscan settings" + (f" ({config})" if config else " (defaults)"))
-    for col in ("setting", "value", "default", "unit", "meaning"):
-        table.add_column(col, overflow="fold")
-    for name, default_value, unit, description, _type in iter_fields(Settings, sections=False):
-        node: Any = resolved
-        for part in name.split("."):
-            node = node[part]
-        table.add_row(name, str(node), str(default_value), unit, description)
-    out_console.print(table)
+    if changed:
+        title = f"helmetscan settings that differ from the defaults ({config or 'no --config'}): {len(rows)}"
+    else:
+        title = f"helmetscan settings ({config or 'defaults'}): name = value  # unit; meaning below"
+    out_console.print(title, style="bold", highlight=False, soft_wrap=True)
+    for name, value, differs, unit, description in rows:
+        notes = ", ".join(filter(None, (unit, f"default {_shown(differs)}" if differs is not None else "")))
+        line = Text.assemble((name, "bold cyan"), " = ", (_shown(value), "bold yellow" if differs is not None else ""),
+                             (f"  # {notes}" if notes else "", "dim"))
+        out_console.print(line)
+        meaning = textwrap.fill(description, max(40, out_console.width), initial_indent="    ",
+                                subsequent_indent="    ", break_on_hyphens=False)  # folded under the name
+        out_console.print(meaning, style="dim", highlight=False, markup=False, soft_wrap=True)
+
+
+def _dotted(tree: dict[str, Any], name: str) -> Any:
+    for part in name.split("."):
+        tree = tree[part]
+    return tree
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as TOML would write it (``none`` for an unset one)."""
+    import json
+
+    return "none" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 #: Image files ``helmetscan plate`` reads from a folder (OpenCV's common still-image formats).

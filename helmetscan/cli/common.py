@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
 from helmetscan.config import Settings
 from helmetscan.core.errors import ConfigError, HelmetscanError, OutputUnavailable
@@ -88,3 +89,24 @@ def _defaults() -> dict[str, str]:
 def default(key: str) -> str:
     """The default of a dotted setting, as ``--help`` shows it (options left unset fall back to the settings)."""
     return _defaults()[key]
+
+
+class _FlagsWithoutType:
+    """``--help`` without typer's ``<bool>`` label on flags (``--force``, ``--sources/--no-sources``, ``--help``): a
+    flag takes no value, so there is no type to show. Typer has no setting for it; an empty metavar is what it shows
+    in that column."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class Command(_FlagsWithoutType, TyperCommand):
+    """Every helmetscan command (``app.command(cls=Command)``)."""
+
+
+class Group(_FlagsWithoutType, TyperGroup):
+    """The ``helmetscan`` group itself (its ``--version``, ``--verbose``)."""

@@ -9,6 +9,7 @@ check, decision), :mod:`~helmetscan.config.plates` (plate detection, reading, fu
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -115,10 +116,28 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors(include_url=False))
         raise ConfigError(f"{source}invalid settings ({problems})") from None
+
+
+def _problem(err: dict[str, Any]) -> str:
+    """One validation error as ``key: what is wrong``; an unknown key gets the nearest setting of its section (or the
+    nearest section, at the top level) as "did you mean"."""
+    key = ".".join(str(p) for p in err["loc"])
+    if err["type"] != "extra_forbidden":
+        return f"{key}: {err['msg']}"
+    model: Any = Settings
+    for part in err["loc"][:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        model = field.annotation if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, _Section)):
+            return f"{key}: not a setting"
+    names = list(model.model_fields)
+    near = difflib.get_close_matches(str(err["loc"][-1]), names, n=1, cutoff=0.6)
+    parent = ".".join(str(p) for p in err["loc"][:-1])
+    if near:
+        return f"{key}: not a setting (did you mean {'.'.join(filter(None, (parent, near[0])))}?)"
+    return f"{key}: not a setting ({f'[{parent}] has' if parent else 'the top level has'}: {', '.join(names)})"
 
 
 def _drop_none(tree: dict[str, Any]) -> dict[str, Any]:
