@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from helmetscan import __version__
-from helmetscan.cli import analyst, plate_tooling, repair, tooling
+from helmetscan.cli import analyst, export, plate_tooling, repair, tooling
 from helmetscan.cli.common import Command, Group, out_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False, cls=Group)
@@ -39,7 +39,8 @@ def main(
 
 
 for name, command in (("analyze", analyst.analyze), ("report", analyst.report), ("verify", analyst.verify_cmd),
-                      ("review", analyst.review_cmd), ("config", analyst.config_cmd), ("plate", analyst.plate_cmd),
+                      ("review", analyst.review_cmd),
+                      ("export", export.export_cmd), ("config", analyst.config_cmd), ("plate", analyst.plate_cmd),
                       ("fetch-weights", analyst.fetch_weights), ("rebuild-db", repair.rebuild_db_cmd),
                       ("learn-plates", plate_tooling.learn_plates_cmd)):
     app.command(name, rich_help_panel=ANALYST, cls=Command)(command)

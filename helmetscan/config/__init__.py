@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from helmetscan.config.base import _Section, setting
-from helmetscan.config.output import EvidenceSettings, RecordingSettings, RuntimeSettings
+from helmetscan.config.output import EvidenceSettings, ExportSettings, RecordingSettings, RuntimeSettings
 from helmetscan.config.plates import (DEFAULT_PLATE_FLOORS, DEFAULT_TRACK_FLOORS, DEFAULT_UNREPORTED_FORMATS,
                                       PlateRoles, PlateSettings)
 from helmetscan.config.stages import (AssistSettings, DecisionSettings, DetectorRoles, DetectorSettings, RiderRule,
@@ -57,6 +57,7 @@ class Settings(_Section):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
 
     @field_validator("device")
     @classmethod

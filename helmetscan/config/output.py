@@ -78,3 +78,22 @@ class RuntimeSettings(_Section):
         """Intra-op threads of each model: pipelined, the two stage-1 models run side by side (each in its own
         thread, beside decoding), so each gets half the threads (at least 1); otherwise all of them."""
         return max(1, self.resolved_threads() // 2) if self.pipelined else self.resolved_threads()
+
+
+class ExportSettings(_Section):
+    """`helmetscan export`: the filing channel's limits and deadline (안전신문고, which took over 스마트국민제보's
+    traffic reports on 2024-04-21: tbnews.co.kr/news/view.php?idx=3174). Check the channel's current rules: these are
+    what the sources cited below said."""
+
+    filing_days: int = setting(
+        7, "Days after the violation's local date within which a dashcam report is filed: 7 (“7일 이내 영상신고”, "
+           "profile.sagetimes.kr/4027; pgr21.co.kr/freedom/105381: violations up to 4 Nov 2025 accepted until 11 "
+           "Nov). The deadline is that date plus these days.", "days", ge=1)
+    max_excerpt_mb: float = setting(
+        50.0, "Largest excerpt the channel takes: 50 MB, the attachment total of 국민신문고 (5 files, 50 MB: "
+              "comterman.tistory.com/1817); no 안전신문고 figure was found, so the same is used. A larger excerpt "
+              "is exported as it is (never re-encoded), with a note.", "MB", gt=0)
+    max_excerpt_s: float = setting(
+        60.0, "Longest excerpt the channel takes: no published figure was found; 60 s is our choice (three times "
+              "the default excerpt, evidence.excerpt_before_s + excerpt_after_s). A longer one is exported as it "
+              "is, with a note.", "s", gt=0)

@@ -176,6 +176,28 @@ def local_time_text(iso: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
 
 
+def filing_deadline(record: ViolationRecord, days: int | None = None):
+    """The last day a violation can be filed (안전신문고): the local date of its ``local_time`` plus ``days`` (default:
+    the ``export.filing_days`` setting's default); ``None`` when the time of the violation is unknown."""
+    from datetime import timedelta
+
+    from helmetscan.config.output import ExportSettings
+
+    if not record.local_time:
+        return None
+    try:
+        when = datetime.fromisoformat(record.local_time)
+    except ValueError:
+        return None
+    return when.date() + timedelta(days=ExportSettings().filing_days if days is None else days)
+
+
+def deadline_text(record: ViolationRecord) -> str:
+    """:func:`filing_deadline` as the pages show it: ``2026-11-28``, or ``unknown (no recording time)``."""
+    deadline = filing_deadline(record)
+    return deadline.isoformat() if deadline else "unknown (no recording time)"
+
+
 def failure_line(video: VideoRecord) -> str:
     """The line of a failed or incomplete video in the report: its ``error``, which names the file first, once
     (an older record's error that does not gets the path put before it)."""
@@ -201,8 +223,8 @@ def template_environment(package: str = "helmetscan.results"):
     """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filters
     ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting),
     ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``),
-    ``failure`` (:func:`failure_line`), ``reason`` (a video's error without its path) and ``copy_text``
-    (:func:`copy_text`)."""
+    ``failure`` (:func:`failure_line`), ``reason`` (a video's error without its path), ``copy_text``
+    (:func:`copy_text`) and ``filing_deadline`` (:func:`deadline_text`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True))
@@ -212,6 +234,7 @@ def template_environment(package: str = "helmetscan.results"):
     env.filters["failure"] = failure_line
     env.filters["reason"] = lambda video: reason(video.source_path, video.error)
     env.filters["copy_text"] = copy_text
+    env.filters["filing_deadline"] = deadline_text
     return env
 
 

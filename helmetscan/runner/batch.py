@@ -196,9 +196,9 @@ class BatchResult:
 
 def config_hash(settings: Settings, model_sha256: dict[str, str]) -> str:
     """SHA-256 of everything that decides a video's results: the settings (but where the weights live and how the
-    work is spread over cores, ``runtime``, which change no result) and the model files' hashes. A video done under
-    another hash is analysed again."""
-    data = settings.model_dump(mode="json", exclude={"weights_dir", "runtime"})
+    work is spread over cores, ``runtime``, and the filing limits of ``export``, which change no result) and the model
+    files' hashes. A video done under another hash is analysed again."""
+    data = settings.model_dump(mode="json", exclude={"weights_dir", "runtime", "export"})
     return hashlib.sha256(json.dumps([data, model_sha256], sort_keys=True).encode()).hexdigest()
 
 

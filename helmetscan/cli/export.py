@@ -1,0 +1,50 @@
+"""``helmetscan export``: filing packages of reviewed violations (:mod:`helmetscan.results.export`). Thin: parses
+its options, calls the library, prints one line per package (case number, filing deadline, ZIP) on stdout and the
+notes on stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from helmetscan import __version__
+from helmetscan.cli.analyst import _check_date, _known_vehicles
+from helmetscan.cli.common import exit_codes, fail, load, note, out_console
+
+
+def export_cmd(
+    out: Annotated[Path, typer.Argument(help="Output folder of a previous `helmetscan analyze`.")],
+    to: Annotated[Path, typer.Option("--to", help="Folder the packages are written into (created when missing).")],
+    status: Annotated[str, typer.Option(help="Which violations: confirmed (on review), pending (not reviewed yet) or "
+                                             "all (both); rejected ones never.")] = "confirmed",
+    date: Annotated[Optional[str], typer.Option(help="Only violations of this local date (YYYY-MM-DD).")] = None,
+    vehicle: Annotated[Optional[str], typer.Option(help="Only this vehicle's violations.")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with settings (the `export` section: the filing "
+                                                        "channel's limits and deadline).")] = None,
+) -> None:
+    """Write a filing package per violation into DIR: a folder DIR/<case number>/ and its ZIP, with the unedited clip
+    excerpt, the lossless frame and crops, the sheet as a one-page PDF, description.txt in Korean (with the filing
+    deadline) and SHA256SUMS. Evidence is only read; an existing case folder is never overwritten."""
+    from helmetscan.results.export import STATUSES, export
+
+    if status not in STATUSES:
+        fail(f"--status {status!r}: expected one of {', '.join(STATUSES)}", 2)
+    if date is not None:
+        _check_date(date)
+    settings = load(config)
+    with exit_codes():
+        if vehicle is not None:
+            known = _known_vehicles(out)
+            if vehicle not in known:
+                fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
+                     f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)
+        result = export(out, to, status, date, vehicle, settings.export, __version__)
+    for line in result.notes:
+        note(line)
+    for package in result.packages:
+        deadline = package.deadline.isoformat() if package.deadline else "unknown (no recording time)"
+        out_console.print(f"{package.case}  filing deadline {deadline}  {package.zip_path}", highlight=False,
+                          soft_wrap=True)
+    out_console.print(f"{len(result.packages)} package(s) exported to {to}", highlight=False, soft_wrap=True)
