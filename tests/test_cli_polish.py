@@ -233,7 +233,8 @@ def test_review_proposes_no_reviewer_for_root_and_the_page_asks(tmp_path, monkey
 
     served = {}
     monkeypatch.setattr(getpass, "getuser", getuser)
-    monkeypatch.setattr(review_app, "serve", lambda out, host, port, name, on_ready=None: served.update(name=name))
+    monkeypatch.setattr(review_app, "serve", lambda out, host, port, name, on_ready=None, lang="en":
+                        served.update(name=name))
     result = CliRunner().invoke(app, ["review", str(tmp_path)])
     assert result.exit_code == 0 and served == {"name": proposed}, result.output
     result = CliRunner().invoke(app, ["review", str(tmp_path), "--reviewer", "lee"])

@@ -47,7 +47,7 @@ def test_the_sections_keep_their_names_and_every_setting_speaks_in_one_line():
 
     assert list(Settings.model_fields) == ["weights_dir", "device", "sampling", "detector", "assist", "riders",
                                            "tracking", "verification", "decision", "plates", "evidence", "recording",
-                                           "runtime", "export"]
+                                           "runtime", "export", "report"]
     for name, _, _, description, _ in iter_fields(Settings, sections=False):
         assert description and "\n" not in description, name
         assert "session" not in description.lower() and "../shared" not in description, name

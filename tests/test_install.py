@@ -40,7 +40,8 @@ def run(installed, *args, cwd, env=None):
 def test_the_installed_package_carries_its_data(installed, tmp_path):
     package = installed / "helmetscan"
     for name in ("weights/manifest.toml", "results/templates/report.html.j2", "review/templates/review.html.j2",
-                 "configs/coco-yolov12m.toml"):
+                 "configs/coco-yolov12m.toml", "results/locale/ko/LC_MESSAGES/helmetscan.mo",
+                 "results/locale/ko/LC_MESSAGES/helmetscan.po"):
         assert (package / name).is_file(), name
     assert not list(package.rglob("*.csv")), "labelling data is data of the repository, not of the package"
     proc = run(installed, "config", "--json", cwd=tmp_path, env={"HELMETSCAN_WEIGHTS": str(tmp_path / "w")})

@@ -254,10 +254,14 @@ def report(
     date: Annotated[Optional[str], typer.Option(help="Only violations of this local date (YYYY-MM-DD); written as "
                                                      "report-<date>.html beside the full report.")] = None,
     vehicle: Annotated[Optional[str], typer.Option(help="Only this vehicle's violations.")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the pages: ko or en.",
+                                                show_default="report.lang: from the locale (ko when LANG starts "
+                                                             "with ko, else en)")] = None,
 ) -> None:
     """Rebuild violations.csv and report.html from the results database, without running any model."""
     from helmetscan.results.report import rebuild
 
+    language = _language(lang)
     if date is not None:
         _check_date(date)
     with exit_codes():
@@ -266,10 +270,21 @@ def report(
             if vehicle not in known:
                 fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
                      f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)
-        rebuilt = rebuild(out, __version__, date, vehicle)
+        rebuilt = rebuild(out, __version__, date, vehicle, language)
     apart = f" ({rebuilt.rejected} rejected, shown apart)" if rebuilt.rejected else ""  # as the report's summary
     out_console.print(f"{rebuilt.violations} violation(s){apart}. Report: {rebuilt.html_path}  CSV: "
                       f"{rebuilt.csv_path}", highlight=False, soft_wrap=True)
+
+
+def _language(lang: str | None) -> str:
+    """``--lang``: ``ko`` or ``en`` (else exit 2); none: the ``report.lang`` setting's default, from the locale."""
+    from helmetscan.config.output import ReportSettings
+
+    if lang is None:
+        return ReportSettings().lang
+    if lang not in ("ko", "en"):
+        fail(f"--lang {lang!r}: expected ko or en", 2)
+    return lang
 
 
 def _check_date(text: str) -> None:
@@ -330,6 +345,9 @@ def review_cmd(
     reviewer: Annotated[Optional[str], typer.Option(help="Name proposed for the decisions; the page lets the "
                                                          "analyst change it, and asks for it when none is proposed.",
                                                     show_default="the login name, none when that is root")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the pages: ko or en.",
+                                                show_default="report.lang: from the locale (ko when LANG starts "
+                                                             "with ko, else en)")] = None,
 ) -> None:
     """Serve a local review page: play each violation's excerpt, confirm or reject it, correct its plate. Decisions
     are stored in the results database with who and when, and exported to violations.csv and the report. Evidence
@@ -337,6 +355,7 @@ def review_cmd(
     from helmetscan.review.app import serve
 
     name = reviewer if reviewer is not None else login_name()
+    language = _language(lang)
 
     def ready(bound: int) -> None:  # printed only once the folder opened and the address is ours
         out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{bound}/  (Ctrl+C to "
@@ -344,7 +363,7 @@ def review_cmd(
 
     try:
         with exit_codes():
-            serve(out, host, port, name, on_ready=ready)
+            serve(out, host, port, name, on_ready=ready, lang=language)
     except OSError as exc:  # the address: in use, or not this machine's
         fail(f"{host}:{port}: cannot serve there ({exc.strerror or exc})", 2)
 

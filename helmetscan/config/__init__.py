@@ -4,7 +4,7 @@ Precedence: command-line option > TOML config file > the defaults (which live on
 settings are written to ``OUT/settings.json`` and into every evidence record, so a result can always be traced to its
 knobs. The sections live by area: :mod:`~helmetscan.config.stages` (sampling, detectors, rider rule, tracking, helmet
 check, decision), :mod:`~helmetscan.config.plates` (plate detection, reading, fusion, floors, formats) and
-:mod:`~helmetscan.config.output` (evidence, recording, runtime); :mod:`~helmetscan.config.base` holds what they share.
+:mod:`~helmetscan.config.output` (evidence, recording, runtime, export, report); :mod:`~helmetscan.config.base` holds what they share.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from helmetscan.config.base import _Section, setting
-from helmetscan.config.output import EvidenceSettings, ExportSettings, RecordingSettings, RuntimeSettings
+from helmetscan.config.output import (EvidenceSettings, ExportSettings, RecordingSettings, ReportSettings,
+                                      RuntimeSettings)
 from helmetscan.config.plates import (DEFAULT_PLATE_FLOORS, DEFAULT_TRACK_FLOORS, DEFAULT_UNREPORTED_FORMATS,
                                       PlateRoles, PlateSettings)
 from helmetscan.config.stages import (AssistSettings, DecisionSettings, DetectorRoles, DetectorSettings, RiderRule,
@@ -29,7 +30,7 @@ from helmetscan.weights.registry import default_weights_dir
 __all__ = [
     "AssistSettings", "DEFAULT_PLATE_FLOORS", "DEFAULT_TRACK_FLOORS", "DEFAULT_UNREPORTED_FORMATS", "DecisionSettings",
     "DetectorRoles", "DetectorSettings", "EvidenceSettings", "PlateRoles", "PlateSettings", "RecordingSettings",
-    "RiderRule", "RuntimeSettings", "SamplingSettings", "Settings", "TrackingSettings", "HelmetCheckSettings",
+    "ReportSettings", "RiderRule", "RuntimeSettings", "SamplingSettings", "Settings", "TrackingSettings", "HelmetCheckSettings",
     "HeadRoles", "load_settings",
 ]
 
@@ -58,6 +59,7 @@ class Settings(_Section):
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("device")
     @classmethod

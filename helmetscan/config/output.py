@@ -3,6 +3,8 @@ recorded, and how the work is spread over this machine's cores."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import field_validator
 
 from helmetscan.config.base import _Section, setting
@@ -97,3 +99,23 @@ class ExportSettings(_Section):
         60.0, "Longest excerpt the channel takes: no published figure was found; 60 s is our choice (three times "
               "the default excerpt, evidence.excerpt_before_s + excerpt_after_s). A longer one is exported as it "
               "is, with a note.", "s", gt=0)
+
+
+def locale_language() -> str:
+    """The pages' language from the locale: ``ko`` when ``LC_ALL``, else ``LC_MESSAGES``, else ``LANG`` (the first of
+    them set) starts with ``ko`` (``ko_KR.UTF-8``), else ``en``."""
+    import os
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+class ReportSettings(_Section):
+    """The report, the sheets and the review page (they change no result)."""
+
+    lang: Literal["ko", "en"] = setting(
+        locale_language, "Language of report.html, the sheets and the review page: ko (Korean) or en (English).",
+        "ko / en", shown_default="from the locale: ko when LANG/LC_ALL starts with ko, else en")

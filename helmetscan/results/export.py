@@ -16,13 +16,13 @@ import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from helmetscan.config.output import ExportSettings
 from helmetscan.core.errors import ResultsError
 from helmetscan.results.records import ViolationRecord
-from helmetscan.results.report import filing_deadline, in_recording_zone
+from helmetscan.results.report import filing_deadline, in_recording_zone, korean_date, korean_time
 from helmetscan.results.reviews import Review, ReviewStatus
 
 #: What ``--status`` selects: confirmed (the default), pending (no decision yet) or all (both); rejected never.
@@ -69,20 +69,6 @@ def case_number(record: ViolationRecord) -> str:
     day = record.local_time[:10].replace("-", "") if record.local_time else "nodate"
     vehicle = re.sub(r"[^A-Za-z0-9]+", "", (record.recording.vehicle if record.recording else None) or "")[:16]
     return f"HS-{day}-{vehicle or 'novehicle'}-{hashlib.sha256(record.violation_id.encode()).hexdigest()[:8]}"
-
-
-def korean_time(iso: str | None) -> str:
-    """``2026-11-21T15:30:12.400+09:00`` → ``2026년 11월 21일 15시 30분 12초 (UTC+09:00)``; ``미상`` when unknown."""
-    if not iso:
-        return "미상 (녹화 시각을 알 수 없음)"
-    when = datetime.fromisoformat(iso)
-    offset = when.strftime("%z")
-    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
-    return f"{when.year}년 {when.month}월 {when.day}일 {when.hour}시 {when.minute}분 {when.second}초{zone}"
-
-
-def korean_date(day: date) -> str:
-    return f"{day.year}년 {day.month}월 {day.day}일"
 
 
 def plate_for_filing(record: ViolationRecord, review: Review | None) -> str:

@@ -179,7 +179,9 @@ def _rebuild_locked(out: Path, version: str, force: bool) -> RebuildReport:
     try:  # as after a run (runner.batch.refresh_outputs)
         videos, records = db.load()
         write_sha256sums(out, videos)
-        write_reports(out, videos, records, version, db.reviews())
+        from helmetscan.config.output import ReportSettings
+
+        write_reports(out, videos, records, version, db.reviews(), lang=ReportSettings().lang)  # the locale's
     finally:
         db.close()
     return report

@@ -176,6 +176,37 @@ def local_time_text(iso: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
 
 
+def korean_time(iso: str | None) -> str:
+    """``2026-11-21T15:30:12.400+09:00`` → ``2026년 11월 21일 15시 30분 12초 (UTC+09:00)`` (how a Korean officer
+    writes a time: the export's description and sheet, and the pages in Korean); ``미상`` when unknown."""
+    if not iso:
+        return "미상 (녹화 시각을 알 수 없음)"
+    when = datetime.fromisoformat(iso)
+    offset = when.strftime("%z")
+    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+    return f"{when.year}년 {when.month}월 {when.day}일 {when.hour}시 {when.minute}분 {when.second}초{zone}"
+
+
+def korean_date(day) -> str:
+    """A date as ``2026년 11월 28일``."""
+    return f"{day.year}년 {day.month}월 {day.day}일"
+
+
+#: Languages of the pages (``report.lang``): English, the templates' source language, and Korean.
+LANGUAGES = ("ko", "en")
+#: The message catalogues' domain: ``helmetscan/results/locale/<lang>/LC_MESSAGES/helmetscan.mo``.
+GETTEXT_DOMAIN = "helmetscan"
+
+
+def translations(lang: str):
+    """The gettext translations of ``lang`` from the package's catalogues (English, the source language: none)."""
+    import gettext
+
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(GETTEXT_DOMAIN, str(Path(__file__).parent / "locale"), languages=[lang])
+
+
 def filing_deadline(record: ViolationRecord, days: int | None = None):
     """The last day a violation can be filed (안전신문고): the local date of its ``local_time`` plus ``days`` (default:
     the ``export.filing_days`` setting's default); ``None`` when the time of the violation is unknown."""
@@ -192,9 +223,12 @@ def filing_deadline(record: ViolationRecord, days: int | None = None):
     return when.date() + timedelta(days=ExportSettings().filing_days if days is None else days)
 
 
-def deadline_text(record: ViolationRecord) -> str:
-    """:func:`filing_deadline` as the pages show it: ``2026-11-28``, or ``unknown (no recording time)``."""
+def deadline_text(record: ViolationRecord, lang: str = "en") -> str:
+    """:func:`filing_deadline` as the pages show it: ``2026-11-28``, or ``unknown (no recording time)``; in Korean
+    ``2026년 11월 28일까지`` or ``계산 불가 (위반 시각 미상)``."""
     deadline = filing_deadline(record)
+    if lang == "ko":
+        return korean_date(deadline) + "까지" if deadline else "계산 불가 (위반 시각 미상)"
     return deadline.isoformat() if deadline else "unknown (no recording time)"
 
 
@@ -219,22 +253,29 @@ def copy_text(copy: CopyRecord) -> str:
     return f"{copy.path} ({', '.join(parts)})"
 
 
-def template_environment(package: str = "helmetscan.results"):
+def template_environment(package: str = "helmetscan.results", lang: str = "en"):
     """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filters
     ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting),
     ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``),
     ``failure`` (:func:`failure_line`), ``reason`` (a video's error without its path), ``copy_text``
-    (:func:`copy_text`) and ``filing_deadline`` (:func:`deadline_text`)."""
+    (:func:`copy_text`) and ``filing_deadline`` (:func:`deadline_text`); texts in ``lang`` (``jinja2.ext.i18n`` with
+    the catalogues of :func:`translations`; ``lang`` is a global of the templates, ``<html lang>``; in Korean ``when``
+    is :func:`korean_time`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True))
-    env.filters["when"] = local_time_text
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
+    env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.globals["lang"] = lang
+    env.filters["when"] = korean_time if lang == "ko" else local_time_text
     env.filters["epoch"] = lambda iso: f"{datetime.fromisoformat(iso).timestamp():.3f}" if iso else ""
     env.filters["in_recording_zone"] = in_recording_zone
     env.filters["failure"] = failure_line
     env.filters["reason"] = lambda video: reason(video.source_path, video.error)
     env.filters["copy_text"] = copy_text
-    env.filters["filing_deadline"] = deadline_text
+    env.filters["filing_deadline"] = lambda record: deadline_text(record, lang)
     return env
 
 
@@ -276,7 +317,8 @@ def is_rejected(record: ViolationRecord, reviews: dict[str, Review]) -> bool:
 
 
 def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
-               name: str = HTML_NAME, title: str = "", reviews: dict[str, Review] | None = None) -> Path:
+               name: str = HTML_NAME, title: str = "", reviews: dict[str, Review] | None = None,
+               lang: str = "en") -> Path:
     """Write ``OUT/report.html``: the summary, one card per violation (thumbnails link to the evidence files by
     relative path; sorting, filtering and plate search by an inline script that only reorders and hides cards; the other
     copies of its video's content, "also on"), the cards of violations rejected on review in a section of their own
@@ -289,7 +331,7 @@ def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationReco
     by_video: dict[str, list[ViolationRecord]] = {}
     for r in records:
         by_video.setdefault(r.video_key, []).append(r)
-    html = template_environment().get_template("report.html.j2").render(
+    html = template_environment(lang=lang).get_template("report.html.j2").render(
         videos=videos, records=records, version=version, title=title, reviews=reviews,
         videos_by_key={v.video_key: v for v in videos},
         kept=[r for r in records if not is_rejected(r, reviews)], rejected=rejected,
@@ -301,11 +343,11 @@ def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationReco
 
 
 def write_sheets(out: Path, records: list[ViolationRecord], version: str,
-                 reviews: dict[str, Review] | None = None) -> list[Path]:
+                 reviews: dict[str, Review] | None = None, lang: str = "en") -> list[Path]:
     """Write the printable one-page sheet of each violation, ``OUT/sheets/<violation id>.html`` (A4; the evidence
     images by relative path, every field an authority files, the SHA-256 of each evidence file, the review)."""
     reviews = reviews or {}
-    template = template_environment().get_template("sheet.html.j2")
+    template = template_environment(lang=lang).get_template("sheet.html.j2")
     (out / SHEETS_DIR).mkdir(exist_ok=True)
     return [write_atomically(out / SHEETS_DIR / f"{r.violation_id}.html",
                              template.render(r=r, review=reviews.get(r.violation_id), version=version,
@@ -314,12 +356,13 @@ def write_sheets(out: Path, records: list[ViolationRecord], version: str,
 
 
 def write_reports(out: Path, videos: list[VideoRecord], records: list[ViolationRecord], version: str,
-                  reviews: dict[str, Review] | None = None, suffix: str = "", title: str = "") -> tuple[Path, Path]:
-    """Write every view of the results: ``violations<suffix>.csv``, ``report<suffix>.html`` and the sheets.
-    Returns the CSV and HTML paths."""
+                  reviews: dict[str, Review] | None = None, suffix: str = "", title: str = "",
+                  lang: str = "en") -> tuple[Path, Path]:
+    """Write every view of the results: ``violations<suffix>.csv``, ``report<suffix>.html`` and the sheets (their
+    texts in ``lang``, ``ko`` or ``en``; the CSV's columns stay English). Returns the CSV and HTML paths."""
     csv_path = write_csv(out, records, f"violations{suffix}.csv", reviews)
-    html_path = write_html(out, videos, records, version, f"report{suffix}.html", title, reviews)
-    write_sheets(out, records, version, reviews)
+    html_path = write_html(out, videos, records, version, f"report{suffix}.html", title, reviews, lang)
+    write_sheets(out, records, version, reviews, lang)
     return csv_path, html_path
 
 
@@ -333,7 +376,8 @@ class Rebuilt(NamedTuple):
     rejected: int
 
 
-def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | None = None) -> Rebuilt:
+def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | None = None,
+            lang: str = "en") -> Rebuilt:
     """Rebuild the reports of ``out`` from its results database (a folder from helmetscan 0.1 has none: from its JSON
     files), without running any model. With ``date`` (``YYYY-MM-DD``, local) or ``vehicle``, only those violations,
     written beside the full report as ``violations-<date>-<vehicle>.csv`` and ``report-<date>-<vehicle>.html``.
@@ -364,7 +408,7 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
     else:
         raise ResultsError(f"{out}: not a results folder (no {DB_NAME}); nothing written")
     title = " ".join(part for part in (date, vehicle) if part)
-    csv_path, html_path = write_reports(out, videos, records, version, reviews, suffix, title)
+    csv_path, html_path = write_reports(out, videos, records, version, reviews, suffix, title, lang)
     rejected = sum(is_rejected(r, reviews) for r in records)
     return Rebuilt(csv_path, html_path, len(records) - rejected, rejected)
 

@@ -46,20 +46,21 @@ class Decision(BaseModel):
     note: str = Field("", max_length=4 * MAX_NOTE_CHARS)
 
 
-def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
+def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1", lang: str = "en"):
     """The review application for one output folder.
 
     Args:
         out: the output folder of ``helmetscan analyze`` (with its ``helmetscan.db``).
         reviewer: the name the page proposes for decisions (the analyst may change it there).
         host: the address the server is bound to (accepted as a host name besides :data:`LOCAL_HOSTS`).
+        lang: the language of the page, and of the reports rebuilt after each decision: ``ko`` or ``en``.
 
     Raises:
         ResultsError: ``out`` has no results database, or it is not one.
     """
     out = out.resolve()
     ResultsDB(out, create=False, migrate=True).close()  # fails early on a non-results folder; adds the reviews table
-    templates = template_environment("helmetscan.review")
+    templates = template_environment("helmetscan.review", lang)
 
     app = FastAPI(title="helmetscan review", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=sorted({*LOCAL_HOSTS, host}))
@@ -105,13 +106,13 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1"):
                 history = db.review_history(violation_id)
             except ResultsError as exc:
                 raise HTTPException(404, str(exc)) from None
-        rebuild(out, __version__)  # violations.csv, report.html and the sheets show the decision
+        rebuild(out, __version__, lang=lang)  # violations.csv, report.html and the sheets show the decision
         return {"review": review.model_dump(mode="json"), "history": [h.model_dump(mode="json") for h in history]}
 
     return app
 
 
-def serve(out: Path, host: str, port: int, reviewer: str, on_ready=None) -> None:
+def serve(out: Path, host: str, port: int, reviewer: str, on_ready=None, lang: str = "en") -> None:
     """Serve the review page until interrupted (uvicorn). The results folder is opened and the address bound before
     anything is served, so either fault comes first and alone; ``on_ready(port)`` is called once both are done (the
     port actually bound: the one asked for, or the one chosen for 0).
@@ -124,7 +125,7 @@ def serve(out: Path, host: str, port: int, reviewer: str, on_ready=None) -> None
 
     import uvicorn
 
-    app = create_app(out, reviewer, host)
+    app = create_app(out, reviewer, host, lang)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

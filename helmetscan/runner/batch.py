@@ -196,17 +196,19 @@ class BatchResult:
 
 def config_hash(settings: Settings, model_sha256: dict[str, str]) -> str:
     """SHA-256 of everything that decides a video's results: the settings (but where the weights live and how the
-    work is spread over cores, ``runtime``, and the filing limits of ``export``, which change no result) and the model
+    work is spread over cores, ``runtime``, the filing limits of ``export`` and the pages' language, ``report``, which
+    change no result) and the model
     files' hashes. A video done under another hash is analysed again."""
-    data = settings.model_dump(mode="json", exclude={"weights_dir", "runtime", "export"})
+    data = settings.model_dump(mode="json", exclude={"weights_dir", "runtime", "export", "report"})
     return hashlib.sha256(json.dumps([data, model_sha256], sort_keys=True).encode()).hexdigest()
 
 
-def refresh_outputs(out: Path, db: ResultsDB | None = None) -> None:
-    """Rewrite SHA256SUMS and the reports (CSV, HTML, sheets) from the results stored in ``out`` (its database when there is one)."""
+def refresh_outputs(out: Path, db: ResultsDB | None = None, lang: str = "en") -> None:
+    """Rewrite SHA256SUMS and the reports (CSV, HTML, sheets; texts in ``lang``) from the results stored in ``out``
+    (its database when there is one)."""
     videos, records = db.load() if db is not None else load_results(out)
     write_sha256sums(out, videos)
-    write_reports(out, videos, records, __version__, db.reviews() if db is not None else None)
+    write_reports(out, videos, records, __version__, db.reviews() if db is not None else None, lang=lang)
 
 
 def _new_partial(out: Path, key: str) -> Path:
@@ -475,10 +477,10 @@ class BatchRunner:
                 db.save_video(record, violations, sha256=job.sha256, mtime_ns=job.mtime_ns, config_hash=config,
                               run_id=run_id, files=job.files())
                 records.append(record)
-                refresh_outputs(out, db)
+                refresh_outputs(out, db, self.settings.report.lang)
                 progress.video_finished(record)
             if not todo:
-                refresh_outputs(out, db)
+                refresh_outputs(out, db, self.settings.report.lang)
             db.finish_run(run_id, len(records), len(skipped), sum(r.status is VideoStatus.FAILED for r in records))
         except OutputFull as exc:
             raise OutputFull(f"{exc}; analysed {len(records)} of {len(todo)} video(s): free space and re-run to "
