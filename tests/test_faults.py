@@ -15,7 +15,8 @@ from helmetscan.config import Settings
 from helmetscan.core.errors import OutputBusy, OutputFull
 from helmetscan.results.database import ResultsDB
 from helmetscan.results.verify import verify_output
-from helmetscan.runner.batch import LOCK, BatchRunner
+from helmetscan.results.evidence import LOCK
+from helmetscan.runner.batch import BatchRunner
 from helmetscan.runner.discovery import discover
 
 from conftest import BIKES, ROOT, needs_bikes, needs_weights

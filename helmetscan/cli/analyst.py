@@ -16,7 +16,9 @@ import typer
 from rich.table import Table
 
 from helmetscan import __version__
-from helmetscan.cli.common import console, default, error, exit_codes, fail, load, note, out_console
+from helmetscan.cli.common import (
+    check_date, check_vehicle, console, default, error, exit_codes, fail, load, note, out_console,
+)
 from helmetscan.config import Settings
 
 
@@ -263,13 +265,10 @@ def report(
 
     language = _language(lang)
     if date is not None:
-        _check_date(date)
+        check_date(date)
     with exit_codes():
         if vehicle is not None:
-            known = _known_vehicles(out)
-            if vehicle not in known:
-                fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
-                     f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)
+            check_vehicle(out, vehicle)
         rebuilt = rebuild(out, __version__, date, vehicle, language)
     apart = f" ({rebuilt.rejected} rejected, shown apart)" if rebuilt.rejected else ""  # as the report's summary
     out_console.print(f"{rebuilt.violations} violation(s){apart}. Report: {rebuilt.html_path}  CSV: "
@@ -285,31 +284,6 @@ def _language(lang: str | None) -> str:
     if lang not in ("ko", "en"):
         fail(f"--lang {lang!r}: expected ko or en", 2)
     return lang
-
-
-def _check_date(text: str) -> None:
-    """``--date``: a real calendar date written YYYY-MM-DD (the form the results store), else exit 2."""
-    import re
-    from datetime import date
-
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
-        fail(f"--date {text!r}: expected a date written YYYY-MM-DD, such as 2026-11-21", 2)
-    try:
-        date.fromisoformat(text)
-    except ValueError as exc:
-        fail(f"--date {text!r}: not a date ({exc})", 2)
-
-
-def _known_vehicles(out: Path) -> list[str]:
-    """The vehicle names of the videos and violations ``out``'s database holds, sorted (read-only)."""
-    from helmetscan.results.database import ResultsDB
-
-    db = ResultsDB(out, create=False)
-    try:
-        rows = db.db.execute("select vehicle from videos union select vehicle from violations").fetchall()
-    finally:
-        db.close()
-    return sorted({name for name, in rows if name})
 
 
 def verify_cmd(

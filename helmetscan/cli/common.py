@@ -110,3 +110,36 @@ class Command(_FlagsWithoutType, TyperCommand):
 
 class Group(_FlagsWithoutType, TyperGroup):
     """The ``helmetscan`` group itself (its ``--version``, ``--verbose``)."""
+
+
+def check_date(text: str) -> None:
+    """``--date``: a real calendar date written YYYY-MM-DD (the form the results store), else exit 2."""
+    import re
+    from datetime import date
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
+        fail(f"--date {text!r}: expected a date written YYYY-MM-DD, such as 2026-11-21", 2)
+    try:
+        date.fromisoformat(text)
+    except ValueError as exc:
+        fail(f"--date {text!r}: not a date ({exc})", 2)
+
+
+def check_vehicle(out: Path, vehicle: str) -> None:
+    """``--vehicle``: one of the vehicle names of the videos and violations ``out``'s database holds (read-only),
+    else exit 2 with the known ones.
+
+    Raises:
+        ResultsError: ``out`` is not a results folder, or its database is damaged.
+    """
+    from helmetscan.results.database import ResultsDB
+
+    db = ResultsDB(out, create=False)
+    try:
+        rows = db.db.execute("select vehicle from videos union select vehicle from violations").fetchall()
+    finally:
+        db.close()
+    known = sorted({name for name, in rows if name})
+    if vehicle not in known:
+        fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
+             f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)

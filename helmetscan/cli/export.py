@@ -10,8 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from helmetscan import __version__
-from helmetscan.cli.analyst import _check_date, _known_vehicles
-from helmetscan.cli.common import exit_codes, fail, load, note, out_console
+from helmetscan.cli.common import check_date, check_vehicle, exit_codes, fail, load, note, out_console
 
 
 def export_cmd(
@@ -32,14 +31,11 @@ def export_cmd(
     if status not in STATUSES:
         fail(f"--status {status!r}: expected one of {', '.join(STATUSES)}", 2)
     if date is not None:
-        _check_date(date)
+        check_date(date)
     settings = load(config)
     with exit_codes():
         if vehicle is not None:
-            known = _known_vehicles(out)
-            if vehicle not in known:
-                fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
-                     f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)
+            check_vehicle(out, vehicle)
         result = export(out, to, status, date, vehicle, settings.export, __version__)
     for line in result.notes:
         note(line)

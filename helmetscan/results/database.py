@@ -419,3 +419,19 @@ class ResultsDB:
         for review in self._reviews():
             histories.setdefault(review.violation_id, []).append(review)
         return histories
+
+
+def read_results(out: Path, date: str | None = None, vehicle: str | None = None
+                 ) -> tuple[list[VideoRecord], list[ViolationRecord], dict[str, Review]]:
+    """What ``out``'s database holds, read without writing: its videos and violations (:meth:`ResultsDB.load`, with
+    its ``date`` and ``vehicle`` filters) and the latest review decision of each violation.
+
+    Raises:
+        ResultsError: ``out`` has no database, or it is damaged or unreadable.
+    """
+    db = ResultsDB(out, create=False)
+    try:
+        videos, records = db.load(date, vehicle)
+        return videos, records, db.reviews()
+    finally:
+        db.close()

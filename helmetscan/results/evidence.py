@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from helmetscan.core.errors import ResultsError
+from helmetscan.core.errors import OutputBusy, ResultsError
 from helmetscan.results.records import VideoRecord, ViolationRecord
 
 VIDEO_JSON = "video.json"
@@ -29,6 +31,26 @@ SUPERSEDED = ".superseded"
 #: The lock ``analyze`` holds on an output folder while it writes (``filelock``: an OS lock the kernel drops when its
 #: process ends, however it ends, so a killed run's lock never blocks a night); a database rebuild takes it too.
 LOCK = ".helmetscan.lock"
+
+
+@contextmanager
+def holding_output(out: Path, busy: str) -> Iterator[None]:
+    """Hold ``out``'s :data:`LOCK` for the block, without waiting.
+
+    Raises:
+        OutputBusy: another process holds it (``busy`` is the message).
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(out / LOCK)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputBusy(busy) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True)

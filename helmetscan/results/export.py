@@ -243,17 +243,12 @@ def export(out: Path, to: Path, status: str = "confirmed", date: str | None = No
     Raises:
         ResultsError: ``out`` is not a results folder (or its database is damaged); ``status`` unknown.
     """
-    from helmetscan.results.database import ResultsDB
+    from helmetscan.results.database import read_results
 
     if status not in STATUSES:
         raise ResultsError(f"--status {status!r}: expected one of {', '.join(STATUSES)}")
     settings = settings or ExportSettings()
-    db = ResultsDB(out, create=False)
-    try:
-        _, records = db.load(date, vehicle)
-        reviews = db.reviews()
-    finally:
-        db.close()
+    _, records, reviews = read_results(out, date, vehicle)
     font = hangul_font()
     result = ExportResult()
     if font is None:

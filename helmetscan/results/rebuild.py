@@ -34,10 +34,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from helmetscan.core.errors import OutputBusy, ResultsError
+from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import DB_NAME, ResultsDB, damage_of, holds_records, rebuild_hint
 from helmetscan.results.evidence import (
-    LOCK, PARTIAL, RECORD_JSON, SUPERSEDED, VIDEO_JSON, read_record, write_sha256sums,
+    PARTIAL, RECORD_JSON, SUPERSEDED, VIDEO_JSON, holding_output, read_record, write_sha256sums,
 )
 from helmetscan.results.records import VideoRecord, ViolationRecord
 from helmetscan.results.report import CSV_ENCODING, CSV_NAME, FORMULA_START, write_reports
@@ -120,21 +120,12 @@ def rebuild_database(out: Path, version: str, force: bool = False) -> RebuildRep
             nothing changed).
         OutputBusy: an ``analyze`` is writing into ``out`` (nothing changed).
     """
-    from filelock import FileLock, Timeout
-
     database = out / DB_NAME
     if not out.is_dir() or not (database.is_file() or holds_records(out)):
         raise ResultsError(f"{out}: not a results folder (no {DB_NAME} and no {VIDEO_JSON}); nothing written")
-    lock = FileLock(out / LOCK)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise OutputBusy(f"{out}: a helmetscan analyze is writing into OUT; rebuild its database when it has finished"
-                         ) from None
-    try:
+    with holding_output(out, f"{out}: a helmetscan analyze is writing into OUT; rebuild its database when it has "
+                             "finished"):
         return _rebuild_locked(out, version, force)
-    finally:
-        lock.release()
 
 
 def _rebuild_locked(out: Path, version: str, force: bool) -> RebuildReport:

@@ -388,18 +388,13 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
     Raises:
         ResultsError: ``out`` is not a results folder (no database and no video.json), or a record is unreadable.
     """
-    from helmetscan.results.database import DB_NAME, ResultsDB
+    from helmetscan.results.database import DB_NAME, read_results
     from helmetscan.results.evidence import VIDEO_JSON
 
     suffix = "".join(f"-{part}" for part in (date, vehicle) if part)
     reviews: dict[str, Review] = {}
     if (out / DB_NAME).is_file():
-        db = ResultsDB(out, create=False)
-        try:
-            videos, records = db.load(date, vehicle)
-            reviews = db.reviews()
-        finally:
-            db.close()
+        videos, records, reviews = read_results(out, date, vehicle)
     elif out.is_dir() and any(out.glob(f"*/{VIDEO_JSON}")) and not suffix:
         if _has_review_decisions(out / CSV_NAME):  # the database is lost; its decisions live on only in the CSV
             raise ResultsError(f"{out}: holds reviewed results but no {DB_NAME}: rebuild it from the records (the "

@@ -34,16 +34,16 @@ from zoneinfo import ZoneInfo
 
 from helmetscan import __version__
 from helmetscan.config import Settings
-from helmetscan.core.errors import ConfigError, HelmetscanError, OutputBusy, OutputFull, ResultsError, VideoError
+from helmetscan.core.errors import ConfigError, HelmetscanError, OutputFull, ResultsError, VideoError
 from helmetscan.pipeline.loading import Models, set_threads
 from helmetscan.weights.registry import sha256_file
 from helmetscan.pipeline.analyzer import Analyzer
 from helmetscan.pipeline.sampling import VideoInfo, open_video
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.results.assemble import failed_video_record, recording_info
-from helmetscan.results.database import DB_NAME, FileStat, ResultsDB
+from helmetscan.results.database import DB_NAME, FileStat, ResultsDB, holds_records
 from helmetscan.results.evidence import (
-    LOCK, PARTIAL, SUPERSEDED, VIDEO_JSON, load_results, write_json, write_record, write_sha256sums,
+    PARTIAL, SUPERSEDED, VIDEO_JSON, holding_output, load_results, write_json, write_record, write_sha256sums,
 )
 from helmetscan.results.evidence_stage import EvidenceStage, Placer
 from helmetscan.results.records import (
@@ -429,25 +429,16 @@ class BatchRunner:
             ResultsError: ``out`` holds a database helmetscan cannot read, or results without their database (it is
                 rebuilt from them first: ``helmetscan rebuild-db``).
         """
-        from filelock import FileLock, Timeout
-
         check_out_dir(out)
-        lock = FileLock(out / LOCK)
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise OutputBusy(f"{out}: another helmetscan analyze is writing into OUT; run again when it has finished"
-                             ) from None
-        try:
+        with holding_output(out, f"{out}: another helmetscan analyze is writing into OUT; run again when it has "
+                                 "finished"):
             return self._run_locked(videos, out, progress or NoProgress(), roots or {}, force, since, until,
                                     executor or LocalExecutor())
-        finally:
-            lock.release()
 
     def _run_locked(self, videos: list[Path], out: Path, progress: BatchProgress, roots: dict[Path, Path],
                     force: bool, since: datetime | None, until: datetime | None, executor: Executor) -> BatchResult:
         started = time.perf_counter()
-        if not (out / DB_NAME).exists() and next(out.glob(f"*/{VIDEO_JSON}"), None) is not None:
+        if not (out / DB_NAME).exists() and holds_records(out):
             raise ResultsError(f"{out}: holds results but no {DB_NAME}: rebuild it from the records with: helmetscan "
                                f"rebuild-db {out}")  # a fresh database would analyse them again, and lose reviews
         db = ResultsDB(out)

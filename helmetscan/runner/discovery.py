@@ -9,6 +9,7 @@ from pathlib import Path
 
 from helmetscan.core.errors import VideoError
 from helmetscan.pipeline.sampling import VIDEO_EXTENSIONS
+from helmetscan.results.database import DB_NAME, holds_records
 
 
 def output_marker(folder: Path) -> str | None:
@@ -16,9 +17,9 @@ def output_marker(folder: Path) -> str | None:
     helmetscan 0.1, before the database) its ``SHA256SUMS`` beside ``*/video.json`` records. Everything below such a
     folder is evidence (clip excerpts included), never footage; a lone ``SHA256SUMS`` (a card copied with its
     checksums) is not one."""
-    if (folder / "helmetscan.db").is_file():
-        return "helmetscan.db"
-    if (folder / "SHA256SUMS").is_file() and next(folder.glob("*/video.json"), None) is not None:
+    if (folder / DB_NAME).is_file():
+        return DB_NAME
+    if (folder / "SHA256SUMS").is_file() and holds_records(folder):
         return "SHA256SUMS and video.json records"
     return None
 

@@ -152,15 +152,10 @@ def reviewed_plates(out: Path) -> list[tuple[str, np.ndarray | None, str]]:
     """
     import cv2
 
-    from helmetscan.results.database import ResultsDB
+    from helmetscan.results.database import read_results
     from helmetscan.results.reviews import ReviewStatus
 
-    db = ResultsDB(out, create=False)
-    try:
-        _, records = db.load()
-        reviews = db.reviews()
-    finally:
-        db.close()
+    _, records, reviews = read_results(out)
     found = []
     for record in records:
         review = reviews.get(record.violation_id)
