@@ -1,11 +1,14 @@
 """The report and the review page in a real browser: Debian's headless Chromium driven by Selenium through Debian's
-chromedriver (`.ci/run` installs both; skipped when absent). Set HELMETSCAN_SCREENSHOTS=<folder> to keep screenshots."""
+chromedriver (`.ci/run` installs both; skipped when absent); in English and in Korean (issue #35: the labels, the
+controls, no horizontal scrolling at 1366 px, the printable sheet on one A4 page with its Hangul). Set
+HELMETSCAN_SCREENSHOTS=<folder> to keep screenshots."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,11 +67,47 @@ def _visible_ids(driver) -> list[str]:
                                  ".filter(c => !c.hidden).map(c => c.dataset.id)")
 
 
-def _pdf_pages(driver) -> int:
-    from selenium.webdriver.common.print_page_options import PrintOptions
+def _print(driver, path: Path) -> Path:
+    """Print the page to ``path`` as Chromium's print dialog does: on the paper its ``@page`` rule asks for (the
+    sheet's: A4, 12 mm margins), A4 when it asks for none."""
+    pdf = driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "paperWidth": 210 / 25.4,
+                                                     "paperHeight": 297 / 25.4})
+    path.write_bytes(base64.b64decode(pdf["data"]))
+    return path
 
-    pdf = base64.b64decode(driver.print_page(PrintOptions()))
+
+def _pdf_pages(path: Path) -> int:
+    """The pages of a PDF (poppler's pdfinfo, which also checks they are A4; else its page objects counted)."""
+    if shutil.which("pdfinfo"):  # poppler-utils
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        assert "(A4)" in info, info  # 595 x 842 pt
+        return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+    pdf = path.read_bytes()
     return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+
+
+@contextlib.contextmanager
+def _window(driver, width: int, height: int):
+    """The browser at another size for a while (it is shared by the module's tests)."""
+    before = driver.get_window_size()
+    driver.set_window_size(width, height)
+    try:
+        yield
+    finally:
+        driver.set_window_size(before["width"], before["height"])
+
+
+#: Elements wider than the page, for the message of a failed overflow check.
+_OVERFLOW = """const width = document.scrollingElement.clientWidth;
+return {scroll: document.scrollingElement.scrollWidth, client: width, inner: window.innerWidth,
+        wide: Array.from(document.body.querySelectorAll("*")).filter(e => e.getBoundingClientRect().right > width)
+                   .slice(0, 5).map(e => e.tagName + "." + e.className + ": " + e.textContent.slice(0, 60))};"""
+
+
+def _no_horizontal_scrolling(driver) -> None:
+    fit = driver.execute_script(_OVERFLOW)
+    assert fit["inner"] == 1366, fit  # the width asked for: the check means something
+    assert fit["scroll"] <= fit["client"] <= fit["inner"], fit
 
 
 def test_report_sorts_filters_searches_plates_and_escapes_hostile_text(browser, tmp_path):
@@ -135,8 +174,9 @@ def test_rejected_cards_stay_apart_when_sorted_and_filtered(browser, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    """The rider-and-pillion clip analysed with the default pipeline (one violation)."""
+def analysed_once(tmp_path_factory):
+    """The rider-and-pillion clip analysed with the default pipeline (one violation), once for the module and never
+    changed: tests that review or rebuild work on a copy (``analysed``, :func:`_copy`)."""
     out = tmp_path_factory.mktemp("analysed") / "out"
     proc = subprocess.run([sys.executable, "-m", "helmetscan", "analyze", str(FOOTAGE), "--out", str(out)],
                           capture_output=True, text=True)
@@ -144,9 +184,19 @@ def analysed(tmp_path_factory):
     return out
 
 
+def _copy(out: Path, parent: Path) -> Path:
+    return Path(shutil.copytree(out, parent / "out"))
+
+
+@pytest.fixture(scope="module")
+def analysed(analysed_once, tmp_path_factory):
+    """A copy of the analysed clip that the English review flow below reviews."""
+    return _copy(analysed_once, tmp_path_factory.mktemp("reviewed"))
+
+
 @needs_weights
 @needs_footage
-def test_report_of_real_footage_shows_its_card_timeline_and_a_one_page_sheet(browser, analysed):
+def test_report_of_real_footage_shows_its_card_timeline_and_a_one_page_sheet(browser, analysed, tmp_path):
     from selenium.webdriver.common.by import By
 
     records = pd.read_csv(analysed / "violations.csv", keep_default_na=False)
@@ -163,19 +213,20 @@ def test_report_of_real_footage_shows_its_card_timeline_and_a_one_page_sheet(bro
     _wait(browser, lambda d: "sheets/" in d.current_url)
     _shot(browser, "sheet.png")
     assert records["violation_id"][0] in browser.title
-    assert _pdf_pages(browser) == 1
+    assert _pdf_pages(_print(browser, tmp_path / "sheet.pdf")) == 1
 
 
 @contextlib.contextmanager
-def review_server(out: Path):
-    """The review application served by uvicorn in a thread on a free port of 127.0.0.1; stopped on exit."""
+def review_server(out: Path, lang: str = "en"):
+    """The review application (in ``lang``) served by uvicorn in a thread on a free port of 127.0.0.1; stopped on
+    exit."""
     import uvicorn
 
     from helmetscan.review.app import create_app
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(out, reviewer=""), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(out, reviewer="", lang=lang), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -234,3 +285,172 @@ def test_review_flow_confirm_correct_and_reject_is_stored(browser, analysed):
     assert (row["review_status"], row["plate_text_reviewed"], row["reviewed_by"]) == ("rejected", "TN05AT7024",
                                                                                        "Analyst Kim")
     assert verify_output(analysed).ok  # the review changed no evidence file
+
+
+# Korean and English (issue #35): the labels are the catalogue's, helmetscan/results/locale/ko/LC_MESSAGES/helmetscan.po
+
+#: A reviewer's decision in Hangul: the longest sheet a realistic review makes (the note is shown twice when rejected).
+KIM, PLATE, NOTE = "김 검토관", "서울12가3456", "뒷좌석 동승자도 안전모 미착용, 번호판은 발췌본 2초에서 재판독"
+
+#: What the report shows in each language (read by _REPORT_TEXTS) of its one card, confirmed by KIM.
+REPORT_TEXTS = {
+    "ko": {"lang": "ko", "title": "helmetscan 단속 보고서: 위반 1건", "h1": "이륜차 안전모 미착용 위반",
+           "h2": ["타임라인", "영상 목록"], "search": "번호판 검색", "sort": "정렬", "sorted": "일시", "badge": "확인",
+           "sheet": "인쇄용 위반 확인서", "deadline": "신고 기한", "shown": "1 / 1 건 표시"},
+    "en": {"lang": "en", "title": "helmetscan report: 1 violation(s)", "h1": "Riders without a helmet",
+           "h2": ["Timelines", "Videos"], "search": "Plate search", "sort": "Sort by", "sorted": "date and time",
+           "badge": "confirmed", "sheet": "printable sheet", "deadline": "filing deadline", "shown": "1 of 1 shown"},
+}
+_REPORT_TEXTS = """const label = (id) => document.getElementById(id).parentElement.firstChild.textContent.trim();
+const card = document.querySelector(".card");
+return {lang: document.documentElement.lang, title: document.title, h1: document.querySelector("h1").innerText,
+        h2: Array.from(document.querySelectorAll("h2")).map(h => h.innerText), search: label("search"),
+        sort: label("sort"), sorted: document.getElementById("sort").selectedOptions[0].text,
+        badge: card.querySelector(".badge").innerText, sheet: card.querySelector("a.sheet").innerText,
+        deadline: card.querySelector(".deadline").innerText.split(":")[0],
+        shown: document.getElementById("shown").innerText};"""
+#: The printed sheet's labels (its row headings and title).
+SHEET_TEXTS = {"ko": ["이륜차 안전모 미착용 위반", "일시", "신고 기한", "장소", "번호판", "검토", "증거 파일"],
+               "en": ["Rider without a helmet", "Date and time", "Filing deadline", "Place", "Plate", "Review",
+                      "Evidence files"]}
+#: The review page's labels, read by _REVIEW_TEXTS, before a decision.
+REVIEW_TEXTS = {
+    "ko": {"lang": "ko", "h1": "검토", "reviewer": "검토자", "plate": "판독한 번호판", "confirm": "확인", "reject": "반려",
+           "badge": "검토 대기", "report": "보고서"},
+    "en": {"lang": "en", "h1": "Review", "reviewer": "Reviewer", "plate": "Plate as you read it", "confirm": "Confirm",
+           "reject": "Reject", "badge": "pending", "report": "report"},
+}
+_REVIEW_TEXTS = """const section = arguments[0];
+return {lang: document.documentElement.lang, h1: document.querySelector("h1").innerText.split(" — ")[0],
+        reviewer: document.getElementById("reviewer").parentElement.firstChild.textContent.trim(),
+        plate: section.querySelector("input.plate").parentElement.firstChild.textContent.trim(),
+        confirm: section.querySelector("button.confirm").innerText,
+        reject: section.querySelector("button.reject").innerText,
+        badge: section.querySelector(".badge").innerText, report: document.querySelector("header a").innerText};"""
+
+
+def _other(texts: dict, lang: str) -> list[str]:
+    """The labels of the other language, none of which may show."""
+    [other] = [t for code, t in texts.items() if code != lang]
+    return [v for k, v in other.items() if k != "lang" for v in (v if isinstance(v, list) else [v])]
+
+
+def _decided(once: Path, parent: Path, lang: str, *statuses) -> tuple[Path, str]:
+    """A copy of the analysed clip with the decisions ``statuses`` taken by KIM (the latest counts), rebuilt in
+    ``lang``; and its violation's id."""
+    from helmetscan.results.database import ResultsDB
+    from helmetscan.results.report import rebuild
+
+    out = _copy(once, parent)
+    [vid] = list(pd.read_csv(out / "violations.csv", keep_default_na=False)["violation_id"])
+    db = ResultsDB(out, create=False, migrate=True)
+    for status in statuses:
+        db.add_review(vid, status, KIM, PLATE, note=NOTE)
+    db.close()
+    rebuild(out, "test", lang=lang)
+    return out, vid
+
+
+@needs_weights
+@needs_footage
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_report_in_each_language_labels_filters_and_fits_1366_px(browser, analysed_once, tmp_path, lang):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from helmetscan.results.reviews import ReviewStatus
+
+    out, vid = _decided(analysed_once, tmp_path, lang, ReviewStatus.CONFIRMED)
+    with _window(browser, 1366, 768):
+        browser.get((out / "report.html").as_uri())
+        _shot(browser, f"report-{lang}.png")
+        assert browser.execute_script(_REPORT_TEXTS) == REPORT_TEXTS[lang]
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert [label for label in _other(REPORT_TEXTS, lang) if label in body] == []
+        _no_horizontal_scrolling(browser)
+        # the controls work in either language: a Hangul search, then the review filter
+        shown = browser.find_element(By.ID, "shown")
+        search = browser.find_element(By.ID, "search")
+        search.send_keys("서울 12가")  # the reviewer's plate
+        assert _visible_ids(browser) == [vid] and shown.text == REPORT_TEXTS[lang]["shown"]
+        search.clear()
+        search.send_keys("부산")
+        assert _visible_ids(browser) == [] and shown.text == REPORT_TEXTS[lang]["shown"].replace("1", "0", 1)
+        search.clear()
+        search.send_keys(" ")
+        Select(browser.find_element(By.ID, "filter-review")).select_by_value("pending")
+        assert _visible_ids(browser) == []
+        Select(browser.find_element(By.ID, "filter-review")).select_by_value("confirmed")
+        assert _visible_ids(browser) == [vid]
+
+
+@needs_weights
+@needs_footage
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_sheet_prints_on_one_a4_page_in_each_language_confirmed_or_rejected(browser, analysed_once, tmp_path, lang):
+    """The sheet with the longest realistic content: reviewed, with a note; rejected adds a banner that repeats it."""
+    from selenium.webdriver.common.by import By
+
+    from helmetscan.results.reviews import ReviewStatus
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext absent (Debian package poppler-utils)")
+    for status in (ReviewStatus.CONFIRMED, ReviewStatus.REJECTED):
+        folder = tmp_path / status.value
+        folder.mkdir()
+        out, vid = _decided(analysed_once, folder, lang, status)
+        browser.get((out / "sheets" / f"{vid}.html").as_uri())
+        _shot(browser, f"sheet-{lang}-{status.value}.png")
+        assert browser.execute_script("return document.documentElement.lang") == lang
+        assert NOTE in browser.find_element(By.TAG_NAME, "body").text
+        assert bool(browser.find_elements(By.CSS_SELECTOR, "p.rejected")) == (status is ReviewStatus.REJECTED)
+        pdf = _print(browser, folder / f"sheet-{lang}.pdf")
+        assert _pdf_pages(pdf) == 1, f"{status.value} sheet in {lang}"
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        lines = [line.strip() for line in text.splitlines()]
+        for label in SHEET_TEXTS[lang]:  # the row headings are lines of their own; the title starts one
+            assert any(line == label or line.startswith(label + " —") for line in lines), (label, text)
+        other = "en" if lang == "ko" else "ko"
+        assert [label for label in SHEET_TEXTS[other] if label in lines] == []
+        assert PLATE in text and KIM in text  # Hangul printed as text in either language, not as drawings
+
+
+@needs_weights
+@needs_footage
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_review_page_in_each_language_stores_a_confirmation(browser, analysed_once, tmp_path, lang):
+    from selenium.webdriver.common.by import By
+
+    from helmetscan.results.database import ResultsDB
+
+    out = _copy(analysed_once, tmp_path)
+    [vid] = list(pd.read_csv(out / "violations.csv", keep_default_na=False)["violation_id"])
+    with review_server(out, lang=lang) as url, _window(browser, 1366, 768):
+        browser.get(url)
+        section = browser.find_element(By.ID, f"v-{vid}")
+        assert browser.execute_script(_REVIEW_TEXTS, section) == REVIEW_TEXTS[lang]
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert [label for label in _other(REVIEW_TEXTS, lang) if label in body] == [], body
+        _no_horizontal_scrolling(browser)
+        browser.find_element(By.ID, "reviewer").send_keys(KIM)
+        plate = section.find_element(By.CSS_SELECTOR, "input.plate")
+        plate.clear()
+        plate.send_keys("서울 12가 3456")
+        section.find_element(By.CSS_SELECTOR, "button.confirm").click()
+        _wait(browser, lambda d: "confirmed" in section.get_attribute("class"))
+        _shot(browser, f"review-{lang}.png")
+        # the page tells what was stored in its own language, as the server writes it after a reload
+        badge = section.find_element(By.CSS_SELECTOR, ".badge").text
+        history = [li.text for li in section.find_elements(By.CSS_SELECTOR, "ol.history li")]
+        assert badge == REPORT_TEXTS[lang]["badge"] and section.find_element(By.CSS_SELECTOR, ".error").text == ""
+        browser.refresh()
+        section = browser.find_element(By.ID, f"v-{vid}")
+        assert section.find_element(By.CSS_SELECTOR, ".badge").text == badge
+        assert [li.text for li in section.find_elements(By.CSS_SELECTOR, "ol.history li")] == history
+        assert section.find_element(By.CSS_SELECTOR, "input.plate").get_attribute("value") == PLATE
+    db = ResultsDB(out, create=False)
+    history = db.review_history(vid)
+    db.close()
+    assert [(h.status, h.reviewer, h.plate_text_reviewed) for h in history] == [("confirmed", KIM, PLATE)]
+    assert f'<html lang="{lang}">' in (out / "report.html").read_text(encoding="utf-8")  # rebuilt in its language
