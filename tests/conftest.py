@@ -25,6 +25,7 @@ WEIGHTS = default_weights_dir()
 WEIGHT_FILES = [
     *(getattr(Settings(), stage).model for stage in ("detector", "assist", "verification", "plates")),
     Settings().verification.classifier,
+    Settings().verification.locator,
     Settings().evidence.face_model,
     Settings().plates.reader_model,
     *(e.name for e in read_manifest().weights if e.name.startswith("easyocr/")),

@@ -208,3 +208,25 @@ def test_a_head_two_motorcycles_reach_goes_to_the_one_it_sits_on():
                             2: ((right,), [verdict((261.0, 91.0, 321.0, 151.0))])})
     assert [v.head_xyxy for v in kept[1]] == [own]
     assert [v.head_xyxy for v in kept[2]] == [(261.0, 91.0, 321.0, 151.0)]
+
+
+def test_heads_from_the_locator_are_found_on_the_source_frame_crop_and_judged_by_the_classifier():
+    """The locator sees the padded crop of the motorcycle cut from the frame (its boxes shifted back to frame pixels),
+    every box it gives is a head whatever its label, and only the classifier says helmet or not."""
+    seen_crops, judged = [], []
+
+    def locator(crop):
+        seen_crops.append(crop.shape)
+        return [det((70, 60, 150, 140), 0.7, "head"),  # crop pixels: (140, 100, 220, 180) in the frame
+                det((70, 380, 90, 400), 0.5, "head")]  # low in the person box: no one's head
+
+    def classifier(crops):
+        judged.extend(c.shape for c in crops)
+        return [("without helmet", 0.91)]
+
+    settings = HelmetCheckSettings(heads_from="locator", crop_padding=0.15, classifier_conf=0.8)
+    frame = np.zeros((640, 640, 3), np.uint8)
+    verdicts = HelmetCheck(locator, settings, classifier).check(frame, RiddenMotorcycle(RIDER, 0.7), 3, 0.6)
+    assert seen_crops == [(520, 260, 3)]  # RIDER padded by 15 % of 200 x 400 px: x 70..330, y 40..560
+    assert judged == [(64, 64, 3)]
+    assert [(v.state, v.head_xyxy) for v in verdicts] == [(HeadState.WITHOUT_HELMET, (140.0, 100.0, 220.0, 180.0))]

@@ -82,7 +82,8 @@ def test_build(tmp_path, sources):
 @pytest.mark.parametrize(
     ("group", "original", "key"),
     [("frame_block:100", "22306", "s:block223"), ("video", "2023_09_19_16_29_IMG_6003_MOV-11", "s:IMG_6003"),
-     ("image", "03-19-1", "s:03-19-1")],
+     ("image", "03-19-1", "s:03-19-1"), ("name_block:25", "Screenshot-160-_png", "s:Screenshot-6"),
+     ("name_block:25", "yosiabatch2-109-_png", "s:yosiabatch2-4")],
 )
 def test_group_key(group, original, key):
     assert group_key(SourceSpec("s", None, {}, group), original) == key

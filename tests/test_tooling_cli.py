@@ -16,13 +16,15 @@ runner = CliRunner()
 
 def _pairs():
     """Each tooling command with the function (or options dataclass) it calls."""
-    from helmetscan.tooling import (benchmark, docs, head_crops, head_eval, head_train, plate_crops,
-                                    plate_region_dataset, plate_sets, plate_tracks, plate_train, quantize)
+    from helmetscan.tooling import (benchmark, docs, head_crops, head_eval, head_train, locator_crops, locator_train,
+                                    plate_crops, plate_region_dataset, plate_sets, plate_tracks, plate_train, quantize)
 
     return [(tooling.bench_cmd, benchmark.run_benchmark), (tooling.docs_cmd, docs.write_docs),
             (tooling.quantize_cmd, quantize.quantize_detector), (tooling.head_crops_cmd, head_crops.build_head_crops),
             (tooling.train_heads_cmd, head_train.train_head_classifier),
             (tooling.evaluate_heads_cmd, head_eval.head_report),
+            (tooling.locator_crops_cmd, locator_crops.build_locator_crops),
+            (tooling.train_locator_cmd, locator_train.train_locator),
             (plate_tooling.plate_crops_cmd, plate_crops.cut_labelled_crops),
             (plate_tooling.plate_sets_cmd, plate_sets.export_sets),
             (plate_tooling.plate_tracks_cmd, plate_tracks.track_report),
@@ -49,7 +51,8 @@ def test_every_tool_is_a_command_in_the_tooling_panel():
     panel = result.stdout.split("Model tooling")[1]
     names = [name for name, _ in tooling.COMMANDS]
     assert {"bench", "docs", "quantize", "plate-crops", "plate-sets", "plate-tracks", "plate-region-dataset",
-            "train-plates", "head-crops", "train-heads", "evaluate-heads", "evaluate-plates"} <= set(names)
+            "train-plates", "head-crops", "train-heads", "evaluate-heads", "evaluate-plates", "locator-crops",
+            "train-locator"} <= set(names)
     assert len(set(names)) == len(names)
     for name in names:
         assert re.search(rf"│ {re.escape(name)} ", panel), name
@@ -101,3 +104,18 @@ def test_a_failing_tool_exits_1_with_one_line(tmp_path):
     result = runner.invoke(app, ["plate-crops", str(tmp_path / "missing"), str(tmp_path / "crops")])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: plate-crops: ") and "no <split>/images folders" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["locator-crops", "{tmp}/crops", "--hold-out", "nosuch"],
+                                  ["head-crops", "{tmp}/crops", "--hold-out", "nosuch"],
+                                  ["train-locator", "{tmp}/missing", "{tmp}/run"]])
+def test_the_locator_tools_fail_with_one_line(tmp_path, args):
+    """A source that is not in head_locator_sources.toml, or crops that were never cut: exit 1, one line naming it."""
+    from conftest import DATASETS
+
+    if "--hold-out" in args and not DATASETS.is_dir():
+        pytest.skip("../shared is not beside the repository")
+    result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {args[0]}: ") and len(result.stderr.strip().splitlines()) == 1
+    assert ("nosuch" if "--hold-out" in args else "data.yaml") in result.stderr

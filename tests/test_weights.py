@@ -13,8 +13,8 @@ REPO_WEIGHTS = ROOT / "weights"  # our own trained weights live in the repositor
 
 def test_the_shipped_models_match_their_pinned_hashes_and_have_a_card():
     trained = read_manifest().trained
-    assert [t.name for t in trained] == ["helmet4n.pt", "helmet4n.onnx", "plate_reader.onnx", "helmet_cls.pt",
-                                             "yolov8n-coco-416-int8.onnx", "rider_plate_detector.pt"]
+    assert [t.name for t in trained] == ["helmet4n.pt", "helmet4n.onnx", "plate_reader.onnx", "head_locator.onnx",
+                                         "helmet_cls.pt", "yolov8n-coco-416-int8.onnx", "rider_plate_detector.pt"]
     assert verify_trained(trained, REPO_WEIGHTS) == [REPO_WEIGHTS / t.name for t in trained]
     for t in trained:
         card = (REPO_WEIGHTS / t.card).read_text(encoding="utf-8")

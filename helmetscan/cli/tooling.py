@@ -110,6 +110,9 @@ def check_violations_cmd(
                                                       "against its heads labelled by eye (weights/labels/film_people.csv).")] = None,
     people: Annotated[bool, typer.Option(help="Check every labelled head of the stage-1 test split, per person.")] = True,
     sample: Annotated[int, typer.Option(help="Test images sampled (seeded) for the per-person check; 0 = all.")] = 0,
+    held_out: Annotated[Optional[list[str]], typer.Option(metavar="SOURCE",
+        help="A source of weights/labels/head_locator_sources.toml checked per person on every image (e.g. helmonzy, "
+             "which no shipped model trained on before the head locator).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs and the tables.")] = Path("violation_check"),
 ) -> None:
     """Compare configurations at violation level, per person: reported bare heads judged against labels and reviews
@@ -120,9 +123,10 @@ def check_violations_cmd(
     if (clip is None) != (labels is None):
         fail("--clip and --labels go together", 2)
     settings_list = [(config, load(config, {})) for config in configs]
-    with exit_codes(prefix="check-violations: ", failing=(OSError,)):
+    with exit_codes(prefix="check-violations: ", failing=(OSError, ValueError)):
         table = check_configs(settings_list, clip, labels, film, people, sample, out,
-                              show=lambda text: out_console.print(text, markup=False, highlight=False))
+                              show=lambda text: out_console.print(text, markup=False, highlight=False),
+                              held_out=tuple(held_out or ()))
     out_console.print(table, markup=False, highlight=False)
 
 
@@ -145,13 +149,17 @@ def quantize_cmd(
 
 def head_crops_cmd(
     out: Annotated[Path, typer.Argument(help="Folder for the crops (missing or empty).")],
+    hold_out: Annotated[Optional[list[str]], typer.Option(metavar="SOURCE",
+        help="A source of weights/labels/head_locator_sources.toml left out entirely (leave-one-source-out).")] = None,
+    locator: Annotated[Optional[Path], typer.Option(
+        help="Cut each head the head locator (.onnx) finds from the locator's box, as analyze cuts it.")] = None,
 ) -> None:
-    """Cut the head crops of the stage-2 head classifier from the stage-1 sources, split as the stage-1 dataset is;
-    write crops.csv."""
+    """Cut the head crops of the stage-2 head classifier from the head locator's sources, split as the stage-1 dataset
+    is; write crops.csv."""
     from helmetscan.tooling.head_crops import build_head_crops
 
-    with exit_codes(prefix="head-crops: ", failing=(OSError,)):
-        counts = build_head_crops(out)
+    with exit_codes(prefix="head-crops: ", failing=(OSError, ValueError)):
+        counts = build_head_crops(out, hold_out=tuple(hold_out or ()), locator=locator)
     for (split, label), n in counts.items():
         out_console.print(f"{split} {label}: {n}", highlight=False)
 
@@ -183,6 +191,39 @@ def evaluate_heads_cmd(
     with exit_codes(prefix="evaluate-heads: ", failing=(OSError,)):
         text = head_report(crops, model, split)
     out_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def locator_crops_cmd(
+    out: Annotated[Path, typer.Argument(help="Folder for the crops (missing or empty).")],
+    hold_out: Annotated[Optional[list[str]], typer.Option(metavar="SOURCE",
+        help="A source of weights/labels/head_locator_sources.toml left out entirely (leave-one-source-out).")] = None,
+) -> None:
+    """Cut the head locator's rider crops (every head in them boxed) from its sources, split as the stage-1 dataset
+    is; write data.yaml and crops.csv."""
+    from helmetscan.tooling.locator_crops import build_locator_crops
+
+    with exit_codes(prefix="locator-crops: ", failing=(OSError, ValueError)):
+        counts = build_locator_crops(out, hold_out=tuple(hold_out or ()))
+    for (source, split), n in counts.items():
+        out_console.print(f"{source} {split}: {n}", highlight=False)
+
+
+def train_locator_cmd(
+    crops: Annotated[Path, typer.Argument(help="Rider crops cut by `locator-crops`.")],
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="Run folder (resumes if it holds weights/last.pt).")],
+    epochs: Annotated[int, typer.Option(help="Epochs (training stops earlier after 8 without a better val "
+                                             "fitness).")] = 20,
+    export: Annotated[Optional[Path], typer.Option(help="Also export the best weights to this ONNX file.")] = None,
+) -> None:
+    """Train (or resume) the head locator (one class, head) on rider crops, started from helmet4n.pt; optionally
+    export it for ONNX Runtime."""
+    from helmetscan.tooling.locator_train import export_locator, train_locator
+
+    with exit_codes(prefix="train-locator: ", failing=(OSError,)):
+        best = train_locator(crops, run_dir, epochs)
+        out_console.print(f"best weights: {best}", highlight=False)
+        if export:
+            out_console.print(f"exported: {export_locator(best, export)}", highlight=False)
 
 
 def bench_cmd(
@@ -218,5 +259,6 @@ def docs_cmd(
 #: them in the tooling panel).
 COMMANDS = (("dataset", dataset), ("train", train_cmd), ("evaluate", evaluate_cmd), ("quantize", quantize_cmd),
             ("check-violations", check_violations_cmd), ("bench", bench_cmd), ("head-crops", head_crops_cmd),
-            ("train-heads", train_heads_cmd), ("evaluate-heads", evaluate_heads_cmd), *plate_tooling.COMMANDS,
+            ("train-heads", train_heads_cmd), ("evaluate-heads", evaluate_heads_cmd), ("locator-crops", locator_crops_cmd),
+            ("train-locator", train_locator_cmd), *plate_tooling.COMMANDS,
             ("docs", docs_cmd))

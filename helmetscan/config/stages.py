@@ -156,10 +156,16 @@ class HelmetCheckSettings(_ModelSection):
         0.25, "Farthest a head may lie from a person's mean place on the motorcycle (share of its box) and still be "
         "that person.", "0..1", gt=0, le=1
     )
-    heads_from: Literal["stage2", "stage1"] = setting(
-        "stage1", "Where head boxes come from: `stage2` runs `model` on each motorcycle's crop; `stage1` takes the "
-        "stage-1 model's own head boxes (a model with head classes, e.g. helmet4n) and runs no second detector."
+    heads_from: Literal["locator", "stage2", "stage1"] = setting(
+        "stage1", "Where head boxes come from: `locator` runs the head locator on each motorcycle's crop of the "
+        "source frame (needs `classifier`); `stage2` runs `model` there; `stage1` takes the stage-1 model's own head "
+        "boxes (a model with head classes, e.g. helmet4n) and runs no second detector."
     )
+    locator: str = setting("head_locator.onnx", "Head locator (one class, head) run on motorcycle crops when "
+                           "`heads_from` is `locator` (ours, weights/HEAD_LOCATOR.md).", "file")
+    locator_imgsz: int = setting(160, "Inference size of the head locator (its training size).", "px", ge=32)
+    locator_conf: float = setting(0.3, "Minimum head-locator confidence (weights/HEAD_LOCATOR.md).", "0..1", ge=0,
+                                  le=1)
     classifier: str = setting(
         "helmet_cls.pt", "Head classifier that re-judges every head (ours, weights/HELMET_CLS.md); empty: the head "
         "boxes' own classes decide.", "file"

@@ -62,7 +62,8 @@ def head_state(head: Detection, settings: HelmetCheckSettings) -> HeadState:
 class HelmetCheck:
     """Stage 2: finds the heads of a ridden motorcycle's people and judges each.
 
-    Head boxes come from the stage-2 ``detector`` run on the motorcycle's padded crop, or — with
+    Head boxes come from the stage-2 ``detector`` run on the motorcycle's padded crop of the source frame (the head
+    locator with ``settings.heads_from = "locator"``, whose boxes the classifier must judge), or — with
     ``settings.heads_from = "stage1"`` — from the stage-1 model's own head boxes on the whole frame at or above
     ``settings.conf`` (no second detector run). When a ``classifier`` is given, it re-judges every attached head on a crop of the source frame
     (:class:`~helmetscan.inference.head_classifier.HeadClassifier`); a head it is less than ``settings.classifier_conf``
@@ -99,8 +100,9 @@ class HelmetCheck:
             crop = image[y1:y2, x1:x2]
             if not crop.size:
                 return []
+            # a multi-class model's riders and plates are not heads; every box of the locator is one
             found = [Detection(shift(d.xyxy, x1, y1), d.confidence, d.label) for d in self.detector(crop)
-                     if d.label in self._head_labels]  # a multi-class model's riders and plates are not heads
+                     if s.heads_from == "locator" or d.label in self._head_labels]
         heads = attach_heads(motorcycle.regions, found, s.head_region_fraction, s.min_head_inside,
                              s.min_head_size_ratio)
         if self.classifier is None or not heads:

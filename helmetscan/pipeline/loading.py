@@ -153,13 +153,14 @@ def build_stage1(settings: Settings) -> Detector:
 def build_helmet_check(settings: Settings, stage1_names: dict[int, str] | None = None):
     """Stage 2's models: ``(head detector or None, head classifier or None)``.
 
-    The head detector is ``verification.model``, run on motorcycle crops; with ``verification.heads_from = "stage1"``
-    there is none and the stage-1 model (class names ``stage1_names``) must have the head classes instead. The head
+    The head detector is ``verification.model`` (``heads_from = "stage2"``) or the head locator
+    ``verification.locator`` (``"locator"``, an ONNX export whose every box is a head), run on motorcycle crops; with
+    ``"stage1"`` there is none and the stage-1 model (class names ``stage1_names``) must have the head classes instead. The head
     classifier is ``verification.classifier`` when set (:class:`~helmetscan.inference.head_classifier.HeadClassifier`).
 
     Raises:
-        ConfigError: the model that gives the heads, or the classifier, has no class of one of the head roles, or heads
-            come from stage 1 while nothing says which classes stage 1 has.
+        ConfigError: the model that gives the heads, or the classifier, has no class of one of the head roles; heads
+            come from stage 1 while nothing says which classes stage 1 has; or from the locator without a classifier.
         WeightsError: a weight file is missing or cannot be loaded.
     """
     from helmetscan.inference.yolo import build_detector
@@ -172,6 +173,14 @@ def build_helmet_check(settings: Settings, stage1_names: dict[int, str] | None =
         if stage1_names is None:
             raise ConfigError("verification.heads_from = stage1 needs the stage-1 model's class names")
         check_classes("stage-1", settings.detector.model, stage1_names, needs)
+    elif s.heads_from == "locator":
+        if not s.classifier:
+            raise ConfigError("verification.heads_from = locator needs verification.classifier: the locator finds "
+                              "heads, the classifier judges them")
+        from helmetscan.inference.onnx_yolo import OnnxYoloDetector
+
+        detector = OnnxYoloDetector(settings.model_path(s.locator), s.locator_conf, s.iou,
+                                    settings.runtime.model_threads(), True, s.locator_imgsz)
     else:
         detector = build_detector(s, settings)
         check_classes("stage-2", s.model, detector.names, needs)
@@ -204,7 +213,7 @@ def model_hashes(settings: Settings, manifest=None) -> dict[str, str]:
     """
     s = settings
     manifest = manifest or read_manifest()
-    stage2 = s.verification.model if s.verification.heads_from == "stage2" else ""
+    stage2 = {"stage2": s.verification.model, "locator": s.verification.locator}.get(s.verification.heads_from, "")
     names = [s.detector.model, s.assist.model, stage2, s.verification.classifier, s.plates.model]
     if s.plates.recognizer == "helmetscan":
         names.append(s.plates.reader_model)

@@ -56,7 +56,8 @@ class SourceSpec:
 
     ``mapping``: source class name → target class name (or ``None`` to drop it); a class not in the mapping is a
     problem. ``group``: ``"video"`` (Roboflow names ``..._IMG_6003_MOV-11_jpg...`` → ``IMG_6003``), ``"frame_block:N"``
-    (leading frame id // N), or ``"image"`` (each original image its own group).
+    (leading frame id // N), ``"name_block:N"`` (the name's text before its last number, and that number // N:
+    ``Screenshot-160-`` → ``Screenshot-1`` for N = 100), or ``"image"`` (each original image its own group).
     """
 
     name: str
@@ -65,6 +66,8 @@ class SourceSpec:
     group: str = "image"
     class_names: list[str] = field(default_factory=list)  # YOLO sources: id → name, in order
     pseudo: list[str] = field(default_factory=list)  # target classes this source lacks (filled by pseudo-labels)
+    extra: Path | None = None  # boxes labelled in this project (CSV, :func:`read_extra`), added to the source's own
+    images: str = "*"  # file-name pattern of the images that belong to this source (one camera of a shared folder)
 
 
 @dataclass
@@ -100,7 +103,13 @@ def group_key(spec: SourceSpec, original: str) -> str:
         if not match:
             raise ValueError(f"{original}: no leading frame id for group rule {spec.group}")
         return f"{spec.name}:block{int(match.group(0)) // size}"
-    raise ValueError(f"unknown group rule {spec.group!r} (expected image, video or frame_block:N)")
+    if spec.group.startswith("name_block:"):
+        size = int(spec.group.split(":", 1)[1])
+        match = re.match(r"(.*?)(\d+)\D*$", original)
+        if not match:
+            raise ValueError(f"{original}: no frame number for group rule {spec.group}")
+        return f"{spec.name}:{match.group(1)}{int(match.group(2)) // size}"
+    raise ValueError(f"unknown group rule {spec.group!r} (expected image, video, frame_block:N or name_block:N)")
 
 
 def _map(spec: SourceSpec, name: str, path: Path, line: int, problems: list[Problem]) -> str | None | bool:
@@ -178,8 +187,28 @@ def read_voc(path: Path, spec: SourceSpec, problems: list[Problem]) -> list[Labe
     return boxes
 
 
+def read_extra(path: Path) -> dict[str, list[LabelBox]]:
+    """Boxes labelled in this project for a source whose own labels miss them (e.g. ``weights/labels/
+    hcmute_bare_heads.csv``): ``image`` (the file name in the source), ``x1,y1,x2,y2`` (shares 0..1 of the image),
+    ``class`` (a target class); ``#`` lines are comments. Returns image name → boxes.
+
+    Raises:
+        OSError: the file cannot be read. KeyError: a column is missing.
+    """
+    import csv
+
+    out: dict[str, list[LabelBox]] = defaultdict(list)
+    with path.open(encoding="utf-8") as f:
+        for row in csv.DictReader(line for line in f if not line.startswith("#")):
+            box = tuple(float(row[k]) for k in ("x1", "y1", "x2", "y2"))
+            out[row["image"]].append(LabelBox(row["class"], box))
+    return dict(out)
+
+
 def read_source(spec: SourceSpec, problems: list[Problem]) -> list[Sample]:
-    """Every labelled image under ``spec.root`` (recursively, :data:`IMAGE_EXTENSIONS`), with its boxes. An image
+    """Every labelled image under ``spec.root`` whose name fits ``spec.images`` (recursively, :data:`IMAGE_EXTENSIONS`),
+    with its boxes and those
+    ``spec.extra`` adds (:func:`read_extra`). An image
     without a label file is a problem; a label file that exists but is empty is a background image. A progress bar
     goes to stderr when it is a terminal.
 
@@ -187,7 +216,8 @@ def read_source(spec: SourceSpec, problems: list[Problem]) -> list[Sample]:
         ValueError: the source's group rule does not fit an image name (:func:`group_key`).
     """
     samples = []
-    images = sorted(p for p in spec.root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    extra = read_extra(spec.extra) if spec.extra else {}
+    images = sorted(p for p in spec.root.rglob(spec.images) if p.suffix.lower() in IMAGE_EXTENSIONS)
     for image in tqdm(images, desc=f"reading {spec.name}", unit="image", disable=None, leave=False):
         voc = image.with_suffix(".xml")
         yolo = image.parent.parent / "labels" / (image.stem + ".txt")
@@ -199,7 +229,7 @@ def read_source(spec: SourceSpec, problems: list[Problem]) -> list[Sample]:
             problems.append(Problem(image, 0, "no label file (.xml beside it or labels/<stem>.txt)"))
             continue
         original = original_name(image)
-        samples.append(Sample(spec.name, image, original, group_key(spec, original), boxes))
+        samples.append(Sample(spec.name, image, original, group_key(spec, original), boxes + extra.get(image.name, [])))
     return samples
 
 
@@ -274,7 +304,9 @@ def split_sources(spec_path: Path = DEFAULT_SPEC, root: Path | None = None, seed
 
 def load_specs(path: Path, root: Path) -> list[SourceSpec]:
     """Read source specs from a TOML file (see ``dataset_sources.toml``); relative roots are resolved from ``root``.
-    An empty string in a mapping drops that class. YOLO class names are read from the source's ``data.yaml``.
+    An empty string in a mapping drops that class. YOLO class names are read from the source's ``data.yaml``. An
+    ``extra`` entry names a CSV of boxes labelled in this project (:func:`read_extra`), relative to ``root``; an
+    ``images`` entry is a file-name pattern (``Screenshot-*``) that keeps one camera's images of a shared folder.
 
     Raises:
         FileNotFoundError: a source root is missing (message names it).
@@ -296,8 +328,10 @@ def load_specs(path: Path, root: Path) -> list[SourceSpec]:
             raw = yaml.safe_load((src / "data.yaml").read_text(encoding="utf-8"))["names"]
             names = [raw[k] for k in sorted(raw)] if isinstance(raw, dict) else list(raw)
         mapping = {k: (v or None) for k, v in entry["mapping"].items()}
+        extra = Path(entry["extra"]) if "extra" in entry else None
         specs.append(SourceSpec(entry["name"], src, mapping, entry.get("group", "image"), names,
-                                entry.get("pseudo", [])))
+                                entry.get("pseudo", []), extra if extra is None or extra.is_absolute() else root / extra,
+                                entry.get("images", "*")))
     return specs
 
 

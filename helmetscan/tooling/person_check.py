@@ -311,8 +311,26 @@ def _publish(folder: Path, name: str, rows, parts, show) -> None:
     show(text)
 
 
+def source_samples(name: str, spec_path: Path | None = None) -> list[Sample]:
+    """Every de-duplicated image of one source of the head locator's sources (``head_locator_sources.toml``), all
+    splits: a source held out of every training run is checked whole.
+
+    Raises:
+        FileNotFoundError: the source root is missing. ValueError: no source of that name.
+    """
+    from helmetscan.tooling.dataset import deduplicate, load_specs, read_source
+    from helmetscan.tooling.locator_crops import LOCATOR_SPEC
+    from helmetscan.tooling.paths import REPOSITORY
+
+    spec_path = spec_path or LOCATOR_SPEC
+    specs = [s for s in load_specs(spec_path, REPOSITORY) if s.name == name]
+    if not specs:
+        raise ValueError(f"--held-out {name}: no such source in {spec_path}")
+    return deduplicate(read_source(specs[0], []))[0]
+
+
 def check_configs(configs: list[tuple[Path, Settings]], clip: Path | None, labels: Path | None, film: Path | None,
-                  people: bool, sample: int, out: Path, show=print) -> str:
+                  people: bool, sample: int, out: Path, show=print, held_out: tuple[str, ...] = ()) -> str:
     """Judge each ``(settings file, settings)`` at violation level and per person; write every table under
     ``out/<settings file stem>/`` and the comparison as ``out/violations.csv`` and ``out/violations.md``.
 
@@ -323,6 +341,8 @@ def check_configs(configs: list[tuple[Path, Settings]], clip: Path | None, label
         people: also check every labelled head of the stage-1 test split (by source, head size and view).
         sample: test images sampled (seeded) for the per-person check; 0: all.
         show: called with each table's markdown as it is written.
+        held_out: sources (``head_locator_sources.toml``) checked per person on every image (:func:`source_samples`),
+            by head size: the figures that predict an unseen camera when no model of the configuration trained on them.
 
     Returns:
         The comparison table, markdown.
@@ -359,7 +379,17 @@ def check_configs(configs: list[tuple[Path, Settings]], clip: Path | None, label
                 (f"{stem}: all", summary), (f"{stem}: by source", summarise(table, "source")),
                 (f"{stem}: by head size", summarise(size_bins(table), "head px")),
                 (f"{stem}: by view (heads labelled by eye)", summarise(table[table.view.notna()], "view"))], show)
-        rows.append(summary_rows(stem, clip_score, summary))
+        row = summary_rows(stem, clip_score, summary)
+        for name in held_out:
+            table = check_people(settings, source_samples(name))
+            part = summarise(table).iloc[0]
+            row.update({f"{name} bare heads": int(part["bare heads"]), f"{name} reported": int(part["reported"]),
+                        f"{name} precision": round(float(part["precision"]), 3),
+                        f"{name} recall": round(float(part["recall"]), 3)})
+            _publish(folder, f"held_out_{name}", table, [
+                (f"{stem}: {name}, every image", summarise(table)),
+                (f"{stem}: {name}, by head size", summarise(size_bins(table), "head px"))], show)
+        rows.append(row)
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(out / "violations.csv", index=False)
     keys = list(rows[0])

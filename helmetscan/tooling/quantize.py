@@ -55,9 +55,9 @@ def calibration_images(count: int = CALIBRATION_IMAGES, seed: int = 0) -> list[P
 OPSET = 17
 
 
-def export_onnx(weights: Path, dst: Path, imgsz: int) -> Path:
-    """Export an Ultralytics detection ``.pt`` to a static ``imgsz`` ONNX file ``dst`` (batch 1, opset :data:`OPSET`,
-    not simplified: no extra package).
+def export_onnx(weights: Path, dst: Path, imgsz: int, dynamic: bool = False) -> Path:
+    """Export an Ultralytics detection ``.pt`` to an ``imgsz`` ONNX file ``dst`` (batch 1, opset :data:`OPSET`,
+    not simplified: no extra package), static unless ``dynamic``.
 
     Raises:
         WeightsError: the file cannot be loaded.
@@ -69,8 +69,8 @@ def export_onnx(weights: Path, dst: Path, imgsz: int) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / weights.name
         shutil.copyfile(weights, copy)  # ultralytics writes the export beside its input
-        exported = load_ultralytics(copy, "detect").export(format="onnx", imgsz=imgsz, simplify=False, dynamic=False,
-                                                           opset=OPSET)
+        exported = load_ultralytics(copy, "detect").export(format="onnx", imgsz=imgsz, simplify=False,
+                                                           dynamic=dynamic, opset=OPSET)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(exported, dst)
     return dst
