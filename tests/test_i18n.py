@@ -89,6 +89,149 @@ def test_the_review_page_in_korean(tmp_path):
     assert '<html lang="ko">' in (tmp_path / "report.html").read_text(encoding="utf-8")  # rebuilt in Korean
 
 
+def _varied_folder(out: Path, lang: str) -> list[str]:
+    """A results folder (rebuilt in ``lang``) with what the pages build from records: a video with two tracks whose
+    violation has two people and an Indian plate (confirmed by kim), an incomplete one whose violation has one
+    rider, and a failed one."""
+    from helmetscan.results.evidence import load_results, write_sha256sums
+    from helmetscan.results.records import PersonRecord, TrackRecord, VideoRecord, VideoStatus
+    from helmetscan.core.status import HeadState
+    from test_report import _store
+
+    _, done = _store(out, "clip_0", "clip_0_t0001", "/sd/clip_0.mp4", "TN05AT7024", "read", **SEOUL)
+    _, short = _store(out, "clip_1", "clip_1_t0001", "/sd/clip_1.mp4", "", "unread", **SEOUL)
+    write_sha256sums(out, [done, short])
+    videos, records = load_results(out)
+    frames = dict(confidence=0.9, frames_seen=5, frames_judged=5, frames_without_helmet=4, frames_with_helmet=1)
+    records[0] = records[0].model_copy(update={
+        "people": [PersonRecord(person_id=1, role="rider or passenger", position="upper",
+                                verdict=HeadState.WITHOUT_HELMET, **frames),
+                   PersonRecord(person_id=2, role="rider or passenger", position="lower",
+                                verdict=HeadState.WITH_HELMET, **frames)],
+        "plate": records[0].plate.model_copy(update={"format": "in"})})
+    records[1] = records[1].model_copy(update={"people": [
+        PersonRecord(person_id=1, role="rider", position="only", verdict=HeadState.WITHOUT_HELMET, **frames)]})
+    videos[0] = videos[0].model_copy(update={"tracks": [
+        TrackRecord(track_id=1, first_s=0.0, last_s=2.0, frames_seen=10, people=2, violation=True),
+        TrackRecord(track_id=2, first_s=1.0, last_s=3.0, frames_seen=1, people=1, violation=False)]})
+    videos[1] = videos[1].model_copy(update={
+        "status": VideoStatus.INCOMPLETE, "error": "/sd/clip_1.mp4: ends early",
+        "info": videos[1].info.model_copy(update={"decoded_duration_s": 1.5})})
+    failed = VideoRecord(video_key="clip_2", source_path="/sd/clip_2.mp4", status=VideoStatus.FAILED,
+                         error="/sd/clip_2.mp4: cannot be opened", helmetscan_version="test")
+    db = ResultsDB(out)
+    run = db.start_run("test", "cfg", {}, {})
+    for i, video in enumerate([*videos, failed]):
+        db.save_video(video, [r for r in records if r.video_key == video.video_key], sha256=f"{i:064x}",
+                      mtime_ns=0, config_hash="cfg", run_id=run)
+    db.add_review(records[0].violation_id, ReviewStatus.CONFIRMED, "kim", "TN05AT7024")
+    db.close()
+    rebuild(out, "test", lang=lang)
+    return [r.violation_id for r in records]
+
+
+def _videos_table(html: str) -> str:
+    return html[html.index("<table>"):html.index("</table>")]
+
+
+def test_the_report_timelines_and_videos_table_in_korean(tmp_path):
+    _varied_folder(tmp_path, "ko")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for label in ("<small><b>/sd/clip_0.mp4</b> — 추적한 이륜차 2대, 위반 1건</small>", 'aria-label="/sd/clip_0.mp4 타임라인"',
+                  "<title>추적 번호 1: 0.0–2.0초, 10프레임, 탑승자 2명, 위반</title>",
+                  "<title>추적 번호 2: 1.0–3.0초, 1프레임, 탑승자 1명</title>"):
+        assert label in html, label
+    for label in ("track(s)", "violation(s)", "timeline of", "<title>track ", " frames", " people,"):
+        assert label not in html, label
+    table = _videos_table(html)
+    for label in ("<td>완료</td>", "<td>불완전</td>", "<td>실패</td>", "<td>3.2 중 1.5</td>"):
+        assert label in table, label
+    for label in ("<td>done</td>", "<td>incomplete</td>", "<td>failed</td>", " of "):
+        assert label not in table, label
+
+
+def test_the_report_timelines_and_videos_table_stay_english(tmp_path):
+    _varied_folder(tmp_path, "en")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for label in ("<small><b>/sd/clip_0.mp4</b> — 2 track(s), 1 violation(s)</small>",
+                  'aria-label="timeline of /sd/clip_0.mp4"', "<title>track 1: 0.0–2.0 s, 10 frames, 2 people, "
+                  "violation</title>", "<title>track 2: 1.0–3.0 s, 1 frame, 1 person</title>"):
+        assert label in html, label
+    table = _videos_table(html)
+    for label in ("<td>done</td>", "<td>incomplete</td>", "<td>failed</td>", "<td>1.5 of 3.2</td>"):
+        assert label in table, label
+    assert "추적" not in html and "완료" not in html
+
+
+def test_people_and_the_plate_format_on_the_sheet_in_korean(tmp_path):
+    ids = _varied_folder(tmp_path, "ko")
+    sheet = (tmp_path / "sheets" / f"{ids[0]}.html").read_text(encoding="utf-8")
+    for label in ("운전자/동승자 (화면 위쪽): 안전모 미착용", "운전자/동승자 (화면 아래쪽): 안전모 착용",
+                  "(판독, 인도 번호판; 신뢰도"):
+        assert label in sheet, label
+    for label in ("rider or passenger", "(upper)", "(lower)", "without helmet", "with helmet", "판독, in;"):
+        assert label not in sheet, label
+    alone = (tmp_path / "sheets" / f"{ids[1]}.html").read_text(encoding="utf-8")
+    assert "<th>탑승자</th><td>운전자: 안전모 미착용, " in alone and "rider:" not in alone
+
+
+def test_people_and_the_plate_format_on_the_sheet_in_english(tmp_path):
+    ids = _varied_folder(tmp_path, "en")
+    sheet = (tmp_path / "sheets" / f"{ids[0]}.html").read_text(encoding="utf-8")
+    for label in ("rider or passenger (upper): without helmet, 4/5 judged frames bare",
+                  "rider or passenger (lower): with helmet", "(read, Indian plate; confidence"):
+        assert label in sheet, label
+    assert "<th>People</th><td>rider: without helmet, " in (tmp_path / "sheets" / f"{ids[1]}.html").read_text()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_review_page_people_messages_and_times(tmp_path, lang):
+    """In Korean: people and the script's messages from the catalogue; in either language, review times in the
+    recording's time zone (Asia/Seoul), as the report and sheet show them, after a reload and in what a decision
+    returns to the page's script."""
+    import json
+    import re
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from fastapi.testclient import TestClient
+
+    from helmetscan.results.report import local_time_text
+    from helmetscan.review.app import create_app
+
+    ids = _varied_folder(tmp_path, lang)
+    db = ResultsDB(tmp_path, create=False, migrate=True)
+    stored = db.review_history(ids[0])[0].reviewed_at
+    db.close()
+    assert stored.endswith("+00:00")  # the database keeps UTC
+    seoul = datetime.fromisoformat(stored).astimezone(ZoneInfo("Asia/Seoul")).isoformat()
+    shown = korean_time(seoul) if lang == "ko" else local_time_text(seoul)
+    with TestClient(create_app(tmp_path, reviewer="kim", lang=lang), base_url="http://127.0.0.1:8765") as c:
+        page = c.get("/").text
+        history = re.search(r'<ol class="history">(.*?)</ol>', page[page.index(f'id="v-{ids[0]}"'):]).group(1)
+        assert shown in history and "+00:00" not in history, history
+        texts = json.loads(re.search(r'<script type="application/json" id="texts">(.*?)</script>', page).group(1))
+        if lang == "ko":
+            for label in ("운전자/동승자 (화면 위쪽): 안전모 미착용", "운전자/동승자 (화면 아래쪽): 안전모 착용",
+                          "운전자: 안전모 미착용"):
+                assert label in page, label
+            for label in ("rider or passenger", "rider:", "without helmet", "with helmet", "enter your name",
+                          "not stored"):
+                assert label not in page, label
+            assert texts["no_name"] == "먼저 검토자 이름을 입력하십시오"
+            assert texts["not_stored"] == "저장되지 않음: {error}"
+        else:
+            assert "rider: without helmet" in page and "rider or passenger (upper): without helmet" in page
+            assert texts["no_name"] == "enter your name as reviewer first"
+            assert texts["not_stored"] == "not stored: {error}"
+        answer = c.post(f"/api/violations/{ids[1]}/review", json={"status": "rejected", "reviewer": "kim"}).json()
+        [decided] = answer["history"]
+        assert decided["reviewed_at"].endswith("+00:00")  # the API's time stays UTC, as stored
+        when = datetime.fromisoformat(decided["reviewed_at"]).astimezone(ZoneInfo("Asia/Seoul")).isoformat()
+        assert decided["shown_at"] == (korean_time(when) if lang == "ko" else local_time_text(when))
+        assert decided["shown_at"] in c.get("/").text  # what the script shows is what a reload shows
+
+
 def test_every_message_of_the_templates_has_a_korean_translation():
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
@@ -102,17 +245,62 @@ def test_every_message_of_the_templates_has_a_korean_translation():
         po = read_po(f)
     with open(LOCALE / "ko" / "LC_MESSAGES" / "helmetscan.mo", "rb") as f:
         mo = read_mo(f)
-    translated = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+    _assert_translated(msgids, po, mo)
+
+
+def _assert_translated(msgids: set[str], po, mo) -> None:
+    """Every one of ``msgids`` (a plural message by its singular) has a Korean translation in the .po, the .mo
+    holds the same, and the translation keeps the placeholders."""
+    def key(msgid):
+        return msgid if isinstance(msgid, str) else msgid[0]
+
+    def strings(string):  # a plural message's forms (a tuple in the .po, a list in the .mo)
+        return [string] if isinstance(string, str) else list(string)
+
+    translated = {key(m.id): strings(m.string) for m in po if m.id and all(strings(m.string)) and not m.fuzzy}
     assert not sorted(msgids - set(translated)), "untranslated"
     for msgid in msgids:  # the compiled catalogue is the .po's (recompile after editing it)
-        assert mo[msgid] is not None and mo[msgid].string == translated[msgid], msgid
-        assert sorted(_placeholders(msgid)) == sorted(_placeholders(translated[msgid])), msgid
+        assert mo[msgid] is not None and strings(mo[msgid].string) == translated[msgid], msgid
+        for string in translated[msgid]:
+            assert sorted(set(_placeholders(msgid))) == sorted(set(_placeholders(string))), msgid
 
 
 def _placeholders(text: str) -> list[str]:
     import re
 
     return re.findall(r"%\(\w+\)s", text)
+
+
+def test_every_message_built_in_python_has_a_korean_translation():
+    """The texts the pages take from Python (people, plate formats, the timeline's bars), marked for pybabel."""
+    from babel.messages.extract import extract_from_file
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    from helmetscan.results.report import HEAD_STATE_TEXTS, PLATE_FORMAT_NAMES, POSITION_TEXTS, ROLE_TEXTS
+
+    sources = [Path(__file__).parents[1] / "helmetscan" / "results" / name for name in ("report.py", "timeline.py")]
+    msgids = {m if isinstance(m, str) else m[0] for source in sources
+              for _, m, _, _ in extract_from_file("python", source)}
+    for texts in (ROLE_TEXTS, POSITION_TEXTS, HEAD_STATE_TEXTS, PLATE_FORMAT_NAMES):
+        assert set(texts.values()) <= msgids  # marked with N_, so `pybabel extract` keeps them in the catalogue
+    assert {"%(num)s frame", "%(num)s person", "violation"} <= msgids
+    with open(LOCALE / "ko" / "LC_MESSAGES" / "helmetscan.po", "rb") as f:
+        po = read_po(f)
+    with open(LOCALE / "ko" / "LC_MESSAGES" / "helmetscan.mo", "rb") as f:
+        mo = read_mo(f)
+    _assert_translated(msgids, po, mo)
+
+
+def test_every_built_in_plate_format_has_a_name():
+    from helmetscan.core.plate_formats import BUILTIN_FORMATS
+    from helmetscan.results.report import PLATE_FORMAT_NAMES, plate_format_name, translations
+
+    assert set(PLATE_FORMAT_NAMES) == set(BUILTIN_FORMATS)
+    assert plate_format_name("in") == "Indian plate"
+    assert plate_format_name("in", translations("ko")) == "인도 번호판"
+    assert plate_format_name("my_fleet", translations("ko")) == "my_fleet"  # a format of the configuration
+    assert plate_format_name(None) == ""
 
 
 @pytest.mark.parametrize(("env", "lang"), [({"LANG": "ko_KR.UTF-8"}, "ko"), ({"LANG": "en_US.UTF-8"}, "en"),

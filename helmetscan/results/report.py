@@ -207,6 +207,63 @@ def translations(lang: str):
     return gettext.translation(GETTEXT_DOMAIN, str(Path(__file__).parent / "locale"), languages=[lang])
 
 
+def N_(message: str) -> str:
+    """Marks an English text for the catalogue (``pybabel extract`` finds it) where it is translated later, through
+    the :func:`translations` the templates use; returns it unchanged."""
+    return message
+
+
+#: How the pages name a person's ``role`` (:class:`~helmetscan.results.records.PersonRecord`; the record keeps the
+#: English value): English texts of the catalogue.
+ROLE_TEXTS = {"rider": N_("rider"), "rider or passenger": N_("rider or passenger")}
+#: How the pages name a person's ``position`` (picture directions; ``only`` is not shown).
+POSITION_TEXTS = {"upper": N_("upper"), "lower": N_("lower"), "left": N_("left"), "right": N_("right")}
+#: A person's verdict (``HeadState``) as the pages write it, after who (``%(person)s``: role and position).
+HEAD_STATE_TEXTS = {
+    "without_helmet": N_("%(person)s: without helmet"),
+    "with_helmet": N_("%(person)s: with helmet"),
+    "unknown": N_("%(person)s: unknown"),
+    "not_seen": N_("%(person)s: not seen"),
+}
+#: Human names of the built-in plate formats (:data:`helmetscan.core.plate_formats.BUILTIN_FORMATS`; the record's
+#: ``plate.format`` keeps the code). A format of the configuration (``plates.custom_formats``) shows its own name.
+PLATE_FORMAT_NAMES = {
+    "kr": N_("Korean car plate"),
+    "kr_region": N_("Korean motorcycle plate"),
+    "kr_old": N_("older Korean car plate"),
+    "in": N_("Indian plate"),
+    "vn": N_("Vietnamese plate"),
+    "generic": N_("generic plate"),
+}
+
+
+def person_text(person, trans=None) -> str:
+    """One person on the motorcycle as the sheet and the review page show them: ``rider: without helmet``,
+    ``rider or passenger (upper): with helmet``; in the language of ``trans`` (:func:`translations`; default
+    English). A value the catalogue does not know is shown as recorded."""
+    import gettext
+
+    _ = (trans or gettext.NullTranslations()).gettext
+    role = _(ROLE_TEXTS[person.role]) if person.role in ROLE_TEXTS else person.role
+    if person.position and person.position != "only":
+        role += f" ({_(POSITION_TEXTS[person.position]) if person.position in POSITION_TEXTS else person.position})"
+    state = str(person.verdict)
+    if state in HEAD_STATE_TEXTS:
+        return _(HEAD_STATE_TEXTS[state]) % {"person": role}
+    return f"{role}: {state.replace('_', ' ')}"
+
+
+def plate_format_name(name: str | None, trans=None) -> str:
+    """The human name of a plate format (``in`` → ``Indian registration plate``), in the language of ``trans``
+    (:func:`translations`; default English); a format of the configuration keeps its own name; ``""`` for none."""
+    import gettext
+
+    if not name:
+        return ""
+    return (trans or gettext.NullTranslations()).gettext(PLATE_FORMAT_NAMES[name]) if name in PLATE_FORMAT_NAMES \
+        else name
+
+
 def filing_deadline(record: ViolationRecord, days: int | None = None):
     """The last day a violation can be filed (안전신문고): the local date of its ``local_time`` plus ``days`` (default:
     the ``export.filing_days`` setting's default); ``None`` when the time of the violation is unknown."""
@@ -258,16 +315,18 @@ def template_environment(package: str = "helmetscan.results", lang: str = "en"):
     ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting),
     ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``),
     ``failure`` (:func:`failure_line`), ``reason`` (a video's error without its path), ``copy_text``
-    (:func:`copy_text`) and ``filing_deadline`` (:func:`deadline_text`); texts in ``lang`` (``jinja2.ext.i18n`` with
-    the catalogues of :func:`translations`; ``lang`` is a global of the templates, ``<html lang>``; in Korean ``when``
-    is :func:`korean_time`)."""
+    (:func:`copy_text`), ``filing_deadline`` (:func:`deadline_text`), ``person`` (:func:`person_text`) and
+    ``plate_format`` (:func:`plate_format_name`); texts in ``lang`` (``jinja2.ext.i18n`` with the catalogues of
+    :func:`translations`, which the filters built in Python use too; ``lang`` is a global of the templates,
+    ``<html lang>``; in Korean ``when`` is :func:`korean_time`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"])
-    env.install_gettext_translations(translations(lang), newstyle=True)
+    trans = translations(lang)
+    env.install_gettext_translations(trans, newstyle=True)
     env.globals["lang"] = lang
     env.filters["when"] = korean_time if lang == "ko" else local_time_text
     env.filters["epoch"] = lambda iso: f"{datetime.fromisoformat(iso).timestamp():.3f}" if iso else ""
@@ -276,6 +335,8 @@ def template_environment(package: str = "helmetscan.results", lang: str = "en"):
     env.filters["reason"] = lambda video: reason(video.source_path, video.error)
     env.filters["copy_text"] = copy_text
     env.filters["filing_deadline"] = lambda record: deadline_text(record, lang)
+    env.filters["person"] = lambda person: person_text(person, trans)
+    env.filters["plate_format"] = lambda name: plate_format_name(name, trans)
     return env
 
 
@@ -327,16 +388,18 @@ def write_html(out: Path, videos: list[VideoRecord], records: list[ViolationReco
     from helmetscan.results.timeline import timeline
 
     reviews = reviews or {}
+    template = template_environment(lang=lang).get_template("report.html.j2")
+    trans = translations(lang)  # the timelines' texts, as the template's
     rejected = [r for r in records if is_rejected(r, reviews)]
     by_video: dict[str, list[ViolationRecord]] = {}
     for r in records:
         by_video.setdefault(r.video_key, []).append(r)
-    html = template_environment(lang=lang).get_template("report.html.j2").render(
+    html = template.render(
         videos=videos, records=records, version=version, title=title, reviews=reviews,
         videos_by_key={v.video_key: v for v in videos},
         kept=[r for r in records if not is_rejected(r, reviews)], rejected=rejected,
         totals=totals(videos, records, reviews),
-        timelines=[(v, timeline(v, by_video.get(v.video_key, []))) for v in videos],
+        timelines=[(v, timeline(v, by_video.get(v.video_key, []), trans)) for v in videos],
         sheets_dir=SHEETS_DIR,
     )
     return write_atomically(out / name, html.encode("utf-8"))

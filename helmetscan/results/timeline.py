@@ -50,13 +50,28 @@ def _tick_label(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def timeline(video: VideoRecord, violations: list[ViolationRecord]) -> Timeline | None:
+def _track_label(track, trans) -> str:
+    """A bar's hover text: ``track 3: 1.0–4.2 s, 17 frames, 2 people, violation``, in the language of ``trans``."""
+    _, ngettext = trans.gettext, trans.ngettext
+    parts = [_("track %(id)s: %(first)s–%(last)s s") % {"id": track.track_id, "first": f"{track.first_s:.1f}",
+                                                          "last": f"{track.last_s:.1f}"},
+             ngettext("%(num)s frame", "%(num)s frames", track.frames_seen) % {"num": track.frames_seen},
+             ngettext("%(num)s person", "%(num)s people", track.people) % {"num": track.people}]
+    return ", ".join(parts + ([_("violation")] if track.violation else []))
+
+
+def timeline(video: VideoRecord, violations: list[ViolationRecord], translations=None) -> Timeline | None:
     """The timeline of one analysed video; ``None`` when its duration is unknown (a failed video).
 
     Args:
         video: the video's record (its ``tracks``, schema 5).
         violations: the violations of that video (linked from their bars).
+        translations: the gettext translations of the page (:func:`helmetscan.results.report.translations`) its
+            bars' texts are written with; English when none.
     """
+    import gettext
+
+    trans = translations or gettext.NullTranslations()
     duration = video.info.decoded_duration_s or video.info.duration_s if video.info else 0.0
     if not duration or duration <= 0:
         return None
@@ -72,9 +87,8 @@ def timeline(video: VideoRecord, violations: list[ViolationRecord]) -> Timeline 
             row = len(ends) if len(ends) < MAX_ROWS else MAX_ROWS - 1
             ends.extend([0.0] * (row + 1 - len(ends)))
         ends[row] = max(ends[row], x + width)
-        label = (f"track {track.track_id}: {track.first_s:.1f}–{track.last_s:.1f} s, {track.frames_seen} frames, "
-                 f"{track.people} people" + (", violation" if track.violation else ""))
-        bars.append(Bar(x, width, row, label, by_track.get(track.track_id) if track.violation else None))
+        bars.append(Bar(x, width, row, _track_label(track, trans),
+                        by_track.get(track.track_id) if track.violation else None))
     rows = max(1, len(ends))
     step = next((s for s in TICK_STEPS_S if duration / s <= 12), TICK_STEPS_S[-1])
     ticks = [(LEFT + t * scale, _tick_label(t)) for t in range(0, int(duration) + 1, step)]

@@ -6,7 +6,9 @@ Routes:
 * ``GET /files/<path>`` — the output folder, read-only (evidence images, clip excerpts, reports);
 * ``GET /api/violations`` — every violation id with its latest decision;
 * ``POST /api/violations/<violation id>/review`` — JSON ``{"status": "confirmed"|"rejected", "reviewer": str,
-  "plate_text_reviewed": str, "note": str}``; stores the decision, rebuilds the reports, returns it with the history.
+  "plate_text_reviewed": str, "note": str}``; stores the decision, rebuilds the reports, returns it with the history
+  (each decision with ``shown_at``: its time as the page shows it, in the recording's time zone and the page's
+  language).
 
 Meant for one analyst on their own machine: bound to 127.0.0.1 by default, requests for any other host name refused
 (``TrustedHostMiddleware``, against DNS rebinding), and a decision from a page of another origin refused (``Origin``
@@ -28,7 +30,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from helmetscan import __version__
 from helmetscan.core.errors import ResultsError
 from helmetscan.results.database import ResultsDB
-from helmetscan.results.report import rebuild, template_environment
+from helmetscan.results.report import in_recording_zone, rebuild, template_environment
 from helmetscan.results.reviews import (
     MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLATE_CHARS, ReviewStatus, clean_note, clean_plate_text, clean_reviewer,
 )
@@ -106,8 +108,12 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1", lang: str
                 history = db.review_history(violation_id)
             except ResultsError as exc:
                 raise HTTPException(404, str(exc)) from None
+            record = next(r for r in db.load()[1] if r.violation_id == violation_id)
         rebuild(out, __version__, lang=lang)  # violations.csv, report.html and the sheets show the decision
-        return {"review": review.model_dump(mode="json"), "history": [h.model_dump(mode="json") for h in history]}
+        when = templates.filters["when"]  # the pages' formatter: the same time text as after a reload
+        return {"review": review.model_dump(mode="json"),
+                "history": [{**h.model_dump(mode="json"), "shown_at": when(in_recording_zone(h.reviewed_at, record))}
+                            for h in history]}
 
     return app
 
