@@ -230,3 +230,20 @@ def test_heads_from_the_locator_are_found_on_the_source_frame_crop_and_judged_by
     assert seen_crops == [(520, 260, 3)]  # RIDER padded by 15 % of 200 x 400 px: x 70..330, y 40..560
     assert judged == [(64, 64, 3)]
     assert [(v.state, v.head_xyxy) for v in verdicts] == [(HeadState.WITHOUT_HELMET, (140.0, 100.0, 220.0, 180.0))]
+
+
+def test_a_head_cut_by_the_frame_edge_is_never_judged():
+    """The locator boxes the half of a head the frame still shows; the classifier never sees it, the head is unknown."""
+    judged = []
+
+    def locator(crop):
+        return [det((70, 0, 150, 60), 0.8, "head")]  # crop from y = 0: the head's box starts at the frame's top
+
+    def classifier(crops):
+        judged.extend(crops)
+        return [("without helmet", 0.99)] * len(crops)
+
+    top_rider = (100.0, 0.0, 300.0, 400.0)
+    verdicts = HelmetCheck(locator, HelmetCheckSettings(heads_from="locator"), classifier).check(
+        np.zeros((640, 640, 3), np.uint8), RiddenMotorcycle(top_rider, 0.7), 0, 0.0)
+    assert judged == [] and [v.state for v in verdicts] == [HeadState.UNKNOWN]

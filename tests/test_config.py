@@ -77,11 +77,12 @@ def test_bundled_configs_load_and_name_existing_weights():
     assert borrowed.detector.model == "yolov8n-coco.onnx" and borrowed.assist.model == ""
     assert borrowed.verification.heads_from == "stage2" and borrowed.verification.classifier == ""
     assert load_settings(folder / "coco-yolov12m-classifier.toml").verification.classifier == "helmet_cls.pt"
-    default = Settings()  # ours: helmet4n + COCO assist, heads from stage 1, our classifier
+    default = Settings()  # ours: helmet4n + COCO assist, heads from our locator, our classifier
     assert (default.detector.model, default.assist.model, default.verification.heads_from,
-            default.verification.classifier) == ("helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "stage1", "helmet_cls.pt")
+            default.verification.locator, default.verification.classifier) == (
+        "helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "locator", "head_locator.onnx", "helmet_cls.pt")
     repository_weights = Path(helmetscan.__file__).parent.parent / "weights"
-    for name in ("helmet4n.pt", "helmet4n.onnx", "helmet_cls.pt"):  # ours: committed in weights/
+    for name in ("helmet4n.pt", "helmet4n.onnx", "head_locator.onnx", "helmet_cls.pt"):  # ours: in weights/
         assert (repository_weights / name).is_file()
 
 @pytest.mark.parametrize(("text", "message"), [

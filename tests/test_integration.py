@@ -50,7 +50,8 @@ def test_rider_and_pillion_clip_gives_a_violation_with_the_plate(tmp_path):
     assert record["plate"]["votes"]["TN05AT7024"] > 0
     assert record["schema_version"] == SCHEMA_VERSION and record["decision"]["verdicts"][0]["state"] in {"without_helmet",
                                                                                           "with_helmet", "unknown"}
-    assert set(record["models"]) == {"helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "helmet_cls.pt", "rider_plate_detector.pt",
+    assert set(record["models"]) == {"helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "head_locator.onnx", "helmet_cls.pt",
+                                     "rider_plate_detector.pt",
                                      "yolov12n-face.pt",
                                      "easyocr/craft_mlt_25k.pth", "easyocr/english_g2.pth"}
     for name in ("frame.png", "annotated.jpg", "rider.png", "plate.png", "plate_upscaled.png", "excerpt.mp4"):

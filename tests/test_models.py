@@ -116,9 +116,10 @@ def test_devices():
 def test_loading_a_corrupted_pinned_weight_fails_before_any_video(tmp_path):
     from helmetscan.pipeline.loading import load_models
 
-    for name in ("helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "helmet_cls.pt", "rider_plate_detector.pt"):
+    for name in ("helmet4n.onnx", "yolov8n-coco-416-int8.onnx", "head_locator.onnx", "helmet_cls.pt",
+                 "rider_plate_detector.pt"):
         shutil.copyfile(WEIGHTS / name, tmp_path / name)
     with open(tmp_path / "helmet_cls.pt", "ab") as fh:
         fh.write(b"\0")
-    with pytest.raises(WeightsError, match="helmet_cls.pt: sha256 .* manifest pins 0c2b2a7f"):
+    with pytest.raises(WeightsError, match="helmet_cls.pt: sha256 .* manifest pins eefa85e8"):
         load_models(Settings(weights_dir=tmp_path))

@@ -127,9 +127,10 @@ class TrackingSettings(_Section):
 
 class HelmetCheckSettings(_ModelSection):
     """Stage 2, the helmet check (settings section ``verification``, the name settings files have always used): finds
-    the heads on each ridden motorcycle and judges each. Default: stage 1's own head boxes, judged
-    by our head classifier (``weights/HELMET_CLS.md``); the borrowed YOLOv12m helmet model on the motorcycle crop stays
-    selectable (``heads_from = "stage2"``, ``helmetscan/configs/coco-yolov12m.toml``)."""
+    the heads on each ridden motorcycle and judges each. Default: our head locator on the motorcycle's crop of the
+    source frame (``weights/HEAD_LOCATOR.md``), each head judged by our head classifier (``weights/HELMET_CLS.md``);
+    stage 1's own head boxes (``heads_from = "stage1"``) and the borrowed YOLOv12m helmet model on the motorcycle crop
+    (``"stage2"``, ``helmetscan/configs/coco-yolov12m.toml``) stay selectable."""
 
     model: str = setting("yolov12m-helmet.pt", "Head (with/without helmet) detector run on motorcycle crops when "
                          "`heads_from` is `stage2`.", "file")
@@ -157,7 +158,7 @@ class HelmetCheckSettings(_ModelSection):
         "that person.", "0..1", gt=0, le=1
     )
     heads_from: Literal["locator", "stage2", "stage1"] = setting(
-        "stage1", "Where head boxes come from: `locator` runs the head locator on each motorcycle's crop of the "
+        "locator", "Where head boxes come from: `locator` runs the head locator on each motorcycle's crop of the "
         "source frame (needs `classifier`); `stage2` runs `model` there; `stage1` takes the stage-1 model's own head "
         "boxes (a model with head classes, e.g. helmet4n) and runs no second detector."
     )
@@ -171,7 +172,7 @@ class HelmetCheckSettings(_ModelSection):
         "boxes' own classes decide.", "file"
     )
     classifier_conf: float = setting(
-        0.8, "Below this classifier probability a head is unknown (abstains), never a violation; the default was "
+        0.9, "Below this classifier probability a head is unknown (abstains), never a violation; the default was "
         "chosen for precision on the classifier's val heads (weights/HELMET_CLS.md).", "0..1", ge=0, le=1
     )
     max_checks_per_track: int = setting(8, "Upper bound on stage-2 runs per track.", "frames", ge=1)

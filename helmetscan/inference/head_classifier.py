@@ -53,10 +53,16 @@ def square_crop(image: np.ndarray, xyxy, geometry: CropGeometry = CropGeometry()
 class HeadClassifier:
     """Our with/without-helmet classifier (an ultralytics classification ``.pt``).
 
+    Each crop is judged twice, as it is and mirrored left to right, and the two probabilities are averaged: on the
+    val heads of both leave-one-camera-out folds this raised "without helmet" precision at the 0.9 floor from 0.966 and
+    0.967 to 0.984 and 0.980 (recall 0.632 → 0.606, 0.663 → 0.627); on the cameras held out, from 0.859 and 0.970 to
+    0.918 and 1.0 at the same recall (``weights/HELMET_CLS.md``).
+
     Args:
         path: weight file (class names ``with_helmet``, ``without_helmet``).
         imgsz: input size in px (the training size, 64).
         device: torch device string.
+        mirror: average each crop's probabilities with its mirror image's (see above); ``False``: one pass.
 
     Raises:
         WeightsError: the file is missing, cannot be loaded, or is not a with/without-helmet classifier.
@@ -65,6 +71,7 @@ class HeadClassifier:
     path: Path
     imgsz: int = 64
     device: str = "cpu"
+    mirror: bool = True
     names: dict[int, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,5 +85,9 @@ class HeadClassifier:
         ``without helmet``."""
         if not crops:
             return []
-        results = self._model.predict(crops, imgsz=self.imgsz, device=self.device, verbose=False)
-        return [(self.names[int(r.probs.top1)], float(r.probs.top1conf)) for r in results]
+        views = crops + [np.ascontiguousarray(c[:, ::-1]) for c in crops] if self.mirror else crops
+        results = self._model.predict(views, imgsz=self.imgsz, device=self.device, verbose=False)
+        probs = np.stack([r.probs.data.cpu().numpy() for r in results])
+        if self.mirror:
+            probs = (probs[:len(crops)] + probs[len(crops):]) / 2
+        return [(self.names[int(p.argmax())], float(p.max())) for p in probs]

@@ -40,6 +40,18 @@ class FrameVerdict:
         return max(x2 - x1, y2 - y1)
 
 
+#: A head box within this many pixels of the frame's edge is cut by it: part of the head is not in the frame, so
+#: whether it wears a helmet cannot be seen (9 of 26 reviewed bare-head reports on unlabelled heads of the stage-1 test
+#: split and the CCTV clip were heads cut by the frame's top edge, weights/HEAD_LOCATOR.md). Our choice: 1 px.
+EDGE_PX = 1.0
+
+
+def is_cut(xyxy, width: int, height: int) -> bool:
+    """True when the box ``xyxy`` (pixels) touches the edge of a ``width`` x ``height`` frame (:data:`EDGE_PX`)."""
+    x1, y1, x2, y2 = xyxy
+    return x1 <= EDGE_PX or y1 <= EDGE_PX or x2 >= width - EDGE_PX or y2 >= height - EDGE_PX
+
+
 def head_state(head: Detection, settings: HelmetCheckSettings) -> HeadState:
     """The state of one stage-2 head box: its class, or ``UNKNOWN`` when its longer side is below
     ``settings.min_head_px`` or the head classifier was unsure (label :data:`~helmetscan.core.detections.UNSURE`).
@@ -85,7 +97,8 @@ class HelmetCheck:
     def heads(self, image: np.ndarray, motorcycle: RiddenMotorcycle,
               frame_heads: list[Detection] | None = None) -> list[Detection]:
         """The heads of ``motorcycle``'s people in ``image`` ((H, W, 3) uint8 BGR), in frame pixels
-        (:func:`~helmetscan.pipeline.association.attach_heads`), labelled by the classifier when there is one.
+        (:func:`~helmetscan.pipeline.association.attach_heads`), labelled by the classifier when there is one; a head
+        cut by the frame's edge (:func:`is_cut`) is :data:`~helmetscan.core.detections.UNSURE`, never judged.
 
         Args:
             frame_heads: stage-1 detections of this frame (frame pixels); used instead of the stage-2 detector when
@@ -105,13 +118,22 @@ class HelmetCheck:
                      if s.heads_from == "locator" or d.label in self._head_labels]
         heads = attach_heads(motorcycle.regions, found, s.head_region_fraction, s.min_head_inside,
                              s.min_head_size_ratio)
-        if self.classifier is None or not heads:
-            return heads
+        h, w = image.shape[:2]
+        cut = [is_cut(head.xyxy, w, h) for head in heads]
+        whole = [head for head, c in zip(heads, cut) if not c]
+        if self.classifier is None or not whole:
+            return [Detection(head.xyxy, head.confidence, UNSURE) if c else head for head, c in zip(heads, cut)]
         from helmetscan.inference.head_classifier import square_crop
 
-        judged = self.classifier([square_crop(image, head.xyxy) for head in heads])
-        return [Detection(head.xyxy, p, label if p >= s.classifier_conf else UNSURE)
-                for head, (label, p) in zip(heads, judged)]
+        judged = iter(self.classifier([square_crop(image, head.xyxy) for head in whole]))
+        out = []
+        for head, c in zip(heads, cut):
+            if c:
+                out.append(Detection(head.xyxy, head.confidence, UNSURE))
+            else:
+                label, p = next(judged)
+                out.append(Detection(head.xyxy, p, label if p >= s.classifier_conf else UNSURE))
+        return out
 
     def check(self, image: np.ndarray, motorcycle: RiddenMotorcycle, frame_index: int, timestamp_s: float,
                frame_heads: list[Detection] | None = None) -> list[FrameVerdict]:
