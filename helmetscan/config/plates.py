@@ -14,7 +14,7 @@ from helmetscan.config.base import _ModelSection, _Section, name_list, setting
 #: Confidence floor of a plate read once, per reader, when ``plates.min_plate_conf`` is empty: the lowest confidence
 #: from which the reader's reads of the tuning sets are 99 % right, rounded up to 0.05 (``weights/PLATE_READER.md``;
 #: EasyOCR never reaches 99 % below 1.0).
-DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "ppocr": 0.9, "easyocr": 1.0, "tesseract": 0.95}
+DEFAULT_PLATE_FLOORS = {"helmetscan": 0.6, "easyocr": 1.0, "tesseract": 0.95}
 
 #: Confidence floor of a plate fused from two or more reads, per reader, when ``plates.min_track_conf`` and
 #: ``plates.min_plate_conf`` are empty: the same 99 % rule on rendered tuning tracks (``weights/PLATE_READER.md``);
@@ -59,9 +59,9 @@ class PlateSettings(_ModelSection):
     max_reads_per_track: int = setting(
         12, "Located plates per track that are read, best first (wider, sharper, surer plate boxes).", "reads", ge=1
     )
-    recognizer: Literal["helmetscan", "ppocr", "easyocr", "tesseract"] = setting(
-        "helmetscan", "Plate reader: our own (Latin and Korean, ONNX Runtime), PP-OCR (pretrained on real text, "
-                      "Latin only: no Hangul; ONNX Runtime), EasyOCR (Latin) or Tesseract (Debian tesseract-ocr-kor).")
+    recognizer: Literal["helmetscan", "easyocr", "tesseract"] = setting(
+        "helmetscan", "Plate reader: our own (Latin and Korean, ONNX Runtime), EasyOCR (Latin) or Tesseract "
+                      "(Debian tesseract-ocr-kor).")
     reader_model: str = setting("plate_reader.onnx", "Weight file of our plate reader (weights/PLATE_READER.md).",
                                 "file")
     reader_views: int = setting(
@@ -75,8 +75,7 @@ class PlateSettings(_ModelSection):
     )
     tighten: bool | None = setting(
         None, "Trim the plate box to its text band before OCR; empty: only for EasyOCR and Tesseract (our reader is "
-              "trained on loose boxes; PP-OCR read 0.39 of openalpr's Brazilian plates trimmed, 0.89 untrimmed: "
-              "weights/PLATE_READER.md).")
+              "trained on loose boxes).")
     upscale_height_px: int = setting(
         64, "Plate crops are resized to this height before OCR (EasyOCR recognises at 64 px).", "px", ge=16
     )

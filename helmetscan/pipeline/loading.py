@@ -99,12 +99,8 @@ def check_detector_roles(model: str, names: dict[int, str], roles: DetectorRoles
                                             "detector.roles.motorcycle": roles.motorcycle})
 
 
-#: The PP-OCR recogniser's files in the weights folder (README, *Weights (offline)*): the network and its dictionary.
-PPOCR_FILES = ("ppocr/rec_small.onnx", "ppocr/ppocrv6_dict.txt")
-
-
 def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[TextRecognizer, dict[str, str]]:
-    """The plate recogniser ``name`` (``helmetscan``, ``ppocr``, ``easyocr`` or ``tesseract``) and the SHA-256 of the weight
+    """The plate recogniser ``name`` (``helmetscan``, ``easyocr`` or ``tesseract``) and the SHA-256 of the weight
     files it loads (file name → hex digest; empty for Tesseract, whose models are a Debian package).
 
     Raises:
@@ -130,19 +126,11 @@ def build_recognizer(settings: Settings, name: str, manifest=None) -> tuple[Text
                 sha256[entry.name] = checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
         return EasyOcrRecognizer(s.weights_dir / "easyocr", s.plates.ocr_languages, s.plates.allowlist,
                                  s.plates.two_row_max_aspect, gpu=s.device.startswith("cuda")), sha256
-    if name == "ppocr":
-        from helmetscan.plates.ppocr_reader import PpOcrRecognizer
-
-        paths = [s.weights_dir / f for f in PPOCR_FILES]
-        sha256 = {p.relative_to(s.weights_dir).as_posix(): checked_sha256(p, s.weights_dir, manifest) for p in paths}
-        return PpOcrRecognizer(*paths, two_row_max_aspect=s.plates.two_row_max_aspect,
-                               beam_width=s.plates.reader_beam_width, formats=s.plates.plate_formats(),
-                               views=s.plates.reader_views), sha256
     if name == "tesseract":
         from helmetscan.plates.tesseract_reader import TesseractRecognizer
 
         return TesseractRecognizer("kor+eng", s.plates.two_row_max_aspect), {}
-    raise ConfigError(f"unknown plate recognizer {name!r}; one of helmetscan, ppocr, easyocr, tesseract")
+    raise ConfigError(f"unknown plate recognizer {name!r}; one of helmetscan, easyocr, tesseract")
 
 
 def build_stage1(settings: Settings) -> Detector:
@@ -239,8 +227,6 @@ def model_hashes(settings: Settings, manifest=None) -> dict[str, str]:
         for entry in manifest.weights:  # EasyOCR picks its files itself: those we pin that are there
             if entry.name.startswith("easyocr/") and (s.weights_dir / entry.name).is_file():
                 sha256[entry.name] = checked_sha256(s.weights_dir / entry.name, s.weights_dir, manifest)
-    if s.plates.recognizer == "ppocr":
-        sha256.update({name: checked_sha256(s.weights_dir / name, s.weights_dir, manifest) for name in PPOCR_FILES})
     return sha256
 
 

@@ -28,8 +28,8 @@ class CropReader:
     """Reads plate crops with one recogniser.
 
     EasyOCR and Tesseract get the crop trimmed to its text band (unless ``settings.tighten`` says otherwise) and
-    upscaled to ``settings.upscale_height_px``; PP-OCR gets it upscaled, untrimmed; our reader
-    (``settings.recognizer == "helmetscan"``) gets the loose source-resolution crop it was trained on. A recogniser with a ``read_batch(images)`` method reads all crops in one
+    upscaled to ``settings.upscale_height_px``; our reader (``settings.recognizer == "helmetscan"``) gets the loose
+    source-resolution crop it was trained on. A recogniser with a ``read_batch(images)`` method reads all crops in one
     run.
 
     Args:
@@ -42,8 +42,7 @@ class CropReader:
         self.settings = settings
         self.formats = settings.plate_formats()
         ours = settings.recognizer == "helmetscan"
-        untrimmed = ours or settings.recognizer == "ppocr"
-        self._tighten = (not untrimmed) if settings.tighten is None else settings.tighten
+        self._tighten = (not ours) if settings.tighten is None else settings.tighten
         self._feed_upscaled = not ours
 
     def _prepare(self, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
