@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import HCMUTE, RENDERED_KR, ROOT, needs_datasets, needs_weights
+from conftest import FOOTAGE, HCMUTE, RENDERED_KR, ROOT, needs_datasets, needs_footage, needs_weights
 from helmetscan.cli import app
 from helmetscan.config import Settings
 from helmetscan.core.errors import ConfigError, WeightsError
@@ -829,3 +829,36 @@ def test_training_refuses_options_that_do_not_go_together():
                              ({"bands": 3}, "2 or 4"), ({"recipe": "nine"}, "latin_separators")):
         with pytest.raises(ConfigError, match=message):
             ReaderTraining(**options)
+
+
+def test_a_read_the_wider_probe_extends_is_a_fragment():
+    from helmetscan.plates.read import is_fragment, probe_box
+
+    assert is_fragment("T7024", "AT7024") and is_fragment("T7024", "TN05AT7024")
+    assert not is_fragment("TN05AT7024", "TN05AT7024")  # the probe read the same plate: whole
+    assert not is_fragment("T7024", "T7O24") and not is_fragment("", "AT7024")
+    # 10 % of the width left and right, 5 % of the height above and below, clipped to the image
+    assert probe_box((100.0, 50.0, 200.0, 90.0), 640, 480) == (90, 48, 210, 92)
+    assert probe_box((0.0, 0.0, 200.0, 40.0), 205, 480) == (0, 0, 205, 42)
+
+
+@needs_weights
+@needs_footage
+def test_a_plate_box_on_part_of_the_film_plate_is_not_reported():
+    """Frame 30 of the film clip: the plate detector boxes ``T.7024`` of ``TN.05.AT.7024``; the crop alone reads
+    ``T7024`` over the floor, the probe reads more of the plate, so no plate is reported (it was, before the probe)."""
+    import av
+
+    from helmetscan.core.geometry import pad
+    from helmetscan.pipeline.loading import build_crop_reader, build_photo_plate_detector
+    from helmetscan.plates.photo import read_image
+
+    with av.open(str(FOOTAGE)) as container:
+        frame = next(f for i, f in enumerate(container.decode(video=0)) if i == 30).to_ndarray(format="bgr24")
+    reader, plates_settings = build_crop_reader(Settings())
+    found = read_image(frame, build_photo_plate_detector(plates_settings, Settings()), reader, plates_settings,
+                       as_crop=False)
+    assert len(found) == 1 and found[0].plate.text != "T7024" and found[0].raw_text == "T7024"
+    x1, y1, x2, y2 = pad(found[0].xyxy, 0.0, frame.shape[1], frame.shape[0])
+    alone = reader.read([frame[y1:y2, x1:x2]])[0]
+    assert alone.read.text == "T7024" and alone.read.confidence >= plates_settings.plate_floor()

@@ -62,7 +62,9 @@ def test_the_best_plates_are_read_first_and_edge_plates_never():
     stage = PlateStage(box_detector, reader, PlateSettings(max_reads_per_track=2, recognizer="easyocr",
                                                            min_plate_conf=0.5, tighten=False, upscale_height_px=40))
     result = stage.read(cands, evidence_frame_index=3)
-    assert reader.widths == [150, 140]  # the wide sharp plate, then the wider of the two blurred ones
+    # the wide sharp plate, then the wider of the two blurred ones; then their fragment probes, 10 % wider each side
+    # of the plate (upscaled to 40 px high with the 5 % taller box)
+    assert reader.widths[:2] == [150, 140] and len(reader.widths) == 4 and reader.widths[2] > 150
     assert result.reads == 2 and result.plate.text == "29B178476"
     assert result.xyxy_in_evidence_frame == (0.0, 300.0, 280.0, 340.0)  # located and flagged, but not read
 

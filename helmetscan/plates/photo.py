@@ -10,7 +10,7 @@ import numpy as np
 from helmetscan.config import PlateSettings
 from helmetscan.core.geometry import Box, pad
 from helmetscan.core.detections import Detector
-from helmetscan.plates.read import CropReader
+from helmetscan.plates.read import CropReader, probe_box
 from helmetscan.plates.region import touches_edge
 from helmetscan.plates.fuse import FusedPlate, fuse_reads
 
@@ -59,16 +59,18 @@ def read_image(image: np.ndarray, detector: Detector | None, reader: CropReader,
         labels = {r.lower() for r in settings.roles.plate}
         found = [d for d in detector(image) if d.label in labels]
         boxes = [(d.xyxy, d.confidence, touches_edge(d.xyxy, (w, h))) for d in found]
-    crops = []
+    crops, probes = [], []
     for xyxy, _, _ in boxes:
         x1, y1, x2, y2 = pad(xyxy, 0.0, w, h)
         crops.append(image[y1:y2, x1:x2])
+        px1, py1, px2, py2 = probe_box(xyxy, w, h)
+        probes.append(image[py1:py2, px1:px2])
     keep = [i for i, c in enumerate(crops) if c.size]
-    reads = reader.read([crops[i] for i in keep])
+    reads = reader.read([crops[i] for i in keep], probes=None if as_crop else [probes[i] for i in keep])
     plates = []
     for i, crop_read in zip(keep, reads):
         xyxy, confidence, at_edge = boxes[i]
-        votes = [] if at_edge else [crop_read.read]
+        votes = [] if at_edge or crop_read.fragment else [crop_read.read]
         fused = fuse_reads(votes, reader.formats, 0.0, settings.plate_floor(),  # one read: only the plate floor
                            unreported_formats=settings.unreported())
         plates.append(ImagePlate(fused, tuple(float(v) for v in xyxy), float(confidence), at_edge,

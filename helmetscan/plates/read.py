@@ -14,14 +14,40 @@ from helmetscan.plates.crop import text_band, upscale
 from helmetscan.plates.fuse import PlateRead
 
 
+#: The fragment probe: a second crop around a located plate, wider by this share of the plate box's width on the left
+#: and the right and of its height above and below. A detector box on part of a plate gives a confident read of that
+#: part (the film clip's ``TN.05.AT.7024`` boxed from its ``T``: ``T7024``, 0.65), and the probe then reads more of
+#: it (``AT7024``). Our choice, measured on the 487 labelled hcmute plate boxes (cut as ``plate-crops`` cuts them): the
+#: probe's read held the box's read and more on 4 of them at (0.10, 0.05), none of the 35 reads over the floor; 8 and
+#: 1 at (0.20, 0.10) (``weights/PLATE_READER.md``, *Fragments*).
+FRAGMENT_PROBE = (0.10, 0.05)
+
+
+def probe_box(xyxy, width: int, height: int) -> tuple[int, int, int, int]:
+    """The fragment probe of the plate box ``xyxy`` (pixels) in a ``width`` x ``height`` image: grown by
+    :data:`FRAGMENT_PROBE`, clipped, as integer slice bounds."""
+    (sx, sy), (x1, y1, x2, y2) = FRAGMENT_PROBE, xyxy
+    dx, dy = (x2 - x1) * sx, (y2 - y1) * sy
+    return (max(0, int(x1 - dx)), max(0, int(y1 - dy)), min(width, int(round(x2 + dx + 0.4999))),
+            min(height, int(round(y2 + dy + 0.4999))))
+
+
+def is_fragment(text: str, probe_text: str) -> bool:
+    """Whether the read ``text`` is a fragment of a plate: the wider probe (:data:`FRAGMENT_PROBE`) read it and more
+    (normalised, corrected texts)."""
+    return bool(text) and len(probe_text) > len(text) and text in probe_text
+
+
 @dataclass(frozen=True)
 class CropRead:
-    """One read crop: ``read`` (corrected text, confidences), ``raw_text`` as the recogniser returned it, and
-    ``upscaled`` (h, 64, 3) uint8 BGR, the crop as kept for evidence."""
+    """One read crop: ``read`` (corrected text, confidences), ``raw_text`` as the recogniser returned it,
+    ``upscaled`` (h, 64, 3) uint8 BGR, the crop as kept for evidence, and ``fragment``: the fragment probe read more
+    than this crop (:func:`is_fragment`), so the read is part of a plate and never votes."""
 
     read: PlateRead
     raw_text: str
     upscaled: np.ndarray
+    fragment: bool = False
 
 
 class CropReader:
@@ -53,21 +79,30 @@ class CropReader:
         up = upscale(crop, self.settings)
         return (up if self._feed_upscaled else crop), up
 
-    def read(self, crops: list[np.ndarray], frame_indices: list[int] | None = None) -> list[CropRead]:
+    def read(self, crops: list[np.ndarray], frame_indices: list[int] | None = None,
+             probes: list[np.ndarray] | None = None) -> list[CropRead]:
         """Read ``crops`` (each (h, w, 3) uint8 BGR, a located plate); ``frame_indices`` label the reads (0 if
         omitted). Each read is normalised and corrected to the first accepted format within
-        :data:`~helmetscan.core.plate_formats.MAX_CORRECTIONS` confusable swaps."""
-        prepared = [self._prepare(c) for c in crops]
+        :data:`~helmetscan.core.plate_formats.MAX_CORRECTIONS` confusable swaps. ``probes``: each crop's fragment
+        probe (:func:`probe_box`), read in the same run; a read the probe's read holds and exceeds is marked
+        ``fragment``."""
+        images = list(crops) + list(probes or [])
+        prepared = [self._prepare(c) for c in images]
         fed = [f for f, _ in prepared]
         batch = getattr(self.recognizer, "read_batch", None)
         raws = batch(fed) if batch else [self.recognizer(im) for im in fed]
         frame_indices = frame_indices or [0] * len(crops)
-        out = []
-        for (_, up), raw, frame_index in zip(prepared, raws, frame_indices):
+        texts = []
+        for raw in raws:
             text = normalise(raw.text)
             char_conf = raw.char_confidences if raw.char_confidences and len(raw.char_confidences) == len(text) else None
-            text, _ = correct(text, self.formats)
-            out.append(CropRead(PlateRead(text, float(raw.confidence), frame_index, char_conf), raw.text, up))
+            texts.append((correct(text, self.formats)[0], char_conf))
+        probe_texts = [t for t, _ in texts[len(crops):]] if probes is not None else [""] * len(crops)
+        out = []
+        for (_, up), raw, (text, char_conf), probe_text, frame_index in zip(prepared, raws, texts, probe_texts,
+                                                                             frame_indices):
+            out.append(CropRead(PlateRead(text, float(raw.confidence), frame_index, char_conf), raw.text, up,
+                                is_fragment(text, probe_text)))
         return out
 
 
