@@ -34,9 +34,12 @@ def at_80(monkeypatch):
     return buffer.getvalue
 
 
-def _fits_80(text: str) -> None:
-    """Every line fits 80 columns, but the report's paths (printed whole, so they can be copied)."""
-    long = [line for line in text.splitlines() if len(line.rstrip()) > 80 and not line.startswith(("Report:", "CSV:"))]
+def _fits_80(text: str, paths: tuple[str, ...] = ("Report:", "CSV:")) -> None:
+    """Every line fits 80 columns (as a terminal shows it: a Hangul syllable takes two), but the report's paths
+    (lines starting with ``paths``, printed whole so they can be copied)."""
+    from rich.cells import cell_len
+
+    long = [line for line in text.splitlines() if cell_len(line.rstrip()) > 80 and not line.startswith(paths)]
     assert not long, long
 
 
@@ -58,17 +61,23 @@ def test_analyze_of_the_sample_lists_its_violation_in_80_columns(tmp_path, at_80
 
 # ---- 2. the summary at 80 columns ---------------------------------------------------------------------------------
 
-def test_the_summary_reads_at_80_columns_and_lists_each_violation(tmp_path, at_80):
+def _summarised(out: Path, lang: str = "en") -> None:
+    """Print the summary of a batch of four videos, one with a long name, each with one violation (plates
+    TN05AT7024, unread, 서울12가3456 and unread; only the long one has a local time), in ``lang``."""
     from helmetscan.results.evidence import load_results
     from helmetscan.runner.batch import BatchResult
 
     long_key = "FILE0001_a_very_long_dashcam_file_name_20261121-3fa2b9c01d"
-    _store(tmp_path, long_key, f"{long_key}_t0003", "/sd/long.mp4", "", "unread",
+    _store(out, long_key, f"{long_key}_t0003", "/sd/long.mp4", "", "unread",
            local_time="2026-11-21T15:30:12.400+09:00")
-    ids = results_folder(tmp_path)  # clip_0..2 (plates TN05AT7024, unread, 서울12가3456); stores the long one too
-    videos, _ = load_results(tmp_path)
+    ids = results_folder(out)  # clip_0..2 (plates TN05AT7024, unread, 서울12가3456); stores the long one too
+    videos, _ = load_results(out)
     assert len(videos) == 4 and len(ids) == 4
-    analyst._summary(BatchResult(videos, [], 12.5), 0, tmp_path)
+    analyst._summary(BatchResult(videos, [], 12.5), 0, out, lang)
+
+
+def test_the_summary_reads_at_80_columns_and_lists_each_violation(tmp_path, at_80):
+    _summarised(tmp_path)
     text = at_80()
     _fits_80(text)
     for label in ("videos analysed", "footage", "skipped (done before)", "wall time", "failed", "× real time",
@@ -81,6 +90,30 @@ def test_the_summary_reads_at_80_columns_and_lists_each_violation(tmp_path, at_8
     short = "FILE0001_a…-3fa2b9c01d_t0003"
     assert rows[short][1:3] == ["2026-11-21", "15:30:12"] and rows[short][-1] == "unread"
     assert "violations of these videos: 4" in text and text.rstrip().endswith(f"CSV:    {tmp_path / 'violations.csv'}")
+
+
+def test_the_summary_in_korean_reads_at_80_columns(tmp_path, at_80):
+    """Hangul takes two columns: the Korean labels, headers and values still fit 80 (rich measures them)."""
+    _summarised(tmp_path, "ko")
+    text = at_80()
+    _fits_80(text, ("보고서:", "CSV:"))
+    lines = text.splitlines()
+    assert lines[0] == "helmetscan 분석 요약"
+    for label in ("분석한 영상", "영상 길이", "건너뜀 (이미 분석함)", "처리 시간", "실패", "처리 배속", "분석한 프레임",
+                  "추적한 이륜차", "위반", "판독한 번호판", "12.5초"):
+        assert label in text, label
+    assert "…" not in text.split("이번 영상의 위반")[0], "a figure's label is cut"
+    header = lines.index("이번 영상의 위반: 4건") + 1
+    assert lines[header].split() == ["위반", "일시", "미착용", "인원", "번호판"]
+    rows = {line.split()[0]: line.split() for line in lines if "_t000" in line}
+    assert rows["clip_0_t0001"][1:3] == ["영상", "0:00.4"] and rows["clip_0_t0001"][-1] == "TN05AT7024"
+    assert rows["clip_1_t0001"][-2:] == ["판독", "불가"] and rows["clip_2_t0001"][-1] == "서울12가3456"
+    assert rows["FILE0001_a…-3fa2b9c01d_t0003"][1:3] == ["2026-11-21", "15:30:12"]
+    assert lines[-2:] == [f"보고서: {tmp_path / 'report.html'}", f"CSV:    {tmp_path / 'violations.csv'}"]
+    body = "\n".join(lines[:-2])  # (the paths name the test)
+    for english in ("summary", "videos analysed", "footage", "violations of these videos", "into video", "unread",
+                    "plate", "time"):
+        assert english not in body, english
 
 
 def test_the_summary_lists_only_this_batchs_videos(tmp_path, at_80):

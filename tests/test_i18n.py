@@ -1,5 +1,7 @@
 """Korean and English pages (issue #35): report.html, the sheets and the review page in the ``report.lang`` language,
-from the gettext catalogue the package carries; Korean times as an officer writes them."""
+from the gettext catalogue the package carries; Korean times as an officer writes them. The analyst's commands answer
+in the same language, and the library's messages (a video's failure and warnings, the review page's refusals) are
+shown in it while the records keep them in English."""
 
 from __future__ import annotations
 
@@ -271,20 +273,33 @@ def _placeholders(text: str) -> list[str]:
     return re.findall(r"%\(\w+\)s", text)
 
 
+#: The Python sources whose texts reach the pages or the analyst's command line (marked for pybabel).
+PYTHON_SOURCES = ["results/report.py", "results/timeline.py", "core/messages.py", "cli/analyst.py", "cli/common.py",
+                  "cli/export.py", "review/app.py"]
+
+
 def test_every_message_built_in_python_has_a_korean_translation():
-    """The texts the pages take from Python (people, plate formats, the timeline's bars), marked for pybabel."""
+    """The texts the pages take from Python (people, plate formats, the timeline's bars, copies of a video), the
+    library's messages shown translated (:mod:`helmetscan.core.messages`) and the analyst's command line, marked for
+    pybabel."""
     from babel.messages.extract import extract_from_file
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    from helmetscan.results.report import HEAD_STATE_TEXTS, PLATE_FORMAT_NAMES, POSITION_TEXTS, ROLE_TEXTS
+    from helmetscan.core.messages import MESSAGES, REVIEW_FIELDS
+    from helmetscan.results.report import (
+        CHANNEL_TEXTS, HEAD_STATE_TEXTS, PLATE_FORMAT_NAMES, POSITION_TEXTS, ROLE_TEXTS, TIME_SOURCE_TEXTS,
+    )
 
-    sources = [Path(__file__).parents[1] / "helmetscan" / "results" / name for name in ("report.py", "timeline.py")]
+    sources = [Path(__file__).parents[1] / "helmetscan" / name for name in PYTHON_SOURCES]
     msgids = {m if isinstance(m, str) else m[0] for source in sources
               for _, m, _, _ in extract_from_file("python", source)}
-    for texts in (ROLE_TEXTS, POSITION_TEXTS, HEAD_STATE_TEXTS, PLATE_FORMAT_NAMES):
+    for texts in (ROLE_TEXTS, POSITION_TEXTS, HEAD_STATE_TEXTS, PLATE_FORMAT_NAMES, CHANNEL_TEXTS, TIME_SOURCE_TEXTS,
+                  REVIEW_FIELDS):
         assert set(texts.values()) <= msgids  # marked with N_, so `pybabel extract` keeps them in the catalogue
-    assert {"%(num)s frame", "%(num)s person", "violation"} <= msgids
+    assert set(MESSAGES) <= msgids
+    assert {"%(num)s frame", "%(num)s person", "violation", "helmetscan summary", "%(seconds)s s",
+            "--date %(value)s: expected a date written YYYY-MM-DD, such as 2026-11-21"} <= msgids
     with open(LOCALE / "ko" / "LC_MESSAGES" / "helmetscan.po", "rb") as f:
         po = read_po(f)
     with open(LOCALE / "ko" / "LC_MESSAGES" / "helmetscan.mo", "rb") as f:
@@ -343,3 +358,167 @@ def test_report_lang_option(tmp_path):
     assert '<html lang="ko">' in (tmp_path / "report.html").read_text(encoding="utf-8")
     result = CliRunner().invoke(app, ["report", str(tmp_path), "--lang", "fr"])
     assert result.exit_code == 2 and "--lang" in result.output
+
+
+# ---- the library's messages, shown in the reader's language -----------------------------------------------------
+
+def test_every_library_message_is_shown_in_korean_and_english_as_written():
+    import gettext
+    import re
+
+    from helmetscan.core.messages import MESSAGES, message_text
+    from helmetscan.results.report import translations
+
+    ko = translations("ko")
+    for msgid in MESSAGES:
+        values = {name: f"<{name}>" for name in re.findall(r"%\((\w+)\)s", msgid)}
+        written = msgid % values
+        assert message_text(written, ko) == ko.gettext(msgid) % values != written, msgid
+        assert message_text(written, gettext.NullTranslations()) == written
+    assert message_text("/sd/a.mp4: something else", ko) == "/sd/a.mp4: something else"  # unknown: as written
+
+
+def test_a_failure_line_in_korean_keeps_the_record_english():
+    from helmetscan.core.messages import ENDS_EARLY
+    from helmetscan.results.records import VideoRecord, VideoStatus
+    from helmetscan.results.report import failure_line, reason_text, translations
+
+    path = "/sd/card 1: night/clip.mp4"  # a path with ": " in it is still found whole
+    error = ENDS_EARLY % {"path": path, "decoded": "0.1", "declared": "20.5", "frames": 1, "total": 307}
+    video = VideoRecord(video_key="clip", source_path=path, status=VideoStatus.INCOMPLETE, error=error,
+                        helmetscan_version="test")
+    ko = translations("ko")
+    assert failure_line(video, ko) == (f"{path}: 중간에 끊김: 파일에 기록된 길이 20.5초 중 0.1초만 재생됨 (프레임 307개 중 "
+                                       "1개); 재생 가능한 부분까지 분석함")
+    assert reason_text(video, ko).startswith("중간에 끊김: ") and failure_line(video) == error == video.error
+    silent = video.model_copy(update={"error": None})
+    assert failure_line(silent, ko) == f"{path}: 불완전, 사유 기록 없음"
+    assert failure_line(silent) == f"{path}: incomplete, no reason recorded"
+
+
+def _faulty_folder(out: Path, lang: str) -> None:
+    """A results folder (rebuilt in ``lang``) with a video that has warnings (frames missing, an excerpt that could
+    not be cut) and a copy on another card, and a video that failed to open."""
+    from helmetscan.core import messages
+    from helmetscan.results.evidence import load_results, write_sha256sums
+    from helmetscan.results.records import CopyRecord, RecordingInfo, VideoRecord, VideoStatus
+    from test_report import _store
+
+    _, done = _store(out, "clip_0", "clip_0_t0001", "/sd/clip_0.mp4", "", "unread", **SEOUL)
+    write_sha256sums(out, [done])
+    videos, records = load_results(out)
+    cut = messages.EXCERPT_NO_FRAMES % {"path": "/sd/clip_0.mp4", "start": "90.00", "end": "110.00"}
+    copy = CopyRecord(path="/sd2/clip_0.mp4", analysed=False, recording=RecordingInfo(
+        start="2026-11-21T15:29:00+09:00", time_source="filename", channel="front", vehicle="bus03"))
+    video = videos[0].model_copy(update={
+        "warnings": [messages.FRAMES_MISSING % {"decoded": 78, "declared": 80},
+                     messages.NO_EXCERPT % {"violation": "clip_0_t0001", "reason": cut}],
+        "copies": [CopyRecord(path="/sd/clip_0.mp4", analysed=True), copy]})
+    failed = VideoRecord(video_key="clip_1", source_path="/sd/clip_1.mp4", status=VideoStatus.FAILED,
+                         error=messages.UNREADABLE_VIDEO % {"path": "/sd/clip_1.mp4"}, helmetscan_version="test")
+    db = ResultsDB(out)
+    run = db.start_run("test", "cfg", {}, {})
+    db.save_video(video, records, sha256="0" * 64, mtime_ns=0, config_hash="cfg", run_id=run)
+    db.save_video(failed, [], sha256="1" * 64, mtime_ns=0, config_hash="cfg", run_id=run)
+    db.close()
+    rebuild(out, "test", lang=lang)
+
+
+def test_failures_warnings_copies_and_seconds_in_the_korean_report(tmp_path):
+    _faulty_folder(tmp_path, "ko")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for label in ("/sd/clip_1.mp4: 영상으로 열 수 없음: 손상되었거나 지원하지 않는 형식 (읽을 수 있는 영상 스트림 없음)",
+                  "파일에 기록된 프레임 80개 중 78개만 재생됨; clip_0_t0001: 발췌 영상 없음: /sd/clip_0.mp4: "
+                  "90.00–110.00초 구간에 프레임 없음",
+                  "/sd2/clip_0.mp4 (차량 bus03, 전방, 파일 이름 기준 촬영 시각 2026년 11월 21일 15시 29분 0초 (UTC+09:00), "
+                  "GPS 없음)", "t = 0.40초 (프레임 12)"):
+        assert label in html, label
+    for label in ("cannot open", "decoded 78", "no excerpt", "no frames", "vehicle bus03", "recorded ", "no GPS",
+                  "0.40 s"):
+        assert label not in html, label
+    sheet = (tmp_path / "sheets" / "clip_0_t0001.html").read_text(encoding="utf-8")
+    assert "<td>0.400초, 프레임 12;" in sheet
+    db = ResultsDB(tmp_path, create=False)
+    videos, _ = db.load()
+    db.close()
+    stored = {v.video_key: v for v in videos}  # the records keep the English, whatever the pages' language
+    assert stored["clip_1"].error == "/sd/clip_1.mp4: cannot open as a video: corrupt or unsupported (no readable " \
+                                     "video stream)"
+    assert stored["clip_0"].warnings[0] == "decoded 78 of 80 frames the container declares"
+
+
+def test_failures_warnings_and_copies_in_the_english_report_as_recorded(tmp_path):
+    _faulty_folder(tmp_path, "en")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for label in ("/sd/clip_1.mp4: cannot open as a video: corrupt or unsupported (no readable video stream)",
+                  "decoded 78 of 80 frames the container declares; no excerpt for clip_0_t0001: /sd/clip_0.mp4: no "
+                  "frames between 90.00 s and 110.00 s",
+                  "/sd2/clip_0.mp4 (vehicle bus03, front, recorded 2026-11-21 15:29:00 +09:00 from its filename, no "
+                  "GPS)", "t = 0.40 s (frame 12)"):
+        assert label in html, label
+
+
+def test_the_review_pages_refusals_in_korean(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from helmetscan.review.app import create_app
+
+    ids = results_folder(tmp_path, plates=("",))
+    with TestClient(create_app(tmp_path, reviewer="kim", lang="ko"), base_url="http://127.0.0.1:8765") as c:
+        def refusal(violation_id, body, **headers):
+            return c.post(f"/api/violations/{violation_id}/review", json={"status": "confirmed", **body},
+                          headers=headers).json()["detail"]
+
+        assert refusal(ids[0], {"reviewer": ""}) == "검토자: 이름을 입력하십시오"
+        assert refusal(ids[0], {"reviewer": "kim", "plate_text_reviewed": "A\x07"}) == "번호판: 제어 문자는 입력할 수 없습니다"
+        assert refusal(ids[0], {"reviewer": "kim", "note": "가" * 600}) == "비고: 최대 500자까지 입력할 수 있습니다 (입력 600자)"
+        assert refusal("nope_t0001", {"reviewer": "kim"}) == f"nope_t0001: {tmp_path / 'helmetscan.db'}에 없는 위반입니다"
+        assert refusal(ids[0], {"reviewer": "kim"}, Origin="http://evil.example") == \
+            "이 검토 페이지에서 내린 결정만 받습니다 (http://evil.example에서 보낸 요청은 거부함)"
+
+
+# ---- the analyst's command line ----------------------------------------------------------------------------------
+
+#: The environment of a Korean analyst (the locale decides when no --lang is given).
+KOREAN = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "ko_KR.UTF-8"}
+
+
+def test_the_commands_one_line_results_in_korean(tmp_path):
+    from typer.testing import CliRunner
+
+    from helmetscan.cli import app
+
+    results_folder(tmp_path, plates=("TN05AT7024", ""), **SEOUL)
+    result = CliRunner().invoke(app, ["report", str(tmp_path), "--lang", "ko"])
+    assert result.exit_code == 0 and result.stdout == (f"위반 2건. 보고서: {tmp_path / 'report.html'}  CSV: "
+                                                       f"{tmp_path / 'violations.csv'}\n"), result.output
+    result = CliRunner().invoke(app, ["verify", str(tmp_path), "--no-sources"], env=KOREAN)
+    assert result.exit_code == 0 and result.stdout.startswith("검증 통과: 증거 파일 "), result.output
+    result = CliRunner().invoke(app, ["export", str(tmp_path), "--to", str(tmp_path / "filed"), "--lang", "ko"])
+    assert result.exit_code == 0 and result.stdout == f"신고 자료 0건을 {tmp_path / 'filed'}에 내보냈습니다\n", result.output
+    assert "Hangul" not in result.stderr  # a machine without a Hangul font is told so in Korean
+
+
+@pytest.mark.parametrize(("command", "code", "message"), [
+    (["report", "{out}", "--date", "21.11.2026", "--lang", "ko"], 2,
+     "error: --date '21.11.2026': 날짜는 2026-11-21처럼 YYYY-MM-DD 형식으로 입력하십시오"),
+    (["report", "{out}", "--vehicle", "bus9", "--lang", "ko"], 2,
+     "error: --vehicle 'bus9': {out}의 결과에 없는 차량입니다 (있는 차량: 없음 — 차량 이름이 있는 영상이 없음)"),
+    (["report", "{out}/nothing", "--lang", "ko"], 1,
+     "error: {out}/nothing: 결과 폴더가 아닙니다 (helmetscan.db 없음); 아무것도 쓰지 않았습니다"),
+    (["report", "{out}", "--lang", "fr"], 2, "error: --lang 'fr': ko 또는 en을 지정하십시오"),  # in the locale's
+    (["export", "{out}", "--to", "{out}/filed", "--status", "bogus", "--lang", "ko"], 2,
+     "error: --status 'bogus': confirmed, pending, all 중 하나를 지정하십시오"),
+    (["analyze", "{out}/missing.mp4", "--out", "{out}/analysed", "--lang", "ko"], 1,
+     "error: {out}/missing.mp4: 파일이나 폴더가 없습니다\nerror: 분석할 영상이 없습니다 (입력 1개 처리 실패)"),
+    (["analyze", "{out}", "--until", "tomorrow"], 2,
+     "error: --until 'tomorrow': 2026-11-21 또는 2026-11-21T18:00 형식의 날짜나 일시를 입력하십시오"),
+])
+def test_an_error_line_in_korean(tmp_path, command, code, message):
+    from typer.testing import CliRunner
+
+    from helmetscan.cli import app
+
+    results_folder(tmp_path, plates=("",))
+    result = CliRunner().invoke(app, [part.format(out=tmp_path) for part in command], env=KOREAN)
+    assert result.exit_code == code and result.stderr.strip() == message.format(out=tmp_path), result.output

@@ -2,7 +2,9 @@
 ``review``, ``plate`` (plates in still images), ``config`` and ``fetch-weights``.
 
 Thin: each parses its options, calls the library and renders the answer with rich; heavy imports (torch,
-ultralytics, cv2) happen inside the commands so ``--help`` is instant.
+ultralytics, cv2) happen inside the commands so ``--help`` is instant. ``analyze``, ``report``, ``verify`` and
+``review`` answer in the analyst's language (``report.lang``, ``--lang``; :func:`~helmetscan.cli.common.texts`);
+``plate``, ``config`` and ``fetch-weights`` in English.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from rich.table import Table
 
 from helmetscan import __version__
 from helmetscan.cli.common import (
-    check_date, check_vehicle, console, default, error, exit_codes, fail, load, note, out_console,
+    LANG_DEFAULT, check_date, check_vehicle, console, default, error, exit_codes, fail, load, note, out_console, shown,
+    texts,
 )
 from helmetscan.config import Settings
 
@@ -26,29 +29,32 @@ class _RichProgress:
     """The batch runner's progress callback: one bar for the whole batch (footage seconds, with the ETA) and one per
     video; failures are printed above the bars."""
 
-    def __init__(self, progress):
+    def __init__(self, progress, lang: str = "en"):
         import time
 
         self._clock = time.perf_counter
         self.progress = progress
+        self.lang, self._ = lang, texts(lang)
         self.batch = None
         self.task = None
         self.t0 = 0.0
         self.durations: dict[int, float] = {}
 
     def batch_started(self, videos: int, footage_s: float, skipped: int) -> None:
+        _ = self._
         if skipped:
-            self.progress.console.print(f"{skipped} video(s) already analysed with these settings and models: "
-                                        "skipped (--force redoes them)", highlight=False, markup=False)
-        self.batch = self.progress.add_task(f"batch: {videos} video(s)", total=max(footage_s, 1e-9), rate="")
+            self.progress.console.print(_("%(n)s video(s) already analysed with these settings and models: skipped "
+                                          "(--force redoes them)", n=skipped), highlight=False, markup=False)
+        self.batch = self.progress.add_task(_("batch: %(n)s video(s)", n=videos), total=max(footage_s, 1e-9), rate="")
 
     def video_started(self, path: Path, index: int, total: int) -> None:
         self.task = self.progress.add_task(path.name[:40], total=None, rate="")
         self.t0 = self._clock()
 
     def frame_done(self, done: int, expected: int) -> None:
-        rate = done / max(1e-9, self._clock() - self.t0)
-        self.progress.update(self.task, completed=done, total=expected, rate=f"{rate:.1f} frames/s")
+        _ = self._
+        rate = format(done / max(1e-9, self._clock() - self.t0), ".1f")
+        self.progress.update(self.task, completed=done, total=expected, rate=_("%(rate)s frames/s", rate=rate))
 
     def video_finished(self, record) -> None:
         if self.task is not None:  # (a remote executor reports no frames: its bars stay empty)
@@ -56,11 +62,12 @@ class _RichProgress:
         if self.batch is not None and record.info:
             self.progress.advance(self.batch, record.info.duration_s)
         if record.error:
-            error(record.error, self.progress.console)
+            error(shown(record.error, self.lang), self.progress.console)
 
 
-def _local_datetime(text: str | None, tz_name: str, option: str):
-    """``--since``/``--until``: an ISO date or date-time, in the recording time zone unless it names an offset."""
+def _local_datetime(text: str | None, tz_name: str, option: str, lang: str = "en"):
+    """``--since``/``--until``: an ISO date or date-time, in the recording time zone unless it names an offset (else
+    exit 2, the error in ``lang``)."""
     if text is None:
         return None
     from datetime import datetime
@@ -69,7 +76,9 @@ def _local_datetime(text: str | None, tz_name: str, option: str):
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        fail(f"{option} {text!r}: expected a date or date-time such as 2026-11-21 or 2026-11-21T18:00", 2)
+        _ = texts(lang)
+        fail(_("%(option)s %(value)s: expected a date or date-time such as 2026-11-21 or 2026-11-21T18:00",
+               option=option, value=repr(text)), 2)
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz_name))
 
 
@@ -103,6 +112,9 @@ def analyze(
                        ] = None,
     time_zone: Annotated[Optional[str], typer.Option(help="IANA time zone of the dashcams' clocks.",
                                                      show_default=default("recording.time_zone"))] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the report, the sheets and these "
+                                                               "messages: ko or en.",
+                                                show_default=LANG_DEFAULT)] = None,
     executor: Annotated[str, typer.Option(help="Where videos are analysed: local (this process, one after another) "
                                                "or ray (actors on a Ray cluster; pip install 'helmetscan\\[ray]').")
                         ] = "local",
@@ -127,27 +139,23 @@ def analyze(
         "plates": {"model": plate_model},
         "decision": {"min_no_helmet_frames": min_no_helmet_frames},
         "recording": {"vehicle": vehicle, "time_zone": time_zone},
+        "report": {"lang": lang},
     })
-    window = {"since": _local_datetime(since, settings.recording.time_zone, "--since"),
-              "until": _local_datetime(until, settings.recording.time_zone, "--until")}
+    lang = settings.report.lang
+    _ = texts(lang)
+    window = {"since": _local_datetime(since, settings.recording.time_zone, "--since", lang),
+              "until": _local_datetime(until, settings.recording.time_zone, "--until", lang)}
     if executor not in ("local", "ray"):
-        fail(f"--executor {executor!r}: expected local or ray", 2)
+        fail(_("--executor %(value)s: expected local or ray", value=repr(executor)), 2)
     runs_on = None
     if executor == "ray":
         from helmetscan.runner.ray_executor import RayExecutor
 
-        with exit_codes():
+        with exit_codes(lang=lang):
             runs_on = RayExecutor(ray_address, workers)
     found = discover(paths, out)
-    for message in found.errors:
-        error(message)
-    for folder, n in found.ignored.items():
-        note(f"{folder}: ignored {n} file(s) without a video extension")
-    for path, reason in found.left_out.items():
-        note(f"{path}: left out: {reason}")
-    if not found.videos:
-        fail("no video to analyse" + (f" ({len(found.errors)} input(s) failed)" if found.errors else ""), 1)
-    with exit_codes():
+    _inputs(found, lang)
+    with exit_codes(lang=lang):
         check_out_dir(out)
         runner = BatchRunner(settings)  # its models load only when a video needs them
         runner.config_hash()  # every weight file there and intact, before anything is done
@@ -155,52 +163,71 @@ def analyze(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(), console=console, transient=False,
     ) as progress:
-        with exit_codes():
-            result = runner.run(found.videos, out, _RichProgress(progress), roots=found.roots, force=force,
+        with exit_codes(lang=lang):
+            result = runner.run(found.videos, out, _RichProgress(progress, lang), roots=found.roots, force=force,
                                 executor=runs_on, **window)
-    _summary(result, len(found.errors), out)
+    _summary(result, len(found.errors), out, lang)
     raise typer.Exit(1 if found.errors or result.failures else 0)
 
 
-def _summary(result, input_errors: int, out: Path) -> None:
-    """The batch in figures (a key/value grid that fits 80 columns), its violations one per line, and where the
-    report is."""
+def _inputs(found, lang: str) -> None:
+    """What discovery says of the inputs (:class:`~helmetscan.runner.discovery.Discovered`), in ``lang``: an error
+    per missing input, a note per folder with other files and per output folder left out; exit 1 when no video is
+    left."""
+    _ = texts(lang)
+    for message in found.errors:
+        error(shown(message, lang))
+    for folder, n in found.ignored.items():
+        note(_("%(folder)s: ignored %(n)s file(s) without a video extension", folder=folder, n=n))
+    for path, reason in found.left_out.items():
+        note(_("%(path)s: left out: %(reason)s", path=path, reason=shown(reason, lang)))
+    if not found.videos:
+        fail(_("no video to analyse (%(n)s input(s) failed)", n=len(found.errors)) if found.errors else
+             _("no video to analyse"), 1)
+
+
+def _summary(result, input_errors: int, out: Path, lang: str = "en") -> None:
+    """The batch in figures (a key/value grid that fits 80 columns, in either language: rich counts a Hangul
+    syllable as two columns), its violations one per line, and where the report is; texts in ``lang``."""
     from rich.text import Text
 
+    _ = texts(lang)
     done = [r for r in result.videos if r.counts is not None]
     figures = [
-        ("videos analysed", str(len(result.videos))),
-        ("footage", f"{result.footage_s:.1f} s"),
-        ("skipped (done before)", str(len(result.skipped))),
-        ("wall time", f"{result.wall_s:.1f} s"),
-        ("failed", str(len(result.failures) + input_errors)),
-        ("× real time", f"{result.footage_s / result.wall_s:.2f}" if result.footage_s and result.wall_s else "–"),
-        ("frames analysed", str(sum(r.counts.frames_sampled for r in done))),
-        ("riders tracked", str(sum(r.counts.riders_tracked for r in done))),
-        ("violations", str(sum(r.counts.violations for r in done))),
-        ("plates read", str(sum(r.counts.plates_read for r in done))),
+        (_("videos analysed"), str(len(result.videos))),
+        (_("footage"), _("%(seconds)s s", seconds=format(result.footage_s, ".1f"))),
+        (_("skipped (done before)"), str(len(result.skipped))),
+        (_("wall time"), _("%(seconds)s s", seconds=format(result.wall_s, ".1f"))),
+        (_("failed"), str(len(result.failures) + input_errors)),
+        (_("× real time"), f"{result.footage_s / result.wall_s:.2f}" if result.footage_s and result.wall_s else "–"),
+        (_("frames analysed"), str(sum(r.counts.frames_sampled for r in done))),
+        (_("riders tracked"), str(sum(r.counts.riders_tracked for r in done))),
+        (_("violations"), str(sum(r.counts.violations for r in done))),
+        (_("plates read"), str(sum(r.counts.plates_read for r in done))),
     ]
     grid = Table.grid(padding=(0, 2))
     for justify in ("left", "right", "left", "right"):
         grid.add_column(justify=justify, no_wrap=True)
     for i in range(0, len(figures), 2):
         grid.add_row(*figures[i], *figures[i + 1])
-    out_console.print(Text("helmetscan summary", style="bold"))
+    out_console.print(Text(_("helmetscan summary"), style="bold"))
     out_console.print(grid)
-    rows = _batch_violations(out, {r.video_key for r in result.videos} | {job.key for job in result.skipped})
+    rows = _batch_violations(out, {r.video_key for r in result.videos} | {job.key for job in result.skipped}, lang)
     if rows:
-        earlier = " (the skipped videos' included)" if result.skipped else ""
-        out_console.print(Text(f"violations of these videos{earlier}: {len(rows)}", style="bold"))
+        heading = (_("violations of these videos (the skipped videos' included): %(n)s", n=len(rows))
+                   if result.skipped else _("violations of these videos: %(n)s", n=len(rows)))
+        out_console.print(Text(heading, style="bold"))
         table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False)
-        for column, justify in (("violation", "left"), ("time", "left"), ("no helmet", "right"), ("plate", "left")):
+        for column, justify in ((_("violation"), "left"), (_("time"), "left"), (_("no helmet"), "right"),
+                                (_("plate"), "left")):
             table.add_column(column, justify=justify, no_wrap=True, overflow="ellipsis")
         for row in rows[:LISTED_VIOLATIONS]:
             table.add_row(*row)
         out_console.print(table)
         if len(rows) > LISTED_VIOLATIONS:
-            out_console.print(f"… and {len(rows) - LISTED_VIOLATIONS} more in the report", highlight=False)
-    out_console.print(f"Report: {out / 'report.html'}", highlight=False, soft_wrap=True)
-    out_console.print(f"CSV:    {out / 'violations.csv'}", highlight=False, soft_wrap=True)
+            out_console.print(_("… and %(n)s more in the report", n=len(rows) - LISTED_VIOLATIONS), highlight=False)
+    out_console.print(_("Report: %(path)s", path=out / "report.html"), highlight=False, soft_wrap=True)
+    out_console.print(_("CSV:    %(path)s", path=out / "violations.csv"), highlight=False, soft_wrap=True)
 
 
 #: Violations the summary of ``analyze`` lists one per line; the rest are counted (the report has them all).
@@ -218,17 +245,19 @@ def _short_id(violation_id: str) -> str:
     return stem[:ID_CHARS - len(tail) - 2] + "…-" + tail
 
 
-def _when(local_time: str | None, timestamp_s: float | None) -> str:
-    """Local date and time of the evidence frame, else its offset into the video."""
+def _when(local_time: str | None, timestamp_s: float | None, lang: str = "en") -> str:
+    """Local date and time of the evidence frame, else its offset into the video (in ``lang``)."""
     if local_time:
         return local_time[:19].replace("T", " ")
     minutes, seconds = divmod(float(timestamp_s or 0.0), 60)
-    return f"{int(minutes)}:{seconds:04.1f} into video"
+    offset = f"{int(minutes)}:{seconds:04.1f}"
+    _ = texts(lang)
+    return _("%(offset)s into video", offset=offset)
 
 
-def _batch_violations(out: Path, video_keys: set[str]) -> list[tuple[str, str, str, str]]:
+def _batch_violations(out: Path, video_keys: set[str], lang: str = "en") -> list[tuple[str, str, str, str]]:
     """(short ID, time, people without helmet, plate or ``unread``) of every stored violation of ``video_keys``, in
-    recording order; empty when the database cannot be read (the run's own errors said why)."""
+    recording order, in ``lang``; empty when the database cannot be read (the run's own errors said why)."""
     from helmetscan.core.errors import HelmetscanError
     from helmetscan.results.database import ResultsDB
 
@@ -246,8 +275,9 @@ def _batch_violations(out: Path, video_keys: set[str]) -> list[tuple[str, str, s
             "violations.violation_id").fetchall()
     finally:
         db.close()
-    return [(_short_id(vid), _when(local, offset), str(bare if bare is not None else 1),
-             plate if plate and status != "unread" else "unread")
+    _ = texts(lang)
+    return [(_short_id(vid), _when(local, offset, lang), str(bare if bare is not None else 1),
+             plate if plate and status != "unread" else _("unread"))
             for key, vid, local, offset, bare, plate, status in found if key in video_keys]
 
 
@@ -256,33 +286,37 @@ def report(
     date: Annotated[Optional[str], typer.Option(help="Only violations of this local date (YYYY-MM-DD); written as "
                                                      "report-<date>.html beside the full report.")] = None,
     vehicle: Annotated[Optional[str], typer.Option(help="Only this vehicle's violations.")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the pages: ko or en.",
-                                                show_default="report.lang: from the locale (ko when LANG starts "
-                                                             "with ko, else en)")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the pages and of these messages: ko "
+                                                               "or en.", show_default=LANG_DEFAULT)] = None,
 ) -> None:
     """Rebuild violations.csv and report.html from the results database, without running any model."""
     from helmetscan.results.report import rebuild
 
     language = _language(lang)
+    _ = texts(language)
     if date is not None:
-        check_date(date)
-    with exit_codes():
+        check_date(date, language)
+    with exit_codes(lang=language):
         if vehicle is not None:
-            check_vehicle(out, vehicle)
+            check_vehicle(out, vehicle, language)
         rebuilt = rebuild(out, __version__, date, vehicle, language)
-    apart = f" ({rebuilt.rejected} rejected, shown apart)" if rebuilt.rejected else ""  # as the report's summary
-    out_console.print(f"{rebuilt.violations} violation(s){apart}. Report: {rebuilt.html_path}  CSV: "
-                      f"{rebuilt.csv_path}", highlight=False, soft_wrap=True)
+    counted = _("%(n)s violation(s)", n=rebuilt.violations)
+    if rebuilt.rejected:  # as the report's summary
+        counted += " (" + _("%(n)s rejected", n=rebuilt.rejected) + ", " + _("shown apart") + ")"
+    out_console.print(_("%(counted)s. Report: %(html)s  CSV: %(csv)s", counted=counted, html=rebuilt.html_path,
+                        csv=rebuilt.csv_path), highlight=False, soft_wrap=True)
 
 
 def _language(lang: str | None) -> str:
-    """``--lang``: ``ko`` or ``en`` (else exit 2); none: the ``report.lang`` setting's default, from the locale."""
+    """``--lang``: ``ko`` or ``en`` (else exit 2, the error in the locale's language); none: the ``report.lang``
+    setting's default, from the locale."""
     from helmetscan.config.output import ReportSettings
 
     if lang is None:
         return ReportSettings().lang
     if lang not in ("ko", "en"):
-        fail(f"--lang {lang!r}: expected ko or en", 2)
+        _ = texts(ReportSettings().lang)
+        fail(_("--lang %(value)s: expected ko or en", value=repr(lang)), 2)
     return lang
 
 
@@ -292,21 +326,25 @@ def verify_cmd(
                                                                          "their recorded paths.")] = True,
 ) -> None:
     """Re-hash every evidence file (and the source videos) against the SHA-256 recorded when they were written; exit 0
-    only when everything matches. Writes nothing."""
+    only when everything matches. Writes nothing. Answers in the locale's language (``report.lang``)."""
     from helmetscan.results.verify import verify_output
 
-    with exit_codes():
+    lang = _language(None)
+    _ = texts(lang)
+    with exit_codes(lang=lang):
         report = verify_output(out, sources)
-    lines = ([f"changed: {out / rel}" for rel in report.changed] + [f"missing: {out / rel}" for rel in report.missing]
-             + [f"source changed: {src}" for src in report.sources_changed]
-             + [f"source not found (not checked): {src}" for src in report.sources_missing]
-             + [f"not in any record: {out / rel}" for rel in report.unlisted])
+    lines = ([_("changed: %(path)s", path=out / rel) for rel in report.changed]
+             + [_("missing: %(path)s", path=out / rel) for rel in report.missing]
+             + [_("source changed: %(path)s", path=src) for src in report.sources_changed]
+             + [_("source not found (not checked): %(path)s", path=src) for src in report.sources_missing]
+             + [_("not in any record: %(path)s", path=out / rel) for rel in report.unlisted])
     for line in lines:  # one line per file, never wrapped: a script can read them
         print(line, file=sys.stderr)
-    verdict = "OK" if report.ok else "FAILED"
-    print(f"{verdict}: {report.checked} evidence files checked, {len(report.changed)} changed, "
-          f"{len(report.missing)} missing; {report.sources_checked} source videos checked, "
-          f"{len(report.sources_changed)} changed, {len(report.sources_missing)} not found")
+    print(_("%(verdict)s: %(checked)s evidence files checked, %(changed)s changed, %(missing)s missing; %(sources)s "
+            "source videos checked, %(sources_changed)s changed, %(sources_missing)s not found",
+            verdict=_("OK") if report.ok else _("FAILED"), checked=report.checked, changed=len(report.changed),
+            missing=len(report.missing), sources=report.sources_checked,
+            sources_changed=len(report.sources_changed), sources_missing=len(report.sources_missing)))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -319,9 +357,8 @@ def review_cmd(
     reviewer: Annotated[Optional[str], typer.Option(help="Name proposed for the decisions; the page lets the "
                                                          "analyst change it, and asks for it when none is proposed.",
                                                     show_default="the login name, none when that is root")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the pages: ko or en.",
-                                                show_default="report.lang: from the locale (ko when LANG starts "
-                                                             "with ko, else en)")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the pages and of these messages: ko "
+                                                               "or en.", show_default=LANG_DEFAULT)] = None,
 ) -> None:
     """Serve a local review page: play each violation's excerpt, confirm or reject it, correct its plate. Decisions
     are stored in the results database with who and when, and exported to violations.csv and the report. Evidence
@@ -330,16 +367,18 @@ def review_cmd(
 
     name = reviewer if reviewer is not None else login_name()
     language = _language(lang)
+    _ = texts(language)
 
     def ready(bound: int) -> None:  # printed only once the folder opened and the address is ours
-        out_console.print(f"Review page: http://{'[' + host + ']' if ':' in host else host}:{bound}/  (Ctrl+C to "
-                          "stop)", highlight=False)
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}/"
+        out_console.print(_("Review page: %(url)s  (Ctrl+C to stop)", url=url), highlight=False)
 
     try:
-        with exit_codes():
+        with exit_codes(lang=language):
             serve(out, host, port, name, on_ready=ready, lang=language)
     except OSError as exc:  # the address: in use, or not this machine's
-        fail(f"{host}:{port}: cannot serve there ({exc.strerror or exc})", 2)
+        fail(_("%(host)s:%(port)s: cannot serve there (%(reason)s)", host=host, port=port,
+               reason=exc.strerror or exc), 2)
 
 
 def login_name() -> str:
@@ -364,8 +403,6 @@ def config_cmd(
     """List every setting: its value (from --config, else the default) and unit on one line, its meaning (and the
     default, where the value differs) folded under it."""
     import json
-    import textwrap
-
     from rich.text import Text
 
     from helmetscan.core.fielddoc import iter_fields
@@ -399,9 +436,10 @@ def config_cmd(
         line = Text.assemble((name, "bold cyan"), " = ", (_shown(value), "bold yellow" if differs is not None else ""),
                              (f"  # {notes}" if notes else "", "dim"))
         out_console.print(line)
-        meaning = textwrap.fill(description, max(40, out_console.width), initial_indent="    ",
-                                subsequent_indent="    ", break_on_hyphens=False)  # folded under the name
-        out_console.print(meaning, style="dim", highlight=False, markup=False, soft_wrap=True)
+        # folded under the name, measured in columns (a Hangul syllable takes two; textwrap counts it as one)
+        for folded in Text(description).wrap(out_console, max(36, out_console.width - 4)):
+            out_console.print("    " + folded.plain.rstrip(), style="dim", highlight=False, markup=False,
+                              soft_wrap=True)
 
 
 def _dotted(tree: dict[str, Any], name: str) -> Any:

@@ -1,5 +1,6 @@
-"""What every command shares: the two consoles, the one-line error, the settings of a command, and the one place
-where an expected fault becomes an exit code.
+"""What every command shares: the two consoles, the one-line error, the settings of a command, the one place
+where an expected fault becomes an exit code, and the analyst's texts in their language (``report.lang``: the
+catalogue of the pages; the model tooling's stay English).
 
 Exit codes (README, *Usage*): 0 every input processed; 1 some input, or the whole run, failed; 2 a usage or
 configuration error, found before any work; 3 the output folder is full or another run holds it (nothing lost; re-run
@@ -9,7 +10,7 @@ to resume).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +25,9 @@ from helmetscan.core.errors import ConfigError, HelmetscanError, OutputUnavailab
 #: Progress, notes and errors (stderr), and results (stdout), so a script can read the results alone.
 console = Console(stderr=True)
 out_console = Console()
+
+#: How ``--help`` shows the default of ``--lang`` (the setting ``report.lang``).
+LANG_DEFAULT = "report.lang: from the locale (ko when LANG starts with ko, else en)"
 
 #: Expected faults and their exit codes, most specific first: a bad setting, option or model choice is a usage error;
 #: an output folder that is full or held by another run stops the batch without fault of any input (3: free space,
@@ -51,8 +55,33 @@ def note(message: str) -> None:
     console.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
+def texts(lang: str) -> Callable[..., str]:
+    """The analyst's command-line texts in ``lang`` (``ko``, ``en``), from the pages' catalogue
+    (:func:`helmetscan.results.report.translations`): ``_ = texts(lang)``, then ``_(english)``, or
+    ``_(english, name=value)`` to fill its ``%(name)s`` placeholders."""
+    from helmetscan.results.report import translations
+
+    translate = translations(lang).gettext
+
+    def _(message: str, **values: Any) -> str:
+        return translate(message) % values if values else translate(message)
+
+    return _
+
+
+def shown(message: str, lang: str) -> str:
+    """A message of the library (a video's error, an export note, a fault: :mod:`helmetscan.core.messages`) in
+    ``lang``; one it does not know stays as written (English)."""
+    if lang == "en":
+        return message
+    from helmetscan.core.messages import message_text
+    from helmetscan.results.report import translations
+
+    return message_text(message, translations(lang))
+
+
 @contextmanager
-def exit_codes(prefix: str = "", failing: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+def exit_codes(prefix: str = "", failing: tuple[type[Exception], ...] = (), lang: str = "en") -> Iterator[None]:
     """Turn an expected fault raised inside the block into its one line and exit code (:data:`EXIT_CODES`).
 
     Args:
@@ -60,6 +89,7 @@ def exit_codes(prefix: str = "", failing: tuple[type[Exception], ...] = ()) -> I
             name it). A configuration error names its setting and gets none.
         failing: further exception types that fail the command with exit code 1 (e.g. ``OSError`` for the tooling,
             whose inputs are files of a data set).
+        lang: the analyst's language (:func:`shown`); the model tooling's messages stay English.
     """
     try:
         yield
@@ -67,7 +97,7 @@ def exit_codes(prefix: str = "", failing: tuple[type[Exception], ...] = ()) -> I
         raise
     except tuple(kind for kind, _ in EXIT_CODES) + failing as exc:
         code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), 1)
-        fail(f"{prefix if code == 1 else ''}{exc}", code)
+        fail(f"{prefix if code == 1 else ''}{shown(str(exc), lang)}", code)
 
 
 def load(config: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -112,22 +142,24 @@ class Group(_FlagsWithoutType, TyperGroup):
     """The ``helmetscan`` group itself (its ``--version``, ``--verbose``)."""
 
 
-def check_date(text: str) -> None:
-    """``--date``: a real calendar date written YYYY-MM-DD (the form the results store), else exit 2."""
+def check_date(text: str, lang: str = "en") -> None:
+    """``--date``: a real calendar date written YYYY-MM-DD (the form the results store), else exit 2 (the error in
+    ``lang``)."""
     import re
     from datetime import date
 
+    _ = texts(lang)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
-        fail(f"--date {text!r}: expected a date written YYYY-MM-DD, such as 2026-11-21", 2)
+        fail(_("--date %(value)s: expected a date written YYYY-MM-DD, such as 2026-11-21", value=repr(text)), 2)
     try:
         date.fromisoformat(text)
     except ValueError as exc:
-        fail(f"--date {text!r}: not a date ({exc})", 2)
+        fail(_("--date %(value)s: not a date (%(reason)s)", value=repr(text), reason=exc), 2)
 
 
-def check_vehicle(out: Path, vehicle: str) -> None:
+def check_vehicle(out: Path, vehicle: str, lang: str = "en") -> None:
     """``--vehicle``: one of the vehicle names of the videos and violations ``out``'s database holds (read-only),
-    else exit 2 with the known ones.
+    else exit 2 with the known ones (the error in ``lang``).
 
     Raises:
         ResultsError: ``out`` is not a results folder, or its database is damaged.
@@ -141,5 +173,6 @@ def check_vehicle(out: Path, vehicle: str) -> None:
         db.close()
     known = sorted({name for name, in rows if name})
     if vehicle not in known:
-        fail(f"--vehicle {vehicle!r}: no such vehicle in {out}'s results (known: "
-             f"{', '.join(known) if known else 'none: no video has a vehicle name'})", 2)
+        _ = texts(lang)
+        fail(_("--vehicle %(value)s: no such vehicle in %(out)s's results (known: %(known)s)", value=repr(vehicle),
+               out=out, known=", ".join(known) if known else _("none: no video has a vehicle name")), 2)

@@ -13,6 +13,7 @@ import numpy as np
 
 from helmetscan.config import Settings
 from helmetscan.core.detections import Detector, TextRecognizer
+from helmetscan.core.messages import FRAMES_MISSING
 from helmetscan.pipeline.association import share_out_heads
 from helmetscan.pipeline.decision import TrackDecision, decide, is_settled
 from helmetscan.pipeline.people import PeopleTracker
@@ -173,7 +174,7 @@ class Analyzer:
         analysis.findings.sort(key=lambda f: f.decision.track_id)
         analysis.riders_tracked = len(analysis.tracks)
         if info.frame_count and stats.frames_decoded < info.frame_count:
-            analysis.warnings.append(f"decoded {stats.frames_decoded} of {info.frame_count} frames the container declares")
+            analysis.warnings.append(FRAMES_MISSING % {"decoded": stats.frames_decoded, "declared": info.frame_count})
         return analysis
 
     def _detected_frames(self, path: Path, stats: DecodeStats, timer: StageTimer):

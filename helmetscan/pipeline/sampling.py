@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from helmetscan.core.errors import VideoError
+from helmetscan.core.messages import NO_FRAME_DECODED, NO_FRAME_SIZE, NOT_A_VIDEO_FILE, UNREADABLE_VIDEO
 
 log = logging.getLogger(__name__)
 
@@ -161,14 +162,14 @@ def open_video(path: Path, decoder_threads: int = 0, declared: bool = True):
     cap = cv2.VideoCapture(str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, decoder_threads] if decoder_threads else [])
     if not cap.isOpened():
         if path.suffix.lower() not in VIDEO_EXTENSIONS:
-            raise VideoError(f"{path}: cannot open as a video: not a video file (extension '{path.suffix}')")
-        raise VideoError(f"{path}: cannot open as a video: corrupt or unsupported (no readable video stream)")
+            raise VideoError(NOT_A_VIDEO_FILE % {"path": path, "extension": path.suffix})
+        raise VideoError(UNREADABLE_VIDEO % {"path": path})
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     if width <= 0 or height <= 0:
         cap.release()
-        raise VideoError(f"{path}: no video stream (frame size {width}x{height})")
+        raise VideoError(NO_FRAME_SIZE % {"path": path, "width": width, "height": height})
     duration = declared_duration_s(path, count, fps) if declared else (count / fps if fps > 0 else 0.0)
     return cap, VideoInfo(path=path, fps=fps, frame_count=count, duration_s=duration, width=width, height=height)
 
@@ -209,4 +210,4 @@ def iter_sampled_frames(path: Path, fps: float, stats: DecodeStats | None = None
     finally:
         cap.release()
     if stats.frames_decoded == 0:
-        raise VideoError(f"{path}: no frame could be decoded (corrupt or empty video)")
+        raise VideoError(NO_FRAME_DECODED % {"path": path})

@@ -9,6 +9,7 @@ import numpy as np
 from helmetscan import __version__
 from helmetscan.config import Settings
 from helmetscan.core.geometry import pad
+from helmetscan.core.messages import ENDS_EARLY
 from helmetscan.pipeline.analyzer import Finding, VideoAnalysis
 from helmetscan.pipeline.people import seat_positions
 from helmetscan.core.status import PlateStatus
@@ -118,9 +119,8 @@ def video_record(video_key: str, source_path: str, analysis: VideoAnalysis, sour
     status, error = VideoStatus.DONE, None
     if ends_early(declared_s, decoded_s):
         status = VideoStatus.INCOMPLETE
-        error = with_path(source_path, f"ends early: its frames cover {decoded_s:.1f} s of the {declared_s:.1f} s its "
-                                       f"container declares ({decoded} of {analysis.info.frame_count} frames); "
-                                       "analysed as far as it decodes")
+        error = ENDS_EARLY % {"path": source_path, "decoded": f"{decoded_s:.1f}", "declared": f"{declared_s:.1f}",
+                              "frames": decoded, "total": analysis.info.frame_count}
     return VideoRecord(
         video_key=video_key, source_path=source_path, status=status, error=error, info=info,
         counts=VideoCounts(

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from helmetscan.core.errors import ResultsError
+from helmetscan.core.messages import NO_SUCH_VIOLATION, NOT_RESULTS
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.reviews import Review, ReviewStatus
 
@@ -164,9 +165,9 @@ class ResultsDB:
         self.path = out / DB_NAME
         if not self.path.is_file():
             if not create:
-                lost = f"no {DB_NAME}: {rebuild_hint(out)}" if holds_records(out) else \
-                    f"not a results folder (no {DB_NAME})"
-                raise ResultsError(f"{out}: {lost}")
+                if not holds_records(out):
+                    raise ResultsError(NOT_RESULTS % {"path": out, "database": DB_NAME})
+                raise ResultsError(f"{out}: no {DB_NAME}: {rebuild_hint(out)}")
         elif self.path.stat().st_size == 0 and holds_records(out):  # lost its content, not one being created
             raise self.damaged("an empty file")
         try:
@@ -377,7 +378,7 @@ class ResultsDB:
         with self._guard():
             known = next(self.db.query("select 1 from violations where violation_id = ?", [violation_id]), None)
         if known is None:
-            raise ResultsError(f"{violation_id}: no such violation in {self.path}")
+            raise ResultsError(NO_SUCH_VIOLATION % {"violation": violation_id, "path": self.path})
         review = Review(violation_id=violation_id, status=status, plate_text_reviewed=plate_text_reviewed,
                         reviewer=reviewer, reviewed_at=_now(), note=note)
         with self._guard(), self.db.conn:

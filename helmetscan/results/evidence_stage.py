@@ -16,6 +16,7 @@ import numpy as np
 
 from helmetscan.config import Settings
 from helmetscan.core.detections import Detector
+from helmetscan.core.messages import NO_EXCERPT
 from helmetscan.pipeline.analyzer import VideoAnalysis
 from helmetscan.pipeline.timing import StageTimer
 from helmetscan.results.assemble import evidence_images, video_record, violation_record
@@ -75,7 +76,7 @@ class EvidenceStage:
             return cut_excerpt(source, dest, record.timestamp_s - e.excerpt_before_s,
                                record.timestamp_s + e.excerpt_after_s)
         except ExcerptError as exc:
-            warnings.append(f"no excerpt for {record.violation_id}: {exc}")
+            warnings.append(NO_EXCERPT % {"violation": record.violation_id, "reason": exc})
             return None
 
     def write(self, folder: Path, video_key: str, source: Path, source_sha256: str, analysis: VideoAnalysis,

@@ -12,6 +12,8 @@ import errno
 from dataclasses import dataclass
 from pathlib import Path
 
+from helmetscan.core.messages import EXCERPT_FAILED, EXCERPT_NO_FRAMES, EXCERPT_NO_STREAM
+
 #: Containers the excerpt is written in, by source suffix: the source's own where PyAV can mux it, else Matroska
 #: (which takes any codec).
 _SAME_CONTAINER = {".mp4": ".mp4", ".mov": ".mov", ".mkv": ".mkv", ".avi": ".avi", ".ts": ".ts"}
@@ -52,7 +54,7 @@ def cut_excerpt(source: Path, dest: Path, start_s: float, end_s: float) -> Excer
     try:
         with av.open(str(source)) as src:
             if not src.streams.video:
-                raise ExcerptError(f"{source}: no video stream")
+                raise ExcerptError(EXCERPT_NO_STREAM % {"path": source})
             video = src.streams.video[0]
             tb = video.time_base
             first_pts = video.start_time or 0
@@ -80,7 +82,8 @@ def cut_excerpt(source: Path, dest: Path, start_s: float, end_s: float) -> Excer
                     copied += 1
             if not copied or last <= start_s:  # the seek fell back to the last keyframe: the range is past the end
                 tmp.unlink(missing_ok=True)
-                raise ExcerptError(f"{source}: no frames between {start_s:.2f} s and {end_s:.2f} s")
+                raise ExcerptError(EXCERPT_NO_FRAMES % {"path": source, "start": f"{start_s:.2f}",
+                                                        "end": f"{end_s:.2f}"})
             tmp.replace(dest)
             return Excerpt(dest, round(first, 3), round(last, 3), copied)
     except ExcerptError:
@@ -88,4 +91,4 @@ def cut_excerpt(source: Path, dest: Path, start_s: float, end_s: float) -> Excer
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):  # OUT is full: not the clip's fault
             raise OSError(exc.errno, f"{dest.parent}: no space left for the excerpt") from None
-        raise ExcerptError(f"{source}: cannot cut an excerpt ({exc})") from None
+        raise ExcerptError(EXCERPT_FAILED % {"path": source, "error": exc}) from None

@@ -21,6 +21,9 @@ from pathlib import Path
 
 from helmetscan.config.output import ExportSettings
 from helmetscan.core.errors import ResultsError
+from helmetscan.core.messages import (
+    ALREADY_EXPORTED, EVIDENCE_CHANGED, EXCERPT_OVER_LIMIT, NO_EXCERPT_TO_EXPORT, NO_HANGUL_FONT,
+)
 from helmetscan.results.records import ViolationRecord
 from helmetscan.results.report import filing_deadline, in_recording_zone, korean_date, korean_time
 from helmetscan.results.reviews import Review, ReviewStatus
@@ -252,8 +255,7 @@ def export(out: Path, to: Path, status: str = "confirmed", date: str | None = No
     font = hangul_font()
     result = ExportResult()
     if font is None:
-        result.notes.append("no Hangul font (NanumGothic, Noto CJK) on this machine: the packages have no sheet.pdf "
-                            "(apt install fonts-nanum)")
+        result.notes.append(NO_HANGUL_FONT)
     to.mkdir(parents=True, exist_ok=True)
     for record in records:
         review = reviews.get(record.violation_id)
@@ -262,7 +264,7 @@ def export(out: Path, to: Path, status: str = "confirmed", date: str | None = No
         case = case_number(record)
         folder, zip_path = to / case, to / f"{case}.zip"
         if folder.exists() or zip_path.exists():
-            result.notes.append(f"{case} ({record.violation_id}): already in {to}: skipped, not overwritten")
+            result.notes.append(ALREADY_EXPORTED % {"case": case, "violation": record.violation_id, "folder": to})
             continue
         package = _package(out, to, record, review, case, settings, font, version, result.notes)
         if package is not None:
@@ -277,13 +279,12 @@ def _package(out: Path, to: Path, record: ViolationRecord, review: Review | None
     remarks: list[str] = []
     if record.excerpt is None:
         remarks.append("발췌 영상 없음: 원본 영상을 직접 첨부하십시오")
-        notes.append(f"{case} ({record.violation_id}): no clip excerpt in its evidence: attach the original video")
+        notes.append(NO_EXCERPT_TO_EXPORT % {"case": case, "violation": record.violation_id})
     for name in names:
         expected = record.evidence_files.get(name)
         path = source / name
         if not path.is_file() or (expected is not None and _sha256(path) != expected):
-            notes.append(f"{case} ({record.violation_id}): {path} is missing or changed since it was written "
-                         f"(helmetscan verify): not exported")
+            notes.append(EVIDENCE_CHANGED % {"case": case, "violation": record.violation_id, "path": path})
             return None
     partial = to / f".{case}.partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -298,8 +299,8 @@ def _package(out: Path, to: Path, record: ViolationRecord, review: Review | None
             if over:
                 remarks.append(f"발췌 영상이 신고 채널의 제한을 넘음 ({'; '.join(over)}): 재인코딩하지 않고 원본 그대로 "
                                "첨부함")
-                notes.append(f"{case} ({record.violation_id}): excerpt over the filing limit ({'; '.join(over)}); "
-                             "exported unedited")
+                notes.append(EXCERPT_OVER_LIMIT % {"case": case, "violation": record.violation_id,
+                                                   "limits": "; ".join(over)})
         deadline = filing_deadline(record, settings.filing_days)
         if font is not None and "annotated.jpg" in files:
             sheet_pdf(partial / SHEET_PDF, partial, record, review, case, deadline, files, font)

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from helmetscan.core.status import PlateStatus
 from helmetscan.core.errors import ResultsError
+from helmetscan.core.messages import NOT_RESULTS_NOTHING_WRITTEN, N_, message_text
 from helmetscan.results.evidence import load_results, write_atomically
 from helmetscan.results.records import CopyRecord, VideoRecord, VideoStatus, ViolationRecord, reason, with_path
 from helmetscan.results.reviews import Review, ReviewStatus
@@ -207,10 +208,11 @@ def translations(lang: str):
     return gettext.translation(GETTEXT_DOMAIN, str(Path(__file__).parent / "locale"), languages=[lang])
 
 
-def N_(message: str) -> str:
-    """Marks an English text for the catalogue (``pybabel extract`` finds it) where it is translated later, through
-    the :func:`translations` the templates use; returns it unchanged."""
-    return message
+def _or_english(trans):
+    """``trans`` (:func:`translations`), or for none English (the texts as written)."""
+    import gettext
+
+    return trans or gettext.NullTranslations()
 
 
 #: How the pages name a person's ``role`` (:class:`~helmetscan.results.records.PersonRecord`; the record keeps the
@@ -241,9 +243,7 @@ def person_text(person, trans=None) -> str:
     """One person on the motorcycle as the sheet and the review page show them: ``rider: without helmet``,
     ``rider or passenger (upper): with helmet``; in the language of ``trans`` (:func:`translations`; default
     English). A value the catalogue does not know is shown as recorded."""
-    import gettext
-
-    _ = (trans or gettext.NullTranslations()).gettext
+    _ = _or_english(trans).gettext
     role = _(ROLE_TEXTS[person.role]) if person.role in ROLE_TEXTS else person.role
     if person.position and person.position != "only":
         role += f" ({_(POSITION_TEXTS[person.position]) if person.position in POSITION_TEXTS else person.position})"
@@ -256,12 +256,9 @@ def person_text(person, trans=None) -> str:
 def plate_format_name(name: str | None, trans=None) -> str:
     """The human name of a plate format (``in`` → ``Indian registration plate``), in the language of ``trans``
     (:func:`translations`; default English); a format of the configuration keeps its own name; ``""`` for none."""
-    import gettext
-
     if not name:
         return ""
-    return (trans or gettext.NullTranslations()).gettext(PLATE_FORMAT_NAMES[name]) if name in PLATE_FORMAT_NAMES \
-        else name
+    return _or_english(trans).gettext(PLATE_FORMAT_NAMES[name]) if name in PLATE_FORMAT_NAMES else name
 
 
 def filing_deadline(record: ViolationRecord, days: int | None = None):
@@ -289,24 +286,53 @@ def deadline_text(record: ViolationRecord, lang: str = "en") -> str:
     return deadline.isoformat() if deadline else "unknown (no recording time)"
 
 
-def failure_line(video: VideoRecord) -> str:
+def failure_line(video: VideoRecord, trans=None) -> str:
     """The line of a failed or incomplete video in the report: its ``error``, which names the file first, once
-    (an older record's error that does not gets the path put before it)."""
-    return with_path(video.source_path, video.error or f"{video.status.value}, no reason recorded")
+    (an older record's error that does not gets the path put before it), in the language of ``trans``
+    (:func:`translations`; default English; the record keeps the English: :func:`message_text`)."""
+    trans = _or_english(trans)
+    if video.error:
+        return with_path(video.source_path, message_text(video.error, trans))
+    _ = trans.gettext
+    return with_path(video.source_path, _("%(status)s, no reason recorded") % {"status": _(video.status.value)})
 
 
-def copy_text(copy: CopyRecord) -> str:
+def reason_text(video: VideoRecord, trans=None) -> str:
+    """A video's ``error`` without the file it names first (for a line that shows the file already), in the
+    language of ``trans``."""
+    return reason(video.source_path, message_text(video.error, _or_english(trans)) if video.error else None)
+
+
+#: How the pages name a camera ``channel`` (the record keeps the English value).
+CHANNEL_TEXTS = {"front": N_("front"), "rear": N_("rear"), "interior": N_("interior")}
+#: Where a recording's start time came from (``time_source``), after "recorded ... from its".
+TIME_SOURCE_TEXTS = {"filename": N_("filename"), "container": N_("container")}
+
+
+def channel_text(channel: str | None, trans=None) -> str:
+    """A camera ``channel`` (``front``) as the pages name it, in the language of ``trans``; ``""`` for none."""
+    if not channel:
+        return ""
+    return _or_english(trans).gettext(CHANNEL_TEXTS[channel]) if channel in CHANNEL_TEXTS else channel
+
+
+def copy_text(copy: CopyRecord, trans=None, when=local_time_text) -> str:
     """One copy of a video's content as the report lists it: ``PATH (vehicle bus03, front, recorded 2026-11-21
-    15:29:00 +09:00 from its filename, GPS sidecar:x.gps)``."""
+    15:29:00 +09:00 from its filename, GPS sidecar:x.gps)``, in the language of ``trans`` (:func:`translations`;
+    default English), its time written by ``when`` (:func:`korean_time` in Korean)."""
+    _ = _or_english(trans).gettext
     rec = copy.recording
     parts = []
     if rec and (rec.vehicle or rec.channel):
-        parts.append(", ".join(p for p in (f"vehicle {rec.vehicle}" if rec.vehicle else "", rec.channel or "") if p))
+        parts.append(", ".join(p for p in (_("vehicle %(name)s") % {"name": rec.vehicle} if rec.vehicle else "",
+                                           channel_text(rec.channel, trans)) if p))
     if rec and rec.start:
-        parts.append(f"recorded {local_time_text(rec.start)} from its {rec.time_source}")
+        source = TIME_SOURCE_TEXTS.get(rec.time_source)
+        parts.append(_("recorded %(when)s from its %(source)s") % {
+            "when": when(rec.start), "source": _(source) if source else rec.time_source})
     else:
-        parts.append("recording time unknown")
-    parts.append(f"GPS {copy.gps_source}" if copy.gps_source else "no GPS")
+        parts.append(_("recording time unknown"))
+    parts.append(f"GPS {copy.gps_source}" if copy.gps_source else _("no GPS"))
     return f"{copy.path} ({', '.join(parts)})"
 
 
@@ -314,9 +340,10 @@ def template_environment(package: str = "helmetscan.results", lang: str = "en"):
     """The Jinja2 environment of the pages: templates of ``package``/templates, every value HTML-escaped, the filters
     ``when`` (:func:`local_time_text`), ``epoch`` (an ISO 8601 time as seconds since 1970, UTC, for sorting),
     ``in_recording_zone`` (:func:`in_recording_zone`: ``review.reviewed_at|in_recording_zone(record)|when``),
-    ``failure`` (:func:`failure_line`), ``reason`` (a video's error without its path), ``copy_text``
-    (:func:`copy_text`), ``filing_deadline`` (:func:`deadline_text`), ``person`` (:func:`person_text`) and
-    ``plate_format`` (:func:`plate_format_name`); texts in ``lang`` (``jinja2.ext.i18n`` with the catalogues of
+    ``failure`` (:func:`failure_line`), ``reason`` (:func:`reason_text`), ``message`` (a video's warning:
+    :func:`message_text`), ``copy_text`` (:func:`copy_text`), ``channel`` (:func:`channel_text`),
+    ``filing_deadline`` (:func:`deadline_text`), ``person`` (:func:`person_text`) and ``plate_format``
+    (:func:`plate_format_name`); texts in ``lang`` (``jinja2.ext.i18n`` with the catalogues of
     :func:`translations`, which the filters built in Python use too; ``lang`` is a global of the templates,
     ``<html lang>``; in Korean ``when`` is :func:`korean_time`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -328,12 +355,15 @@ def template_environment(package: str = "helmetscan.results", lang: str = "en"):
     trans = translations(lang)
     env.install_gettext_translations(trans, newstyle=True)
     env.globals["lang"] = lang
-    env.filters["when"] = korean_time if lang == "ko" else local_time_text
+    when = korean_time if lang == "ko" else local_time_text
+    env.filters["when"] = when
     env.filters["epoch"] = lambda iso: f"{datetime.fromisoformat(iso).timestamp():.3f}" if iso else ""
     env.filters["in_recording_zone"] = in_recording_zone
-    env.filters["failure"] = failure_line
-    env.filters["reason"] = lambda video: reason(video.source_path, video.error)
-    env.filters["copy_text"] = copy_text
+    env.filters["failure"] = lambda video: failure_line(video, trans)
+    env.filters["reason"] = lambda video: reason_text(video, trans)
+    env.filters["message"] = lambda text: message_text(text, trans)
+    env.filters["copy_text"] = lambda copy: copy_text(copy, trans, when)
+    env.filters["channel"] = lambda channel: channel_text(channel, trans)
     env.filters["filing_deadline"] = lambda record: deadline_text(record, lang)
     env.filters["person"] = lambda person: person_text(person, trans)
     env.filters["plate_format"] = lambda name: plate_format_name(name, trans)
@@ -464,7 +494,7 @@ def rebuild(out: Path, version: str, date: str | None = None, vehicle: str | Non
                                f"decisions are kept) with: helmetscan rebuild-db {out}")
         videos, records = load_results(out)
     else:
-        raise ResultsError(f"{out}: not a results folder (no {DB_NAME}); nothing written")
+        raise ResultsError(NOT_RESULTS_NOTHING_WRITTEN % {"path": out, "database": DB_NAME})
     title = " ".join(part for part in (date, vehicle) if part)
     csv_path, html_path = write_reports(out, videos, records, version, reviews, suffix, title, lang)
     rejected = sum(is_rejected(r, reviews) for r in records)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from helmetscan.core.errors import ResultsError
 from helmetscan.core.fielddoc import documented
+from helmetscan.core.messages import CONTROL_CHARACTERS, NAME_REQUIRED, REVIEW_FIELDS, TOO_LONG
 
 #: Longest plate text a reviewer may enter. Korean plates have at most 9 characters (``서울12가3456``), the other
 #: formats of ``plates.formats`` fewer; 16 leaves room for separators and foreign plates (our choice).
@@ -48,9 +49,9 @@ class Review(BaseModel):
 def _clean(text: str, limit: int, what: str) -> str:
     text = unicodedata.normalize("NFC", text).strip()
     if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ResultsError(f"{what}: control characters are not allowed")
+        raise ResultsError(CONTROL_CHARACTERS % {"field": what})
     if len(text) > limit:
-        raise ResultsError(f"{what}: at most {limit} characters, got {len(text)}")
+        raise ResultsError(TOO_LONG % {"field": what, "limit": limit, "length": len(text)})
     return text
 
 
@@ -61,7 +62,7 @@ def clean_plate_text(text: str) -> str:
     Raises:
         ResultsError: control characters, or longer than :data:`MAX_PLATE_CHARS` once normalised.
     """
-    return _clean(re.sub(r"[\s.\-]", "", text).upper(), MAX_PLATE_CHARS, "plate text")
+    return _clean(re.sub(r"[\s.\-]", "", text).upper(), MAX_PLATE_CHARS, REVIEW_FIELDS["plate"])
 
 
 def clean_reviewer(text: str) -> str:
@@ -70,9 +71,9 @@ def clean_reviewer(text: str) -> str:
     Raises:
         ResultsError: empty, control characters, or longer than :data:`MAX_NAME_CHARS`.
     """
-    name = _clean(text, MAX_NAME_CHARS, "reviewer")
+    name = _clean(text, MAX_NAME_CHARS, REVIEW_FIELDS["reviewer"])
     if not name:
-        raise ResultsError("reviewer: a name is required")
+        raise ResultsError(NAME_REQUIRED)
     return name
 
 
@@ -82,4 +83,4 @@ def clean_note(text: str) -> str:
     Raises:
         ResultsError: other control characters, or longer than :data:`MAX_NOTE_CHARS`.
     """
-    return _clean(text.replace("\r\n", " ").replace("\n", " "), MAX_NOTE_CHARS, "note")
+    return _clean(text.replace("\r\n", " ").replace("\n", " "), MAX_NOTE_CHARS, REVIEW_FIELDS["note"])

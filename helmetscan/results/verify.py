@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helmetscan.core.errors import ResultsError
+from helmetscan.core.messages import NOT_RESULTS_NO_RECORDS
 from helmetscan.weights.registry import sha256_file
 
 
@@ -81,7 +82,7 @@ def expected_hashes(out: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
                 if rel.endswith(f"/{VIDEO_JSON}"):
                     files[rel] = digest
     else:
-        raise ResultsError(f"{out}: not a results folder (no {DB_NAME} and no {VIDEO_JSON})")
+        raise ResultsError(NOT_RESULTS_NO_RECORDS % {"path": out, "database": DB_NAME, "record": VIDEO_JSON})
     for video in videos:
         files.update(video.evidence_sha256)
     for record in records:

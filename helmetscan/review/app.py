@@ -8,7 +8,7 @@ Routes:
 * ``POST /api/violations/<violation id>/review`` — JSON ``{"status": "confirmed"|"rejected", "reviewer": str,
   "plate_text_reviewed": str, "note": str}``; stores the decision, rebuilds the reports, returns it with the history
   (each decision with ``shown_at``: its time as the page shows it, in the recording's time zone and the page's
-  language).
+  language); a refusal's ``detail`` is one line in the page's language.
 
 Meant for one analyst on their own machine: bound to 127.0.0.1 by default, requests for any other host name refused
 (``TrustedHostMiddleware``, against DNS rebinding), and a decision from a page of another origin refused (``Origin``
@@ -29,8 +29,9 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from helmetscan import __version__
 from helmetscan.core.errors import ResultsError
+from helmetscan.core.messages import message_text
 from helmetscan.results.database import ResultsDB
-from helmetscan.results.report import in_recording_zone, rebuild, template_environment
+from helmetscan.results.report import in_recording_zone, rebuild, template_environment, translations
 from helmetscan.results.reviews import (
     MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLATE_CHARS, ReviewStatus, clean_note, clean_plate_text, clean_reviewer,
 )
@@ -63,6 +64,8 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1", lang: str
     out = out.resolve()
     ResultsDB(out, create=False, migrate=True).close()  # fails early on a non-results folder; adds the reviews table
     templates = template_environment("helmetscan.review", lang)
+    trans = translations(lang)  # the refusals' details, shown on the page as they are
+    _ = trans.gettext
 
     app = FastAPI(title="helmetscan review", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=sorted({*LOCAL_HOSTS, host}))
@@ -96,18 +99,19 @@ def create_app(out: Path, reviewer: str = "", host: str = "127.0.0.1", lang: str
     def decide(violation_id: str, decision: Decision, request: Request) -> dict:
         origin = request.headers.get("origin")
         if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host')}":
-            raise HTTPException(403, f"decisions are taken from this page only, not from {origin}")
+            raise HTTPException(403, _("decisions are taken from this page only, not from %(origin)s")
+                                % {"origin": origin})
         try:
             name, plate = clean_reviewer(decision.reviewer), clean_plate_text(decision.plate_text_reviewed)
             note = clean_note(decision.note)
         except ResultsError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise HTTPException(422, message_text(str(exc), trans)) from None
         with database() as db:
             try:
                 review = db.add_review(violation_id, ReviewStatus(decision.status), name, plate, note)
                 history = db.review_history(violation_id)
             except ResultsError as exc:
-                raise HTTPException(404, str(exc)) from None
+                raise HTTPException(404, message_text(str(exc), trans)) from None
             record = next(r for r in db.load()[1] if r.violation_id == violation_id)
         rebuild(out, __version__, lang=lang)  # violations.csv, report.html and the sheets show the decision
         when = templates.filters["when"]  # the pages' formatter: the same time text as after a reload

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from helmetscan import __version__
 from helmetscan.config import Settings
 from helmetscan.core.errors import ConfigError, HelmetscanError, OutputFull, ResultsError, VideoError
+from helmetscan.core.messages import UNEXPECTED_ERROR
 from helmetscan.pipeline.loading import Models, set_threads
 from helmetscan.weights.registry import sha256_file
 from helmetscan.pipeline.analyzer import Analyzer
@@ -541,7 +542,7 @@ class BatchRunner:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
             log.exception("%s: unexpected error", job.path)
-            error = f"unexpected error: {type(exc).__name__}: {exc}"  # the record's error names the file first
+            error = UNEXPECTED_ERROR % {"path": job.path, "error": f"{type(exc).__name__}: {exc}"}
         if error is not None:
             record = failed_video_record(job.key, str(job.path), error, info, job.sha256, timer.rounded_seconds())
         try:

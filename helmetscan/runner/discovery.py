@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helmetscan.core.errors import VideoError
+from helmetscan.core.messages import NO_SUCH_INPUT, OTHER_OUTPUT, THIS_OUTPUT
 from helmetscan.pipeline.sampling import VIDEO_EXTENSIONS
 from helmetscan.results.database import DB_NAME, holds_records
 
@@ -56,10 +57,10 @@ def find_videos(paths: list[Path], exclude: list[Path] | tuple[Path, ...] = ()
 
     def leave_out(path: Path) -> bool:
         if (inside := _inside(path, excluded)) is not None:
-            left_out.setdefault(path if inside == path.resolve() else inside, "the output folder of this run (--out)")
+            left_out.setdefault(path if inside == path.resolve() else inside, THIS_OUTPUT)
             return True
         if (root := _output_root(path)) is not None:
-            left_out.setdefault(root, f"an output folder helmetscan wrote (it holds {output_marker(root)})")
+            left_out.setdefault(root, OTHER_OUTPUT % {"marker": output_marker(root)})
             return True
         return False
 
@@ -84,7 +85,7 @@ def find_videos(paths: list[Path], exclude: list[Path] | tuple[Path, ...] = ()
             if not leave_out(path.parent):
                 videos.append(path)
         else:
-            raise VideoError(f"{path}: no such file or folder")
+            raise VideoError(NO_SUCH_INPUT % {"path": path})
     videos.sort()
     ignored.sort()
     seen: set[Path] = set()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from helmetscan.core.errors import ConfigError, OutputFull
+from helmetscan.core.messages import WORKER_ERROR, WORKER_LOST
 from helmetscan.results.records import VideoRecord, ViolationRecord
 from helmetscan.runner.batch import check_free_space
 
@@ -121,14 +122,14 @@ class RayExecutor:
                 if attempt < MAX_ATTEMPTS:
                     queue.append((job, attempt + 1))
                     continue
-                reason = f"{job.path}: the worker analysing it was lost {attempt} times ({type(exc).__name__})"
+                reason = WORKER_LOST % {"path": job.path, "attempts": attempt, "error": type(exc).__name__}
                 yield job, runner.failed(job, out, reason), []
                 continue
             except ray.exceptions.RayTaskError as exc:  # analyse() isolates faults; this is a bug, not the video
                 if isinstance(exc.cause, OutputFull):  # OUT filled up: the batch stops, as the local executor's does
                     raise exc.cause from None
                 idle.append(actor)
-                yield job, runner.failed(job, out, f"{job.path}: worker error: {exc.cause!r}"), []
+                yield job, runner.failed(job, out, WORKER_ERROR % {"path": job.path, "error": repr(exc.cause)}), []
                 continue
             idle.append(actor)
             yield job, VideoRecord.model_validate_json(record_json), [
