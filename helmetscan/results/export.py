@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import zipfile
@@ -25,7 +24,7 @@ from helmetscan.core.messages import (
     ALREADY_EXPORTED, EVIDENCE_CHANGED, EXCERPT_OVER_LIMIT, NO_EXCERPT_TO_EXPORT, NO_HANGUL_FONT,
 )
 from helmetscan.results.records import ViolationRecord
-from helmetscan.results.report import filing_deadline, in_recording_zone, korean_date, korean_time
+from helmetscan.results.report import case_number, filing_deadline, in_recording_zone, korean_date, korean_time
 from helmetscan.results.reviews import Review, ReviewStatus
 
 #: What ``--status`` selects: confirmed (the default), pending (no decision yet) or all (both); rejected never.
@@ -64,14 +63,6 @@ class ExportResult:
 
     packages: list[Package] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def case_number(record: ViolationRecord) -> str:
-    """``HS-<YYYYMMDD of the local time>-<vehicle>-<8 hex of the violation id's SHA-256>``: deterministic, unique per
-    violation, letters, digits and dashes only (``nodate``/``novehicle`` when unknown)."""
-    day = record.local_time[:10].replace("-", "") if record.local_time else "nodate"
-    vehicle = re.sub(r"[^A-Za-z0-9]+", "", (record.recording.vehicle if record.recording else None) or "")[:16]
-    return f"HS-{day}-{vehicle or 'novehicle'}-{hashlib.sha256(record.violation_id.encode()).hexdigest()[:8]}"
 
 
 def plate_for_filing(record: ViolationRecord, review: Review | None) -> str:
@@ -196,7 +187,7 @@ def sheet_pdf(path: Path, folder: Path, record: ViolationRecord, review: Review 
             ("미착용 인원", f"{record.people_without_helmet}명"), ("촬영 차량", recording_text(record)),
             ("원본 영상", f"{record.source.path}  SHA-256 {record.source.sha256}"),
             ("영상 내 위치", f"{record.timestamp_s:.3f}초, 프레임 {record.frame_index}"),
-            ("신고 기한", deadline_text), ("위반 ID", record.violation_id)]
+            ("신고 기한", deadline_text), ("위반 ID", record.violation_id), ("담당 경찰관", ""), ("서명", "")]
     pdf.set_font_size(8.5)
     for label, value in rows:
         top = pdf.get_y()

@@ -6,6 +6,8 @@ shown in the recording's time zone. Offline: no script, style or font from anywh
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -261,6 +263,14 @@ def plate_format_name(name: str | None, trans=None) -> str:
     return _or_english(trans).gettext(PLATE_FORMAT_NAMES[name]) if name in PLATE_FORMAT_NAMES else name
 
 
+def case_number(record: ViolationRecord) -> str:
+    """``HS-<YYYYMMDD of the local time>-<vehicle>-<8 hex of the violation id's SHA-256>``: deterministic, unique per
+    violation, letters, digits and dashes only (``nodate``/``novehicle`` when unknown)."""
+    day = record.local_time[:10].replace("-", "") if record.local_time else "nodate"
+    vehicle = re.sub(r"[^A-Za-z0-9]+", "", (record.recording.vehicle if record.recording else None) or "")[:16]
+    return f"HS-{day}-{vehicle or 'novehicle'}-{hashlib.sha256(record.violation_id.encode()).hexdigest()[:8]}"
+
+
 def filing_deadline(record: ViolationRecord, days: int | None = None):
     """The last day a violation can be filed (안전신문고): the local date of its ``local_time`` plus ``days`` (default:
     the ``export.filing_days`` setting's default); ``None`` when the time of the violation is unknown."""
@@ -365,6 +375,7 @@ def template_environment(package: str = "helmetscan.results", lang: str = "en"):
     env.filters["copy_text"] = lambda copy: copy_text(copy, trans, when)
     env.filters["channel"] = lambda channel: channel_text(channel, trans)
     env.filters["filing_deadline"] = lambda record: deadline_text(record, lang)
+    env.filters["case_number"] = case_number
     env.filters["person"] = lambda person: person_text(person, trans)
     env.filters["plate_format"] = lambda name: plate_format_name(name, trans)
     return env
