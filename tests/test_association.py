@@ -186,6 +186,16 @@ def test_a_rider_box_counts_only_with_a_motorcycle_under_it():
     assert len(find_riders([rider, pedestrian], DetectorRoles(), RiderRule(confirm_rider_boxes=False))) == 2
 
 
+def test_a_confident_rider_box_counts_without_a_motorcycle_under_it():
+    """A rider seen from behind hides the motorcycle: a rider box at least ``unconfirmed_rider_conf`` confident counts
+    without one, a fainter one (the walker boxed as a rider, 0.6) still needs it."""
+    from_behind = det((100, 100, 200, 400), 0.75, "rider")
+    walker = det((300, 100, 360, 400), 0.6, "rider")
+    found = find_riders([from_behind, walker], DetectorRoles(), RiderRule())
+    assert RiderRule().unconfirmed_rider_conf == 0.7 and [r.xyxy for r in found] == [(100.0, 100.0, 200.0, 400.0)]
+    assert find_riders([from_behind], DetectorRoles(), RiderRule(unconfirmed_rider_conf=1.0)) == []
+
+
 def test_one_head_boxed_twice_is_one_person():
     # stage 1 runs without class-agnostic NMS: one head can come back once per head class
     bare = det((160, 90, 240, 170), 0.7, "without helmet")

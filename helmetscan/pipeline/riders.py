@@ -102,7 +102,7 @@ def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRu
     """The ridden motorcycles among one frame's stage-1 detections.
 
     Boxes of a ``rider`` role class are ridden motorcycles as they are (when ``rule.confirm_rider_boxes``, only those
-    with a motorcycle under them, :func:`is_confirmed`). Every ``person`` box goes to the motorcycle it
+    with a motorcycle under them, :func:`is_confirmed`, or at least ``rule.unconfirmed_rider_conf`` confident). Every ``person`` box goes to the motorcycle it
     scores best on (:func:`riding_score`); a motorcycle with at least one person is ridden, one without (parked) is
     left out. Several people may share one motorcycle: rider, pillion, children. Both kinds may come from one frame
     (two stage-1 models, :mod:`helmetscan.inference.ensemble`); nested units are merged (:func:`merge_nested`).
@@ -113,7 +113,8 @@ def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRu
     motorcycles = [d for d in detections if d.label in moto_labels]
     out = [RiddenMotorcycle(tuple(map(float, d.xyxy)), d.confidence, rider_boxes=(tuple(map(float, d.xyxy)),))
            for d in detections if d.label in rider_labels
-           and (not rule.confirm_rider_boxes or is_confirmed(d.xyxy, motorcycles, rule.confirm_lower_share))]
+           and (not rule.confirm_rider_boxes or d.confidence >= rule.unconfirmed_rider_conf
+                or is_confirmed(d.xyxy, motorcycles, rule.confirm_lower_share))]
     people: dict[int, list[Box]] = {}
     for person in (d for d in detections if d.label in person_labels):
         scored = [(riding_score(person, m, rule), k) for k, m in enumerate(motorcycles)]
