@@ -81,6 +81,7 @@ def test_a_confirmed_violation_becomes_a_package_ready_to_file(reviewed, tmp_pat
                   "원본 영상: /sd/clip_0.mp4", hashlib.sha256(EXCERPT).hexdigest()):
         assert field in text
     assert result.packages[0].deadline.isoformat() == "2026-11-28"
+    assert re.search(r"검토: 위반 확인 — kim, \d{4}년 \d{1,2}월 \d{1,2}일 \d{1,2}시 \d{1,2}분 \d{1,2}초 \(UTC", text)  # as 일시
     if font is not None:
         pdf = (folder / "sheet.pdf").read_bytes()
         assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # one page

@@ -114,7 +114,7 @@ def description(record: ViolationRecord, review: Review | None, case: str, deadl
         reviewed = "검토 전"
     else:
         status = {"confirmed": "위반 확인", "rejected": "위반 아님"}.get(review.status.value, review.status.value)
-        reviewed = (f"{status} — {review.reviewer}, {in_recording_zone(review.reviewed_at, record)}"
+        reviewed = (f"{status} — {review.reviewer}, {korean_time(in_recording_zone(review.reviewed_at, record))}"
                     f"{' (' + review.note + ')' if review.note else ''}")
     lines = [
         "교통법규 위반 신고 — 이륜자동차 승차용 안전모 미착용",
