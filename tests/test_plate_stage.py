@@ -77,3 +77,27 @@ def test_the_crop_reader_normalises_and_corrects_the_read_and_keeps_the_raw_text
     # 34S6 is corrected to 3456 (a digit is expected there); the confidence is the recogniser's
     assert (crop_read.read.text, crop_read.read.confidence, crop_read.read.frame_index) == ("12가3456", 0.5, 7)
     assert crop_read.raw_text == "12가 34S6" and crop_read.read.char_confidences is None
+
+
+def test_a_read_the_wider_probe_reads_more_of_never_votes():
+    """Frame 1's box holds part of its plate: its crop reads ``T7024``, its probe ``AT7024``; frame 2's box holds the
+    whole plate (crop and probe read the same). Only frame 2's read votes, and the evidence crop is frame 2's."""
+    cands = PlateCandidates(limit=10)
+    for c in [candidate(1, 120, True), candidate(2, 100, True)]:
+        cands.offer(c)
+    widths = {}
+
+    def reader(image):  # upscaled to 40 px high: frame 1's crop is 120 px wide -> 120, its probe ≈ 144 x 44 px -> 129
+        widths.setdefault(image.shape[1], 0)
+        widths[image.shape[1]] += 1
+        if image.shape[1] == 120:
+            return TextRead("T7024", 0.95)
+        if 125 <= image.shape[1] <= 135:
+            return TextRead("AT7024", 0.9)
+        return TextRead("TN05AT7024", 0.9)
+
+    stage = PlateStage(box_detector, reader, PlateSettings(max_reads_per_track=2, recognizer="easyocr",
+                                                           min_plate_conf=0.5, tighten=False, upscale_height_px=40))
+    result = stage.read(cands, evidence_frame_index=1)
+    assert sorted(widths) == [100, 109, 120, 129] and result.reads == 2
+    assert result.plate.text == "TN05AT7024" and result.crop.shape[1] == 100  # frame 2's crop, not the fragment's

@@ -67,7 +67,8 @@ class AssistSettings(_ModelSection):
     imgsz: int = setting(416, "Inference size (a static ONNX export runs at its own input size whatever this says).",
                          "px", ge=32)
     conf: float = setting(
-        0.08, "Minimum detection confidence. Its faint motorcycles confirm rider boxes whose motorcycle the rider hides: "
+        0.08, "Minimum detection confidence. Its faint motorcycles confirm rider boxes whose motorcycle the rider hides "
+              "(its faint persons join only motorcycles of `riders.min_motorcycle_conf`): "
               "0.08 instead of 0.2 raised per-person recall on the stage-1 test split from 0.247 to 0.333 at precision "
               "0.938 -> 0.940 (README, *Our own models*).", "0..1", ge=0, le=1)
     iou: float = setting(0.6, "NMS IoU threshold.", "0..1", gt=0, le=1)
@@ -85,8 +86,9 @@ class RiderRule(_Section):
     it).
     """
 
-    min_motorcycle_conf: float = setting(0.35, "Motorcycle boxes below this confidence are ignored.", "0..1", ge=0,
-                                         le=1)
+    min_motorcycle_conf: float = setting(
+        0.35, "A person is seated on a motorcycle box only from this confidence on (fainter motorcycles still confirm "
+        "rider-class boxes, `confirm_rider_boxes`).", "0..1", ge=0, le=1)
     min_overlap_of_person: float = setting(
         0.15, "Intersection / person box area; higher rejects passers-by, may drop riders.", "0..1", ge=0, le=1
     )
@@ -98,8 +100,8 @@ class RiderRule(_Section):
     )
     confirm_rider_boxes: bool = setting(
         True, "A rider-class box counts only when a motorcycle box (e.g. the assist model's) has its centre in its "
-        "lower part: our 4-class model sometimes boxes a pedestrian as a rider. Needs a stage-1 model with a "
-        "motorcycle class."
+        "lower part, or when it is at least `unconfirmed_rider_conf` confident: our 4-class model sometimes boxes a "
+        "pedestrian as a rider. Needs a stage-1 model with a motorcycle class."
     )
     unconfirmed_rider_conf: float = setting(
         0.7, "With `confirm_rider_boxes`, a rider-class box at least this confident counts without a motorcycle under "

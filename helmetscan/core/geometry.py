@@ -45,10 +45,12 @@ def union_box(a: Sequence[float], b: Sequence[float]) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def pad(box: Sequence[float], share: float, width: int, height: int) -> tuple[int, int, int, int]:
-    """Grow ``box`` by ``share`` of its width/height on every side, clip to a ``width`` x ``height`` image and round
-    outwards to integer pixels (usable as an array slice)."""
-    dx, dy = (box[2] - box[0]) * share, (box[3] - box[1]) * share
+def pad(box: Sequence[float], share: float, width: int, height: int,
+        share_y: float | None = None) -> tuple[int, int, int, int]:
+    """Grow ``box`` by ``share`` of its width on the left and right and ``share_y`` (default ``share``) of its height
+    above and below, clip to a ``width`` x ``height`` image and round outwards to integer pixels (usable as an array
+    slice)."""
+    dx, dy = (box[2] - box[0]) * share, (box[3] - box[1]) * (share if share_y is None else share_y)
     x1, y1 = max(0, int(box[0] - dx)), max(0, int(box[1] - dy))
     x2, y2 = min(width, int(round(box[2] + dx + 0.4999))), min(height, int(round(box[3] + dy + 0.4999)))
     return x1, y1, max(x1, x2), max(y1, y2)
@@ -62,3 +64,12 @@ def extend_down(box: Sequence[float], share: float, height: int) -> Box:
 def shift(box: Sequence[float], dx: float, dy: float) -> Box:
     """Translate a box by ``(dx, dy)`` pixels (crop coordinates → frame coordinates)."""
     return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+
+
+def touches_border(box: Sequence[float], width: int, height: int, margin: float) -> bool:
+    """Whether ``box`` (pixels) lies within ``margin`` pixels of the border of a ``width`` x ``height`` image: what it
+    boxes may be cut by the image's edge. ``False`` for an image of unknown (zero) size."""
+    if not width or not height:
+        return False
+    x1, y1, x2, y2 = box
+    return x1 <= margin or y1 <= margin or x2 >= width - margin or y2 >= height - margin

@@ -1,5 +1,6 @@
-"""Stage 2: the larger helmet model re-examines the padded crop of each ridden motorcycle and judges every head on it,
-with a bounded number of checks per track."""
+"""Stage 2: on the padded crop of each ridden motorcycle (cut from the source frame), every head is found — by our head
+locator by default, else by a second detector or taken from stage 1 — and judged with or without a helmet (by our head
+classifier when one is set), with a bounded number of checks per track."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helmetscan.config import HelmetCheckSettings
-from helmetscan.core.geometry import pad, shift
+from helmetscan.core.geometry import pad, shift, touches_border
 from helmetscan.core.detections import UNSURE, Detection
 from helmetscan.core.status import HeadState
 from helmetscan.pipeline.association import attach_heads
@@ -19,7 +20,8 @@ from helmetscan.pipeline.riders import RiddenMotorcycle
 class FrameVerdict:
     """Stage-2 result for one head on a ridden motorcycle in one frame.
 
-    ``confidence``: stage-2 confidence of the head's class; ``head_xyxy``: the head box in frame pixels;
+    ``confidence``: the classifier's probability of the head's class, or without a classifier (or for a head cut by
+    the frame's edge, never judged) the head box's detection confidence; ``head_xyxy``: the head box in frame pixels;
     ``rider_xyxy``: the ridden motorcycle's box (motorcycle and people); ``rider_confidence``: its stage-1 confidence.
     """
 
@@ -48,8 +50,7 @@ EDGE_PX = 1.0
 
 def is_cut(xyxy, width: int, height: int) -> bool:
     """True when the box ``xyxy`` (pixels) touches the edge of a ``width`` x ``height`` frame (:data:`EDGE_PX`)."""
-    x1, y1, x2, y2 = xyxy
-    return x1 <= EDGE_PX or y1 <= EDGE_PX or x2 >= width - EDGE_PX or y2 >= height - EDGE_PX
+    return touches_border(xyxy, width, height, EDGE_PX)
 
 
 def head_state(head: Detection, settings: HelmetCheckSettings) -> HeadState:

@@ -102,9 +102,9 @@ def find_riders(detections: list[Detection], roles: DetectorRoles, rule: RiderRu
     """The ridden motorcycles among one frame's stage-1 detections.
 
     Boxes of a ``rider`` role class are ridden motorcycles as they are (when ``rule.confirm_rider_boxes``, only those
-    with a motorcycle under them, :func:`is_confirmed`, or at least ``rule.unconfirmed_rider_conf`` confident). Every ``person`` box goes to the motorcycle it
-    scores best on (:func:`riding_score`); a motorcycle with at least one person is ridden, one without (parked) is
-    left out. Several people may share one motorcycle: rider, pillion, children. Both kinds may come from one frame
+    with a motorcycle under them, :func:`is_confirmed`, or at least ``rule.unconfirmed_rider_conf`` confident).
+    Every ``person`` box goes to the motorcycle it scores best on (:func:`riding_score`); a motorcycle with at least
+    one person is ridden, one without (parked) is left out. Several people may share one motorcycle: rider, pillion, children. Both kinds may come from one frame
     (two stage-1 models, :mod:`helmetscan.inference.ensemble`); nested units are merged (:func:`merge_nested`).
     """
     rider_labels = {r.lower() for r in roles.rider}

@@ -23,13 +23,16 @@ CROP_MAX_WIDTH_PX = 400
 class ImagePlate:
     """One plate in an image: ``plate`` (text or ``unread``, confidence, format), ``xyxy`` its box in image pixels
     (the whole image for a crop), ``detector_confidence`` (1.0 for a crop read whole), ``at_edge`` (the box touches
-    the image border: the plate may be cut, and it is reported ``unread``), ``raw_text`` (what the recogniser read)."""
+    the image border: the plate may be cut, and it is reported ``unread``), ``raw_text`` (what the recogniser read),
+    ``fragment`` (a probe wider than the box read more: the box holds part of a plate, reported ``unread``;
+    :func:`helmetscan.plates.read.is_fragment`)."""
 
     plate: FusedPlate
     xyxy: Box
     detector_confidence: float
     at_edge: bool
     raw_text: str
+    fragment: bool = False
 
 
 def is_crop(image: np.ndarray) -> bool:
@@ -59,14 +62,15 @@ def read_image(image: np.ndarray, detector: Detector | None, reader: CropReader,
         labels = {r.lower() for r in settings.roles.plate}
         found = [d for d in detector(image) if d.label in labels]
         boxes = [(d.xyxy, d.confidence, touches_edge(d.xyxy, (w, h))) for d in found]
-    crops, probes = [], []
+    crops = []
     for xyxy, _, _ in boxes:
         x1, y1, x2, y2 = pad(xyxy, 0.0, w, h)
         crops.append(image[y1:y2, x1:x2])
-        px1, py1, px2, py2 = probe_box(xyxy, w, h)
-        probes.append(image[py1:py2, px1:px2])
     keep = [i for i, c in enumerate(crops) if c.size]
-    reads = reader.read([crops[i] for i in keep], probes=None if as_crop else [probes[i] for i in keep])
+    probes = None  # a crop read whole has nothing around it to probe
+    if not as_crop:
+        probes = [image[y1:y2, x1:x2] for x1, y1, x2, y2 in (probe_box(boxes[i][0], w, h) for i in keep)]
+    reads = reader.read([crops[i] for i in keep], probes=probes)
     plates = []
     for i, crop_read in zip(keep, reads):
         xyxy, confidence, at_edge = boxes[i]
@@ -74,14 +78,15 @@ def read_image(image: np.ndarray, detector: Detector | None, reader: CropReader,
         fused = fuse_reads(votes, reader.formats, 0.0, settings.plate_floor(),  # one read: only the plate floor
                            unreported_formats=settings.unreported())
         plates.append(ImagePlate(fused, tuple(float(v) for v in xyxy), float(confidence), at_edge,
-                                 crop_read.raw_text))
+                                 crop_read.raw_text, crop_read.fragment))
     return sorted(plates, key=lambda p: -p.plate.confidence)
 
 
 def image_json(path, plates: list[ImagePlate]) -> dict:
     """The JSON object ``helmetscan plate --json`` prints for one image: ``file``, the most confident plate's ``text``
     (``unread`` when none), ``confidence`` and ``format``, and ``plates``: every plate with its text, confidence,
-    format, box (``xyxy``, image pixels), detector confidence, ``at_edge``, per-character confidences and raw read."""
+    format, box (``xyxy``, image pixels), detector confidence, ``at_edge``, ``fragment``, per-character confidences
+    and raw read."""
     best = plates[0].plate if plates else None
     return {
         "file": str(path), "text": best.text if best and best.text else "unread",
@@ -89,6 +94,7 @@ def image_json(path, plates: list[ImagePlate]) -> dict:
         "plates": [{"text": p.plate.text or "unread", "confidence": round(p.plate.confidence, 4),
                     "format": p.plate.format, "xyxy": [round(v, 1) for v in p.xyxy],
                     "detector_confidence": round(p.detector_confidence, 4), "at_edge": p.at_edge,
+                    "fragment": p.fragment,
                     "char_confidences": list(p.plate.char_confidences), "raw_text": p.raw_text}
                    for p in plates],
     }

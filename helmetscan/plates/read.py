@@ -10,6 +10,7 @@ import numpy as np
 from helmetscan.config import PlateSettings
 from helmetscan.core.detections import TextRead, TextRecognizer
 from helmetscan.core.plate_formats import correct, normalise
+from helmetscan.core.geometry import pad
 from helmetscan.plates.crop import text_band, upscale
 from helmetscan.plates.fuse import PlateRead
 
@@ -26,10 +27,7 @@ FRAGMENT_PROBE = (0.10, 0.05)
 def probe_box(xyxy, width: int, height: int) -> tuple[int, int, int, int]:
     """The fragment probe of the plate box ``xyxy`` (pixels) in a ``width`` x ``height`` image: grown by
     :data:`FRAGMENT_PROBE`, clipped, as integer slice bounds."""
-    (sx, sy), (x1, y1, x2, y2) = FRAGMENT_PROBE, xyxy
-    dx, dy = (x2 - x1) * sx, (y2 - y1) * sy
-    return (max(0, int(x1 - dx)), max(0, int(y1 - dy)), min(width, int(round(x2 + dx + 0.4999))),
-            min(height, int(round(y2 + dy + 0.4999))))
+    return pad(xyxy, FRAGMENT_PROBE[0], width, height, FRAGMENT_PROBE[1])
 
 
 def is_fragment(text: str, probe_text: str) -> bool:
@@ -41,7 +39,7 @@ def is_fragment(text: str, probe_text: str) -> bool:
 @dataclass(frozen=True)
 class CropRead:
     """One read crop: ``read`` (corrected text, confidences), ``raw_text`` as the recogniser returned it,
-    ``upscaled`` (h, 64, 3) uint8 BGR, the crop as kept for evidence, and ``fragment``: the fragment probe read more
+    ``upscaled`` (``upscale_height_px``, w, 3) uint8 BGR, the crop as kept for evidence, and ``fragment``: the fragment probe read more
     than this crop (:func:`is_fragment`), so the read is part of a plate and never votes."""
 
     read: PlateRead

@@ -12,7 +12,7 @@ import numpy as np
 
 from helmetscan.config import PlateSettings
 from helmetscan.core.detections import Detection
-from helmetscan.core.geometry import Box, area, centre, contains, extend_down, pad, union_box
+from helmetscan.core.geometry import Box, area, centre, contains, extend_down, pad, touches_border, union_box
 from helmetscan.plates.recognizer import INPUT_WIDTH
 
 #: Padding around the rider ∪ motorcycle region kept for plate reading, as a share of its size (our choice: a plate
@@ -94,12 +94,7 @@ def plate_quality(width_px: float, sharpness_value: float, detector_confidence: 
 
 def touches_edge(xyxy: Box, frame_size: tuple[int, int]) -> bool:
     """Whether a plate box (frame pixels) touches the border of a ``(width, height)`` frame: the plate may be cut."""
-    w, h = frame_size
-    if not w or not h:
-        return False
-    x1, y1, x2, y2 = xyxy
-    m = EDGE_MARGIN_PX
-    return x1 <= m or y1 <= m or x2 >= w - m or y2 >= h - m
+    return touches_border(xyxy, *frame_size, EDGE_MARGIN_PX)
 
 
 def pick_plate(plates: list[Detection], region_xyxy: Sequence[float]) -> Detection | None:

@@ -21,9 +21,10 @@ class PlateResult:
     """A track's plate after the plate stage.
 
     ``plate``: the fused text and its support; ``crop`` / ``upscaled``: the plate crop (h, w, 3) uint8 BGR of the most
-    confident read agreeing with the fused text, before and after upscaling, ``None`` when no plate was located;
-    ``xyxy_in_evidence_frame``: the plate box in frame pixels when a plate was located in the evidence frame, else
-    ``None``; ``reads``: recogniser runs.
+    confident read agreeing with the fused text, before and after upscaling, ``None`` when no plate was located or
+    every read was a fragment of a plate (:class:`~helmetscan.plates.read.CropRead`); ``xyxy_in_evidence_frame``: the
+    plate box in frame pixels when a plate was located in the evidence frame (fragment or not), else ``None``;
+    ``reads``: plate crops read (each with its fragment probe), fragments included.
     """
 
     plate: FusedPlate
