@@ -288,6 +288,23 @@ def split_groups(samples: list[Sample], test_share: float = 0.2, val_share: floa
     return assignment
 
 
+def check_fold(out: Path, spec_path: Path, root: Path | None, hold_out: tuple[str, ...]) -> None:
+    """Before writing a leave-one-source-out fold of crops: ``out`` must not exist or be empty, and every name in
+    ``hold_out`` must be a source of ``spec_path`` (relative roots resolved from ``root``, default the repository).
+
+    Raises:
+        FileExistsError: ``out`` exists and is not empty.
+        FileNotFoundError: a source root is missing.
+        ValueError: a name in ``hold_out`` is no source of the spec.
+    """
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out}: exists and is not empty")
+    names = {spec.name for spec in load_specs(spec_path, root or REPOSITORY)}
+    unknown = set(hold_out) - names
+    if unknown:
+        raise ValueError(f"--hold-out {', '.join(sorted(unknown))}: no such source in {spec_path}")
+
+
 def split_sources(spec_path: Path = DEFAULT_SPEC, root: Path | None = None, seed: int = 0) -> list[tuple[Sample, str]]:
     """Every de-duplicated sample of the sources with its split, as :func:`build` splits them (same groups, same
     seed), without building anything; relative roots are resolved from ``root`` (default: the repository root).

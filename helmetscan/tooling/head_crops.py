@@ -18,9 +18,8 @@ import random
 from pathlib import Path
 
 from helmetscan.inference.head_classifier import CropGeometry, square_crop
-from helmetscan.tooling.dataset import load_specs, split_sources
+from helmetscan.tooling.dataset import check_fold, split_sources
 from helmetscan.tooling.locator_crops import LOCATOR_SPEC
-from helmetscan.tooling.paths import REPOSITORY
 
 #: Class folder names (ultralytics sorts them: index 0 = with_helmet, 1 = without_helmet).
 CLASSES = {"with helmet": "with_helmet", "without helmet": "without_helmet"}
@@ -80,11 +79,7 @@ def build_head_crops(out: Path, spec_path: Path = LOCATOR_SPEC, root: Path | Non
     import cv2
     import pandas as pd
 
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out}: exists and is not empty")
-    names = {spec.name for spec in load_specs(spec_path, root or REPOSITORY)}
-    if set(hold_out) - names:
-        raise ValueError(f"--hold-out {', '.join(sorted(set(hold_out) - names))}: no such source in {spec_path}")
+    check_fold(out, spec_path, root, hold_out)
     rng = random.Random(seed)
     rows = []
     if locator is not None:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helmetscan.core.geometry import area, centre, intersection, union_box
-from helmetscan.tooling.dataset import Sample, deduplicate, load_specs, read_source, split_groups
-from helmetscan.tooling.paths import LABELS, REPOSITORY
+from helmetscan.tooling.dataset import Sample, check_fold, split_sources
+from helmetscan.tooling.paths import LABELS
 
 #: The sources of the locator's crops: the stage-1 dataset's and helmonzy_street.
 LOCATOR_SPEC = LABELS / "head_locator_sources.toml"
@@ -144,20 +144,12 @@ def build_locator_crops(out: Path, spec_path: Path = LOCATOR_SPEC, root: Path | 
     import cv2
     import pandas as pd
 
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out}: exists and is not empty")
-    specs = load_specs(spec_path, root or REPOSITORY)
-    unknown = set(hold_out) - {s.name for s in specs}
-    if unknown:
-        raise ValueError(f"--hold-out {', '.join(sorted(unknown))}: no such source in {spec_path}")
-    samples, _ = deduplicate([s for spec in specs for s in read_source(spec, [])])
-    assignment = split_groups(samples, seed=seed)
+    check_fold(out, spec_path, root, hold_out)
     rng = random.Random(seed)
     rows = []
-    for sample in samples:
+    for sample, split in split_sources(spec_path, root, seed):
         if sample.source in hold_out:
             continue
-        split = assignment[sample.group]
         image = cv2.imread(str(sample.image))
         if image is None:
             continue
