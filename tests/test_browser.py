@@ -177,8 +177,13 @@ def test_rejected_cards_stay_apart_when_sorted_and_filtered(browser, tmp_path):
 def analysed_once(tmp_path_factory):
     """The rider-and-pillion clip analysed with the default pipeline (one violation), once for the module and never
     changed: tests that review or rebuild work on a copy (``analysed``, :func:`_copy`)."""
-    out = tmp_path_factory.mktemp("analysed") / "out"
-    proc = subprocess.run([sys.executable, "-m", "helmetscan", "analyze", str(FOOTAGE), "--out", str(out)],
+    root = tmp_path_factory.mktemp("analysed")
+    # a card copied to a path as long as a nightly dump's (CI's checkout is deeper than ours): the report must wrap it
+    card = root / "nightly_sd_dumps" / "2026-12-06_bus12_front_and_rear_channels" / "DCIM" / "100MEDIA_NORMAL_EVENT"
+    card.mkdir(parents=True)
+    clip = Path(shutil.copy2(FOOTAGE, card / FOOTAGE.name))
+    out = root / "out"
+    proc = subprocess.run([sys.executable, "-m", "helmetscan", "analyze", str(clip), "--out", str(out)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out
