@@ -139,7 +139,7 @@ def _videos_table(html: str) -> str:
 def test_the_report_timelines_and_videos_table_in_korean(tmp_path):
     _varied_folder(tmp_path, "ko")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    for label in ("<small><b>/sd/clip_0.mp4</b> — 추적한 이륜차 2대, 위반 1건</small>", 'aria-label="/sd/clip_0.mp4 타임라인"',
+    for label in ("<small class=\"path\"><b>/sd/clip_0.mp4</b> — 추적한 이륜차 2대, 위반 1건</small>", 'aria-label="/sd/clip_0.mp4 타임라인"',
                   "<title>추적 번호 1: 0.0–2.0초, 10프레임, 탑승자 2명, 위반</title>",
                   "<title>추적 번호 2: 1.0–3.0초, 1프레임, 탑승자 1명</title>"):
         assert label in html, label
@@ -155,7 +155,7 @@ def test_the_report_timelines_and_videos_table_in_korean(tmp_path):
 def test_the_report_timelines_and_videos_table_stay_english(tmp_path):
     _varied_folder(tmp_path, "en")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    for label in ("<small><b>/sd/clip_0.mp4</b> — 2 track(s), 1 violation(s)</small>",
+    for label in ("<small class=\"path\"><b>/sd/clip_0.mp4</b> — 2 track(s), 1 violation(s)</small>",
                   'aria-label="timeline of /sd/clip_0.mp4"', "<title>track 1: 0.0–2.0 s, 10 frames, 2 people, "
                   "violation</title>", "<title>track 2: 1.0–3.0 s, 1 frame, 1 person</title>"):
         assert label in html, label
