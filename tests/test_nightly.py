@@ -378,7 +378,7 @@ def test_a_file_that_ends_early_is_analysed_as_far_as_it_decodes_and_reported_in
     assert totals(videos, violations)["incomplete"] == 1
     html = (out / "report.html").read_text()
     assert '<li class="incomplete">incomplete: ' + str(cut) + ": ends early" in html and "1</b> incomplete" in html
-    assert f"{footage / 3600:.2f} h of footage" in html
+    assert f"{footage / 60:.1f} min of footage" in html  # under an hour: minutes, not "0.00 h"
     assert run_night(card, out).videos == []  # the same content would give the same: not analysed again
     db = ResultsDB(out, create=False)
     row = next(db.db.query("select status from videos where path = ?", [str(cut)]))

@@ -156,7 +156,7 @@ def test_a_schema_6_record_loads_with_no_copies_and_its_failure_line_names_the_f
     html = rebuild(tmp_path, "test").html_path.read_text()
     assert re.findall(r'<li class="failed">(.*?)</li>', html) == [
         "/sd/b.mp4: cannot open as a video: corrupt", "/sd/c.mp4: weights/x.onnx: not readable"]
-    assert "also on" not in html and "0.00 h of footage" in html  # 3.2 s; the failed videos count none
+    assert "also on" not in html and "0.1 min of footage" in html  # 3.2 s; the failed videos count none
 
 
 def test_every_csv_column_is_documented_and_written(tmp_path):
