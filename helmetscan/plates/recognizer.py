@@ -9,6 +9,11 @@ is read top row first; a reader that reads each half as its own row puts one cer
 crop is read in several views (:data:`VIEWS`) and decoded by a CTC prefix beam search held to the accepted plate
 formats (:func:`beam_read`).
 
+A line reader (``helmetscan train-line-reader``: a recogniser pretrained on real text lines, fine-tuned on plates;
+``weights/PLATE_READER.md``, session 21; none ships) gives two readings of each crop: ``line`` (the crop as one text
+line) and ``rows`` (its top half as a line, one certain blank step, its bottom half as a line); the more probable
+read wins (choosing by the crop's shape instead read US plates, 2:1, as two rows; card). Our CRNN has one output.
+
 The alphabet is read from the ONNX file's metadata (``alphabet``), so the runtime never disagrees with the model it
 loads; a file whose metadata names another decoder than ``ctc`` is refused. Trained by
 :mod:`helmetscan.tooling.plate_train`.
@@ -184,20 +189,24 @@ class PlateRecognizer:
         else:
             self.constraint = None
 
-    def probabilities(self, images: list[np.ndarray]) -> np.ndarray:
-        """Per-step probabilities of every view of a batch of plate crops ((h, w, 3) uint8 BGR each):
-        (N, views, steps, 1 + alphabet)."""
+    def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        """Per-step probabilities of every view of a batch of plate crops ((h, w, 3) uint8 BGR each), one array per
+        model output (a line reader's: ``line``, ``rows``): (N, views, steps, 1 + alphabet)."""
         batch = np.concatenate([view_inputs(to_model_input(im, self.input_size), self.views) for im in images])
-        probs = self._session.run(None, {self._input: batch[:, None].astype(np.float32) / 255.0})[0]
-        return probs.reshape(len(images), len(self.views), *probs.shape[1:])
+        outputs = self._session.run(None, {self._input: batch[:, None].astype(np.float32) / 255.0})
+        return [probs.reshape(len(images), len(self.views), *probs.shape[1:]) for probs in outputs]
 
     def read_batch(self, images: list[np.ndarray]) -> list[TextRead]:
         """Read several plate crops ((h, w, 3) uint8 BGR each) in one run, each crop's views searched together
-        (:func:`beam_read`)."""
+        (:func:`beam_read`); of a line reader's two readings of a crop, the more probable read (``line`` on a tie)."""
         if not images:
             return []
-        return [beam_read(views, self.alphabet, self.beam_width, self.constraint)
-                for views in self.probabilities(images)]
+        outputs = self.probabilities(images)
+        reads = []
+        for i in range(len(images)):
+            candidates = [beam_read(probs[i], self.alphabet, self.beam_width, self.constraint) for probs in outputs]
+            reads.append(max(candidates, key=lambda read: read.confidence))
+        return reads
 
     def __call__(self, image: np.ndarray) -> TextRead:
         """Read one plate crop ((h, w, 3) uint8 BGR): text without separators, confidence, per-character confidences."""

