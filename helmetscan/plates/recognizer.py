@@ -10,7 +10,7 @@ crop is read in several views (:data:`VIEWS`) and decoded by a CTC prefix beam s
 formats (:func:`beam_read`).
 
 A line reader (``helmetscan train-line-reader``: a recogniser pretrained on real text lines, fine-tuned on plates;
-``weights/PLATE_READER.md``, session 21; none ships) gives two readings of each crop: ``line`` (the crop as one text
+``weights/PLATE_READER.md``; none ships) gives two readings of each crop: ``line`` (the crop as one text
 line) and ``rows`` (its top half as a line, one certain blank step, its bottom half as a line); the more probable
 read wins (choosing by the crop's shape instead read US plates, 2:1, as two rows; card). Our CRNN has one output.
 

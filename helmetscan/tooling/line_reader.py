@@ -7,8 +7,8 @@ rendered plates and real labelled crops with its batch-norm statistics frozen (:
 exported as a helmetscan reader (:class:`LineReader`, :func:`export`): the runtime's input, our CRNN's
 ((N, 1, 64, 256) float grey 0..1, the crop squeezed), and two readings of it, ``line`` (the crop as one text line)
 and ``rows`` (its top half as a line, one certain blank step, its bottom half as a line), of which the runtime keeps
-the more probable read (:mod:`helmetscan.plates.recognizer`). Figures and the recipe: ``weights/PLATE_READER.md``,
-session 21.
+the more probable read (:mod:`helmetscan.plates.recognizer`). Figures, and why no such reader ships:
+``weights/PLATE_READER.md``.
 """
 
 from __future__ import annotations
@@ -281,96 +281,3 @@ def train_line_reader(base: Path, dictionary: Path, renders: Path, real: list[Pa
     return written
 
 
-
-def is_line_reader(path: Path) -> bool:
-    """Whether the reader in ``path`` is one :func:`export` wrote (outputs ``line`` and ``rows``)."""
-    import onnx
-
-    return [o.name for o in onnx.load(str(path), load_external_data=False).graph.output] == ["line", "rows"]
-
-
-def learn(base: Path, images: np.ndarray, texts: list[str], tops: list[str], out: Path, epochs: int, lr: float,
-          rng: np.random.Generator, metadata: dict[str, str], log: Callable[[str], None],
-          draw: Callable[[], tuple[np.ndarray, list[str], list[str]]] | None = None) -> Path:
-    """Fine-tune the line reader in ``base`` (rebuilt in PyTorch from its ONNX file by ``onnx2torch``) on ``images``
-    ((N, 64, 256) uint8 model inputs), ``texts`` and their ``tops`` (top rows, "" for one-row plates) for
-    ``epochs`` passes (batches of 11 plates as in :func:`train_line_reader`, each jittered as ``train-plates``
-    jitters; Adam at ``lr``; batch-norm statistics frozen), a one-row plate from its ``line`` reading, a two-row
-    plate from its ``rows``; ``draw``: rendered plates added anew each pass (images, texts, tops). Writes ``out``: ``base``'s graph
-    with the learnt values and ``metadata`` (``learn-plates``).
-
-    Raises:
-        ValueError: a parameter of the converted module matches no initializer of ``base``.
-    """
-    import onnx
-    import torch
-    from onnx import numpy_helper
-    from onnx2torch import convert
-
-    from helmetscan.tooling.plate_train import ctc_batch_loss
-    from helmetscan.tooling.plate_train_data import augment
-
-    proto = onnx.load(str(base))
-    model = convert(proto)
-    owners = _initializer_of_each_parameter(proto, model)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
-    for epoch in range(epochs):
-        x_all, t_all, top_all = images, list(texts), list(tops)
-        if draw is not None:
-            extra = draw()
-            x_all, t_all, top_all = np.concatenate([images, extra[0]]), t_all + extra[1], top_all + extra[2]
-        model.train()
-        for module in model.modules():
-            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-                module.eval()
-        order = rng.permutation(len(t_all))
-        total = 0.0
-        for i in range(0, len(order), 11):
-            idx = order[i:i + 11]
-            x = augment(torch.from_numpy(x_all[idx]).float().unsqueeze(1) / 255.0, rng)
-            line, rows = model(x)
-            two = torch.tensor([bool(top_all[k]) for k in idx])
-            loss = sum(ctc_batch_loss(ctc, probs[mask].clamp_min(1e-8).log(), [t_all[k] for k, m in zip(idx, mask) if m])
-                       for probs, mask in ((line, ~two), (rows, two)) if bool(mask.any()))
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimiser.step()
-            total += float(loss) * len(idx)
-        log(f"epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f}")
-    # the learnt values go back into the base file's graph: re-exporting the converted module would fix the batch
-    # size (onnx2torch computes reshapes from traced shapes)
-    learnt = {owners[name]: p.detach().numpy() for name, p in model.named_parameters()}
-    for k, initializer in enumerate(proto.graph.initializer):
-        if initializer.name in learnt:
-            proto.graph.initializer[k].CopyFrom(numpy_helper.from_array(learnt[initializer.name], initializer.name))
-    onnx.helper.set_model_props(proto, metadata)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(proto, str(out))
-    return out
-
-
-def _initializer_of_each_parameter(proto, module) -> dict[str, str]:
-    """For each parameter of ``module`` (``onnx2torch``'s conversion of ``proto``), the name of the initializer of
-    ``proto`` it was made from, found by equal shape and bytes (each initializer taken once, in order).
-
-    Raises:
-        ValueError: a parameter equals no initializer left.
-    """
-    from collections import defaultdict
-
-    from onnx import numpy_helper
-
-    left = defaultdict(list)
-    for initializer in proto.graph.initializer:
-        value = numpy_helper.to_array(initializer)
-        left[(value.shape, value.tobytes())].append(initializer.name)
-    owners = {}
-    for name, parameter in module.named_parameters():
-        value = parameter.detach().numpy()
-        names = left.get((value.shape, value.tobytes()))
-        if not names:
-            raise ValueError(f"parameter {name} {tuple(value.shape)} equals no initializer of the reader's graph")
-        owners[name] = names.pop(0)
-    return owners

@@ -244,7 +244,7 @@ def rendered_exact(model_path: Path, plates: Rendered, batch: int = 256) -> floa
     the text: a check that learning one kind of plate did not unlearn the others."""
     from helmetscan.inference.onnx_session import cpu_session
     from helmetscan.plates.recognizer import PlateRecognizer, decode_ctc
-    from helmetscan.tooling.line_reader import is_line_reader
+    from helmetscan.tooling.line_reader_learning import is_line_reader
     from helmetscan.tooling.plate_render import ALPHABET
 
     if is_line_reader(model_path):  # two readings of each plate: the runtime's choice, one view, no format
@@ -263,7 +263,7 @@ def rendered_exact(model_path: Path, plates: Rendered, batch: int = 256) -> floa
 def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epochs: int, seed: int, threads: int,
               lr: float, log: Callable[[str], None], replay: Rendered | None = None) -> Path:
     """Train the reader of ``base`` (a CRNN ``.onnx`` exported by ``train-plates``, or a line reader of
-    ``train-line-reader``: :func:`helmetscan.tooling.line_reader.learn`, Adam) on ``plates`` for ``epochs``
+    ``train-line-reader``: :func:`helmetscan.tooling.line_reader_learning.learn`, Adam) on ``plates`` for ``epochs``
     passes (batches of 16, each crop jittered; AdamW at ``lr``, gradients clipped at norm 5 as ``train-plates`` does)
     and export it to ``out`` with ``base``'s metadata plus what it learnt from. ``replay``: rendered plates of the
     shipped reader's recipe, :data:`REPLAY_PER_PLATE` of them drawn anew each pass beside every plate, so the reader
@@ -272,7 +272,7 @@ def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epoch
     from torch import nn
 
     from helmetscan.plates.recognizer import INPUT_HEIGHT, INPUT_WIDTH, to_model_input
-    from helmetscan.tooling.line_reader import is_line_reader, learn
+    from helmetscan.tooling.line_reader_learning import is_line_reader, learn
     from helmetscan.tooling.plate_network import build_ctc_model, export_onnx
     from helmetscan.tooling.plate_reader_weights import reader_metadata, crnn_state_dict, reader_bands, reader_rows
     from helmetscan.tooling.plate_render import ALPHABET
