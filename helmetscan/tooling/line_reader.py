@@ -210,13 +210,14 @@ def training_samples(renders: Path, real: list[Path], copies: int, two_row_max_a
 
 def train_line_reader(base: Path, dictionary: Path, renders: Path, real: list[Path], out_dir: Path,
                       learning_rates: tuple[float, ...] = (1e-4, 5e-5), copies: int = 3, batch: int = 20,
-                      two_row_max_aspect: float = 2.5, seed: int = 0, threads: int = 2,
+                      two_row_max_aspect: float = 2.2, seed: int = 0, threads: int = 2,
                       log: Callable[[str], None] = print) -> list[Path]:
     """Fine-tune PP-OCR's recogniser (``base``, ``dictionary``) whole with CTC, one pass per learning rate (Adam),
     its batch-norm statistics frozen; a one-row plate is learnt from its ``line`` reading, a two-row plate's rows
     from its halves. After each pass ``out_dir/pass{k}.pt`` (resumed from when present) and ``pass{k}.onnx`` (the
-    exported reader) are written; returns the ONNX files. ``batch``: plates per step (a two-row plate is two lines: about 30
-    lines; 96 lines a step took six times as long per line on the development CPU).
+    exported reader) are written; returns the ONNX files. ``batch``: plates per step, about 30 lines (a two-row plate
+    is two; 96 lines a step took six times as long per line on the development CPU). ``two_row_max_aspect``: as
+    ``plates.two_row_max_aspect`` (a real crop narrower than this is learnt as two rows when its text splits so).
 
     Raises:
         ValueError: see :func:`pretrained_network`.

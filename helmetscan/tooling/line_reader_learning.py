@@ -23,10 +23,10 @@ def learn(base: Path, images: np.ndarray, texts: list[str], tops: list[str], out
           draw: Callable[[], tuple[np.ndarray, list[str], list[str]]] | None = None) -> Path:
     """Fine-tune the line reader in ``base`` (rebuilt in PyTorch from its ONNX file by ``onnx2torch``) on ``images``
     ((N, 64, 256) uint8 model inputs), ``texts`` and their ``tops`` (top rows, "" for one-row plates) for
-    ``epochs`` passes (batches of 11 plates as in :func:`train_line_reader`, each jittered as ``train-plates``
-    jitters; Adam at ``lr``; batch-norm statistics frozen), a one-row plate from its ``line`` reading, a two-row
-    plate from its ``rows``; ``draw``: rendered plates added anew each pass (images, texts, tops). Writes ``out``: ``base``'s graph
-    with the learnt values and ``metadata`` (``learn-plates``).
+    ``epochs`` passes (batches of 11 plates, each jittered as ``train-plates`` jitters; Adam at ``lr``; batch-norm
+    statistics frozen), a one-row plate from its ``line`` reading, a two-row plate from its ``rows``; ``draw``:
+    rendered plates added anew each pass (images, texts, tops). Writes ``out``: ``base``'s graph with the learnt
+    values and ``metadata`` (``learn-plates``).
 
     Raises:
         ValueError: a parameter of the converted module matches no initializer of ``base``.
@@ -60,7 +60,8 @@ def learn(base: Path, images: np.ndarray, texts: list[str], tops: list[str], out
             x = augment(torch.from_numpy(x_all[idx]).float().unsqueeze(1) / 255.0, rng)
             line, rows = model(x)
             two = torch.tensor([bool(top_all[k]) for k in idx])
-            loss = sum(ctc_batch_loss(ctc, probs[mask].clamp_min(1e-8).log(), [t_all[k] for k, m in zip(idx, mask) if m])
+            loss = sum(ctc_batch_loss(ctc, probs[mask].clamp_min(1e-8).log(),
+                                      [t_all[k] for k, m in zip(idx, mask) if m])
                        for probs, mask in ((line, ~two), (rows, two)) if bool(mask.any()))
             optimiser.zero_grad()
             loss.backward()

@@ -249,7 +249,8 @@ def rendered_exact(model_path: Path, plates: Rendered, batch: int = 256) -> floa
 
     if is_line_reader(model_path):  # two readings of each plate: the runtime's choice, one view, no format
         reader = PlateRecognizer(model_path, threads=2, views=1)
-        reads = [r.text for i in range(0, len(plates.texts), 64) for r in reader.read_batch(list(plates.images[i:i + 64]))]
+        reads = [r.text for i in range(0, len(plates.texts), 64)
+                 for r in reader.read_batch(list(plates.images[i:i + 64]))]
         return sum(read == text for read, text in zip(reads, plates.texts)) / max(1, len(plates.texts))
     session = cpu_session(model_path, threads=2)
     right = 0
