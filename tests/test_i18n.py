@@ -522,3 +522,17 @@ def test_an_error_line_in_korean(tmp_path, command, code, message):
     results_folder(tmp_path, plates=("",))
     result = CliRunner().invoke(app, [part.format(out=tmp_path) for part in command], env=KOREAN)
     assert result.exit_code == code and result.stderr.strip() == message.format(out=tmp_path), result.output
+
+
+def test_a_damaged_results_database_is_told_in_korean_with_the_command_that_rebuilds_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from helmetscan.cli import app
+
+    results_folder(tmp_path, plates=("",))
+    db = tmp_path / "helmetscan.db"
+    db.write_bytes(b"not a database " * 100)
+    result = CliRunner().invoke(app, ["report", str(tmp_path), "--lang", "ko"], env=KOREAN)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {db}: 손상됨 (") and result.stderr.strip().endswith(
+        f"다음 명령으로 기록에서 다시 만드십시오: helmetscan rebuild-db {tmp_path}"), result.stderr

@@ -63,6 +63,13 @@ NOT_RESULTS = N_("%(path)s: not a results folder (no %(database)s)")
 NOT_RESULTS_NOTHING_WRITTEN = N_("%(path)s: not a results folder (no %(database)s); nothing written")
 NOT_RESULTS_NO_RECORDS = N_("%(path)s: not a results folder (no %(database)s and no %(record)s)")
 
+# ---- the results database (report, review, export, verify, analyze) ------------------------------------------------
+DB_DAMAGED = N_("%(path)s: damaged (%(error)s); rebuild it from the records with: %(command)s")
+DB_LOST = N_("%(path)s: no %(database)s: rebuild it from the records with: %(command)s")
+NOT_A_DATABASE = N_("%(path)s: not a helmetscan results database (%(error)s)")
+DB_BEING_CREATED = N_("%(path)s: the results database is still being created; try again")
+DB_NEWER = N_("%(path)s: written by a newer helmetscan (migration %(migration)s); upgrade")
+
 #: Every format :func:`message_text` recognises.
 MESSAGES = (
     NO_SUCH_INPUT, THIS_OUTPUT, OTHER_OUTPUT,
@@ -72,6 +79,7 @@ MESSAGES = (
     CONTROL_CHARACTERS, TOO_LONG, NAME_REQUIRED, NO_SUCH_VIOLATION,
     NO_HANGUL_FONT, ALREADY_EXPORTED, NO_EXCERPT_TO_EXPORT, EVIDENCE_CHANGED, EXCERPT_OVER_LIMIT,
     NOT_RESULTS, NOT_RESULTS_NOTHING_WRITTEN, NOT_RESULTS_NO_RECORDS,
+    DB_DAMAGED, DB_LOST, NOT_A_DATABASE, DB_BEING_CREATED, DB_NEWER,
 )
 #: Placeholders whose value is itself shown translated: a nested message (``reason``), a field's name (``field``).
 _NESTED, _NAMED = "reason", "field"

@@ -18,7 +18,7 @@ never names a file that does not exist. CSV and HTML are views of it (:mod:`helm
 
 The ``video.json`` and ``record.json`` files stay the truth: a database that is not SQLite, fails ``PRAGMA
 quick_check`` (run on every open) or hits a damaged page later is refused with one line naming the command that
-rebuilds it from them (:func:`rebuild_hint`, :mod:`helmetscan.results.rebuild`).
+rebuilds it from them (:func:`rebuild_command`, :mod:`helmetscan.results.rebuild`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from helmetscan.core.errors import ResultsError
-from helmetscan.core.messages import NO_SUCH_VIOLATION, NOT_RESULTS
+from helmetscan.core.messages import (DB_BEING_CREATED, DB_DAMAGED, DB_LOST, DB_NEWER, NO_SUCH_VIOLATION, NOT_A_DATABASE,
+                                      NOT_RESULTS)
 from helmetscan.results.records import VideoRecord, VideoStatus, ViolationRecord
 from helmetscan.results.reviews import Review, ReviewStatus
 
@@ -91,9 +92,9 @@ def migrations():
     return steps
 
 
-def rebuild_hint(out: Path) -> str:
-    """What to do about a damaged or lost database: the command that rebuilds it from the records."""
-    return f"rebuild it from the records with: helmetscan rebuild-db {shlex.quote(str(out))}"
+def rebuild_command(out: Path) -> str:
+    """The command that rebuilds a damaged or lost database of ``out`` from the records."""
+    return f"helmetscan rebuild-db {shlex.quote(str(out))}"
 
 
 def holds_records(out: Path) -> bool:
@@ -167,13 +168,13 @@ class ResultsDB:
             if not create:
                 if not holds_records(out):
                     raise ResultsError(NOT_RESULTS % {"path": out, "database": DB_NAME})
-                raise ResultsError(f"{out}: no {DB_NAME}: {rebuild_hint(out)}")
+                raise ResultsError(DB_LOST % {"path": out, "database": DB_NAME, "command": rebuild_command(out)})
         elif self.path.stat().st_size == 0 and holds_records(out):  # lost its content, not one being created
             raise self.damaged("an empty file")
         try:
             self.db = sqlite_utils.Database(self.path)
         except sqlite3.DatabaseError as exc:  # cannot be opened at all (a folder, no permission)
-            raise ResultsError(f"{self.path}: not a helmetscan results database ({exc})") from None
+            raise ResultsError(NOT_A_DATABASE % {"path": self.path, "error": exc}) from None
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             reason = damage_of(self.db.conn)  # before anything is written to it
@@ -184,18 +185,18 @@ class ResultsDB:
                     self.db.execute("PRAGMA journal_mode=WAL")  # readers (report) never block the writer
                 self._migrate()
             elif "videos" not in self.db.table_names():  # a reader never writes: not even the empty file's tables
-                raise ResultsError(f"{out}: the results database is still being created; try again")
+                raise ResultsError(DB_BEING_CREATED % {"path": out})
         except (sqlite3.DatabaseError, ResultsError) as exc:
             self.db.close()
             if isinstance(exc, ResultsError):
                 raise
             if is_damage(exc):
                 raise self.damaged(str(exc)) from None
-            raise ResultsError(f"{self.path}: not a helmetscan results database ({exc})") from None
+            raise ResultsError(NOT_A_DATABASE % {"path": self.path, "error": exc}) from None
 
     def damaged(self, reason: str) -> ResultsError:
         """The one-line error of a damaged database: what is wrong and the command that rebuilds it."""
-        return ResultsError(f"{self.path}: damaged ({reason}); {rebuild_hint(self.out)}")
+        return ResultsError(DB_DAMAGED % {"path": self.path, "error": reason, "command": rebuild_command(self.out)})
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -213,7 +214,7 @@ class ResultsDB:
         known = {name for name, _ in MIGRATIONS}
         newer = [m.name for m in steps.applied(self.db) if m.name not in known]
         if newer:
-            raise ResultsError(f"{self.path}: written by a newer helmetscan (migration {newer[0]}); upgrade")
+            raise ResultsError(DB_NEWER % {"path": self.path, "migration": newer[0]})
         if steps.pending(self.db):  # a reader of an up-to-date database writes nothing
             steps.apply(self.db)
 
