@@ -97,6 +97,11 @@ def rebuild_command(out: Path) -> str:
     return f"helmetscan rebuild-db {shlex.quote(str(out))}"
 
 
+def rebuild_advice(out: Path) -> str:
+    """The advice that ends :data:`~helmetscan.core.messages.DB_DAMAGED` (after its ``; ``), for ``out``."""
+    return DB_DAMAGED.rsplit("; ", 1)[1] % {"command": rebuild_command(out)}
+
+
 def holds_records(out: Path) -> bool:
     """Whether ``out`` holds a video's results (``OUT/<key>/video.json``; folders starting with a dot, such as
     ``.superseded`` and ``.partial``, are not results)."""

@@ -35,7 +35,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from helmetscan.core.errors import ResultsError
-from helmetscan.results.database import DB_NAME, ResultsDB, damage_of, holds_records, rebuild_command
+from helmetscan.results.database import DB_NAME, ResultsDB, damage_of, holds_records, rebuild_advice
 from helmetscan.results.evidence import (
     PARTIAL, RECORD_JSON, SUPERSEDED, VIDEO_JSON, holding_output, read_record, write_sha256sums,
 )
@@ -88,7 +88,7 @@ def database_damage(out: Path) -> str | None:
     def short(exc: Exception) -> str:  # the error's own words, without the path and the advice to rebuild
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         text = text.removeprefix(f"{out / DB_NAME}: ").removeprefix(f"{out}: ")
-        return text.removesuffix(f"; rebuild it from the records with: {rebuild_command(out)}")
+        return text.removesuffix(f"; {rebuild_advice(out)}")
 
     try:
         db = ResultsDB(out, create=False)

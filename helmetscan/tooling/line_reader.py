@@ -224,13 +224,14 @@ def train_line_reader(base: Path, dictionary: Path, renders: Path, real: list[Pa
     """
     import torch
 
+    from helmetscan.tooling.plate_network import train_with_frozen_batch_norm
     from helmetscan.tooling.plate_render import ALPHABET
+    from helmetscan.tooling.plate_train import ctc_batch_loss
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     out_dir.mkdir(parents=True, exist_ok=True)
     images, texts, tops = training_samples(renders, real, copies, two_row_max_aspect, ALPHABET)
-    index = {c: i + 1 for i, c in enumerate(ALPHABET)}
     log(f"{len(texts)} plates ({sum(bool(t) for t in tops)} two-row)")
     reader = line_reader(pretrained_network(base, dictionary, ALPHABET), 1 + len(ALPHABET))
     optimiser = torch.optim.Adam(reader.parameters(), lr=learning_rates[0])
@@ -246,10 +247,7 @@ def train_line_reader(base: Path, dictionary: Path, renders: Path, real: list[Pa
         else:
             for group in optimiser.param_groups:
                 group["lr"] = lr
-            reader.train()
-            for module in reader.modules():
-                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-                    module.eval()  # frozen statistics: a second pass in train mode made every set worse (card)
+            train_with_frozen_batch_norm(reader)
             order = np.random.default_rng(seed + k).permutation(len(texts))
             total = 0.0
             for start in range(0, len(order), batch):
@@ -262,10 +260,7 @@ def train_line_reader(base: Path, dictionary: Path, renders: Path, real: list[Pa
                 targets = ([texts[i] for i in picked if not tops[i]] + [tops[i] for i in picked if tops[i]]
                            + [texts[i][len(tops[i]):] for i in picked if tops[i]])
                 probs = reader.read(torch.cat([line[~two], top[two], bottom[two]]))
-                logp = probs.clamp_min(1e-8).log().transpose(0, 1)
-                lengths = torch.tensor([len(t) for t in targets])
-                encoded = torch.tensor([index[c] for t in targets for c in t], dtype=torch.long)
-                loss = ctc(logp, encoded, torch.full((len(targets),), logp.shape[0], dtype=torch.long), lengths)
+                loss = ctc_batch_loss(ctc, probs.clamp_min(1e-8).log(), targets)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()

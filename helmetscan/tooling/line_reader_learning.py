@@ -36,6 +36,7 @@ def learn(base: Path, images: np.ndarray, texts: list[str], tops: list[str], out
     from onnx import numpy_helper
     from onnx2torch import convert
 
+    from helmetscan.tooling.plate_network import train_with_frozen_batch_norm
     from helmetscan.tooling.plate_train import ctc_batch_loss
     from helmetscan.tooling.plate_train_data import augment
 
@@ -49,10 +50,7 @@ def learn(base: Path, images: np.ndarray, texts: list[str], tops: list[str], out
         if draw is not None:
             extra = draw()
             x_all, t_all, top_all = np.concatenate([images, extra[0]]), t_all + extra[1], top_all + extra[2]
-        model.train()
-        for module in model.modules():
-            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-                module.eval()
+        train_with_frozen_batch_norm(model)
         order = rng.permutation(len(t_all))
         total = 0.0
         for i in range(0, len(order), 11):

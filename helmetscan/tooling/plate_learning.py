@@ -274,7 +274,7 @@ def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epoch
 
     from helmetscan.plates.recognizer import INPUT_HEIGHT, INPUT_WIDTH, to_model_input
     from helmetscan.tooling.line_reader_learning import is_line_reader, learn
-    from helmetscan.tooling.plate_network import build_ctc_model, export_onnx
+    from helmetscan.tooling.plate_network import build_ctc_model, export_onnx, train_with_frozen_batch_norm
     from helmetscan.tooling.plate_reader_weights import reader_metadata, crnn_state_dict, reader_bands, reader_rows
     from helmetscan.tooling.plate_render import ALPHABET
     from helmetscan.tooling.plate_train import ctc_batch_loss
@@ -308,10 +308,7 @@ def fine_tune(base: Path, plates: list[Plate], tops: list[str], out: Path, epoch
             images = np.concatenate([own, replay.images[drawn]])
             texts += [replay.texts[k] for k in drawn]
             rows_top += [replay.tops[k] for k in drawn]
-        model.train()
-        for module in model.modules():  # batch-norm statistics stay those of the reader's data, not of these plates
-            if isinstance(module, nn.BatchNorm2d):
-                module.eval()
+        train_with_frozen_batch_norm(model)
         total = 0.0
         order = rng.permutation(len(images))
         for i in range(0, len(order), 16):

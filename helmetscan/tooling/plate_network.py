@@ -31,6 +31,18 @@ def conv_blocks(pools: tuple):
     return nn.Sequential(*layers)
 
 
+def train_with_frozen_batch_norm(model) -> None:
+    """Put ``model`` (torch ``nn.Module``) in train mode but its batch norms in eval mode: fine-tuning a reader that
+    already reads keeps the statistics of the data it learnt from, not those of a few new plates (a second pass in
+    train mode made every set worse, ``weights/PLATE_READER.md``)."""
+    from torch import nn
+
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+
+
 def build_ctc_model(classes: int, bands: int = 2, bidirectional: bool = True, rows: bool = False):
     """The CRNN plate reader (torch ``nn.Module``, 0.50 M parameters, 0.77 M with ``rows``; 40 M multiply-adds per
     crop at width 128, 60 M at 192): input (N, 1, 64, W) float 0..1, output (N, bands · W / 8, classes; with ``rows``
